@@ -1,0 +1,29 @@
+"""The data model of KIM Admin. Importing this package registers every table."""
+
+from models.barrier import Barrier
+from models.base import Base
+from models.case import Case, Contact, case_topic
+from models.catalogue import BarrierCategory, Partner, Topic
+from models.client import Client
+from models.numbering import NumberSequence
+from models.organisation import Organisation
+from models.owned import OrgOwned
+from models.referral import Referral
+from models.user import User
+
+__all__ = [
+    "Barrier",
+    "BarrierCategory",
+    "Base",
+    "Case",
+    "Client",
+    "Contact",
+    "NumberSequence",
+    "OrgOwned",
+    "Organisation",
+    "Partner",
+    "Referral",
+    "Topic",
+    "User",
+    "case_topic",
+]

@@ -1,0 +1,159 @@
+"""Closed vocabularies of the domain: a stable code in the database, a German label on screen."""
+
+from __future__ import annotations
+
+import enum
+from functools import cache
+
+from babel import Locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint
+
+
+class Choice(enum.StrEnum):
+    """A string enum whose members carry a German label (``label``)."""
+
+    label: str
+
+    def __new__(cls, code: str, label: str) -> Choice:
+        member = str.__new__(cls, code)
+        member._value_ = code
+        member.label = label
+        return member
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(member.value, member.label) for member in cls]
+
+    @classmethod
+    def labels(cls) -> dict[str, str]:
+        return {member.value: member.label for member in cls}
+
+    @classmethod
+    def label_of(cls, code: str | None) -> str:
+        return cls(code).label if code in cls._value2member_map_ else (code or "")
+
+    @classmethod
+    def check(cls, column: str) -> CheckConstraint:
+        """A CHECK constraint that keeps ``column`` inside this vocabulary."""
+        codes = ", ".join(f"'{member.value}'" for member in cls)
+        return CheckConstraint(f"{column} IN ({codes})", name=f"{column}_allowed")
+
+
+class Role(Choice):
+    CASE_MANAGER = "case_manager", _l("Case Manager*in")
+    ORG_LEAD = "org_lead", _l("Teamleitung")
+    COORDINATOR = "coordinator", _l("KIM-Koordination")
+    ADMIN = "admin", _l("Administration")
+
+    @property
+    def is_case_level(self) -> bool:
+        return self in (Role.CASE_MANAGER, Role.ORG_LEAD)
+
+
+class Gender(Choice):
+    FEMALE = "female", _l("weiblich")
+    MALE = "male", _l("männlich")
+    DIVERSE = "diverse", _l("divers")
+    UNSPECIFIED = "unspecified", _l("keine Angabe")
+
+
+class ResidenceStatus(Choice):
+    PERMISSION_TO_REMAIN = "permission_to_remain", _l("Aufenthaltsgestattung")
+    TOLERATION = "toleration", _l("Duldung")
+    HUMANITARIAN = "humanitarian", _l("Aufenthaltserlaubnis humanitär")
+    WORK_STUDY = "work_study", _l("Aufenthaltserlaubnis Erwerb/Studium")
+    FAMILY = "family", _l("Aufenthaltserlaubnis Familiennachzug")
+    TEMPORARY_PROTECTION = "temporary_protection", _l("vorübergehender Schutz §24 AufenthG")
+    SETTLEMENT = "settlement", _l("Niederlassungserlaubnis/Daueraufenthalt")
+    EU_FREE_MOVEMENT = "eu_free_movement", _l("EU-Freizügigkeit")
+    GERMAN_CITIZEN = "german_citizen", _l("deutsche Staatsangehörigkeit")
+    UNCLEAR = "unclear", _l("ungeklärt/sonstiges")
+
+
+class BenefitsDomain(Choice):
+    SGB_II = "sgb2", _l("SGB II")
+    SGB_III = "sgb3", _l("SGB III")
+    SGB_XII = "sgb12", _l("SGB XII")
+    ASYLBLG = "asylblg", _l("AsylbLG")
+    NONE = "none", _l("kein Leistungsbezug")
+    UNKNOWN = "unknown", _l("unbekannt")
+
+
+class CasePhase(Choice):
+    INTAKE = "intake", _l("Erstkontakt/Clearing")
+    ASSESSMENT = "assessment", _l("Assessment")
+    PLANNING = "planning", _l("Hilfeplanung")
+    MONITORING = "monitoring", _l("Umsetzung/Monitoring")
+    EVALUATION = "evaluation", _l("Evaluation")
+    DORMANT = "dormant", _l("ruhend")
+    CLOSED = "closed", _l("abgeschlossen")
+
+
+class ClosureReason(Choice):
+    GOALS_MET = "goals_met", _l("Ziele erreicht")
+    TRANSFERRED = "transferred", _l("an Regelangebot übergeleitet")
+    MOVED_AWAY = "moved_away", _l("Wegzug")
+    CONTACT_LOST = "contact_lost", _l("Kontaktabbruch")
+    PROVIDER_CHANGE = "provider_change", _l("Wechsel des Trägers")
+    OTHER = "other", _l("sonstiges")
+
+
+class ContactKind(Choice):
+    IN_PERSON = "in_person", _l("persönlich")
+    PHONE = "phone", _l("telefonisch")
+    DIGITAL = "digital", _l("digital")
+    ACCOMPANIMENT = "accompaniment", _l("Begleitung")
+    HOME_VISIT = "home_visit", _l("Hausbesuch")
+
+
+class BarrierStatus(Choice):
+    OPEN = "open", _l("offen")
+    SOLVED = "solved", _l("im Einzelfall gelöst")
+    REPORTED = "reported", _l("an Systemebene gemeldet")
+
+
+class ReferralStatus(Choice):
+    PLANNED = "planned", _l("geplant")
+    SENT = "sent", _l("vermittelt")
+    ACCEPTED = "accepted", _l("angenommen")
+    DECLINED = "declined", _l("abgelehnt")
+    COMPLETED = "completed", _l("abgeschlossen")
+    CANCELLED = "cancelled", _l("abgebrochen")
+
+
+class PartnerKind(Choice):
+    AUTHORITY = "authority", _l("Behörde")
+    JOBCENTER = "jobcenter", _l("Jobcenter/Arbeitsagentur")
+    COUNSELLING = "counselling", _l("Beratungsstelle")
+    EDUCATION = "education", _l("Bildung/Sprachkurs")
+    HEALTH = "health", _l("Gesundheit")
+    HOUSING = "housing", _l("Wohnen")
+    ASSOCIATION = "association", _l("Verein/Ehrenamt")
+    KIM_PROVIDER = "kim_provider", _l("KIM-Träger")
+
+
+DISTRICTS: list[tuple[int, str]] = [(number, f"Stadtbezirk {number}") for number in range(1, 11)]
+
+# Babel also lists regions ("150" Europe), reserved and private-use codes.
+_NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
+
+
+@cache
+def country_names() -> dict[str, str]:
+    """ISO 3166-1 alpha-2 codes with their German names, from Babel's CLDR data."""
+    territories = Locale("de").territories
+    names = {
+        code: name
+        for code, name in territories.items()
+        if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+    }
+    return dict(sorted(names.items(), key=lambda item: item[1]))
+
+
+def country_choices() -> list[tuple[str, str]]:
+    return list(country_names().items())
+
+
+def country_name(code: str | None) -> str:
+    return country_names().get(code or "", code or "")

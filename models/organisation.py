@@ -1,0 +1,22 @@
+"""The eight KIM organisations that share the database."""
+
+from __future__ import annotations
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, created_at, intpk, str200, updated_at
+
+
+class Organisation(Base):
+    __tablename__ = "organisation"
+
+    id: Mapped[intpk]
+    slug: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str200] = mapped_column(unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+
+    def __str__(self) -> str:
+        return self.name

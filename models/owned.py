@@ -1,0 +1,77 @@
+"""What every record of the case level carries: its organisation, audit columns, a version."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, Self
+
+from sqlalchemy import ForeignKey, select
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relationship
+
+from models.base import created_at, updated_at
+
+if TYPE_CHECKING:
+    from models.organisation import Organisation
+    from models.user import User
+
+_ID = re.compile(r"[1-9][0-9]{0,17}")
+
+
+def parse_id(raw: object) -> int | None:
+    """A positive integer id from untrusted input, or None (``1,2``, ``abc``, ``-1``)."""
+    text = str(raw).strip() if raw is not None else ""
+    return int(text) if _ID.fullmatch(text) else None
+
+
+class OrgOwned:
+    """Mixin for every case-level table: owned by one organisation, audited, versioned."""
+
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="RESTRICT"),
+        index=True,
+        comment="owning organisation; every query of the app filters on it",
+    )
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+    # Optimistic locking: UPDATE ... WHERE version = <the version the editor loaded>.
+    version: Mapped[int] = mapped_column(default=1)
+
+    @declared_attr
+    def created_by_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    @declared_attr
+    def updated_by_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    @declared_attr
+    def organisation(cls) -> Mapped[Organisation]:
+        return relationship("Organisation")
+
+    @declared_attr
+    def updated_by(cls) -> Mapped[User | None]:
+        return relationship("User", foreign_keys=[cls.updated_by_id])  # type: ignore[list-item]
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+    def stamp(self, user: User) -> None:
+        """Record who wrote this row; a new row belongs to the writer's organisation."""
+        if self.organisation_id is None:
+            self.organisation_id = user.organisation_id  # type: ignore[assignment]
+        if self.created_by_id is None:
+            self.created_by_id = user.id
+        self.updated_by_id = user.id
+
+    @classmethod
+    def get_for_organisation(cls, session: Session, raw_id: object, organisation_id: int) -> Self | None:
+        """The row with this id if it belongs to the organisation; None for foreign and missing alike."""
+        record_id = parse_id(raw_id)
+        if record_id is None:
+            return None
+        statement = select(cls).where(
+            cls.id == record_id,  # type: ignore[attr-defined]
+            cls.organisation_id == organisation_id,
+        )
+        return session.execute(statement).scalar_one_or_none()

@@ -1,0 +1,124 @@
+"""Vermittlungen (referrals) to partners, and the one state machine for their status."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_babel import gettext as _
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, intpk, str2000, text10k
+from models.case import Case
+from models.catalogue import Partner, Topic
+from models.choices import ReferralStatus
+from models.owned import OrgOwned
+from models.rules import FieldErrors, FormValues, check_not_before, check_not_future, check_plausible
+
+FOLLOW_UP_AFTER = dt.timedelta(days=14)
+
+S = ReferralStatus
+ALLOWED_TRANSITIONS: dict[ReferralStatus, frozenset[ReferralStatus]] = {
+    S.PLANNED: frozenset({S.SENT, S.CANCELLED}),
+    S.SENT: frozenset({S.ACCEPTED, S.DECLINED, S.CANCELLED}),
+    S.ACCEPTED: frozenset({S.COMPLETED, S.CANCELLED}),
+    S.DECLINED: frozenset(),
+    S.COMPLETED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+FINISHED = frozenset(status for status, nexts in ALLOWED_TRANSITIONS.items() if not nexts)
+ANSWERS = frozenset({S.ACCEPTED, S.DECLINED})
+# Statuses that can only be reached through "sent", and so need the client's consent.
+NEEDS_CONSENT = frozenset({S.SENT, S.ACCEPTED, S.DECLINED, S.COMPLETED})
+
+
+def can_transition(current: str, target: str) -> bool:
+    """Whether the status may move from ``current`` to ``target`` (staying put is allowed)."""
+    if current == target:
+        return True
+    if current not in S._value2member_map_ or target not in S._value2member_map_:
+        return False
+    return S(target) in ALLOWED_TRANSITIONS[S(current)]
+
+
+def next_statuses(current: str) -> list[ReferralStatus]:
+    return sorted(ALLOWED_TRANSITIONS.get(S(current), frozenset()), key=list(S).index)
+
+
+def default_follow_up(referred_on: dt.date) -> dt.date:
+    return referred_on + FOLLOW_UP_AFTER
+
+
+class Referral(OrgOwned, Base):
+    __tablename__ = "referral"
+    __table_args__ = (
+        ReferralStatus.check("status"),
+        CheckConstraint("follow_up_on >= referred_on", name="follow_up_after_referral"),
+        CheckConstraint(
+            "responded_on IS NULL OR responded_on >= referred_on", name="response_after_referral"
+        ),
+        Index("ix_referral_organisation_status", "organisation_id", "status", "follow_up_on"),
+    )
+
+    id: Mapped[intpk]
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id", ondelete="RESTRICT"), index=True)
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topic.id", ondelete="RESTRICT"))
+    reason: Mapped[text10k | None] = mapped_column(comment="shared with a linked partner")
+    referred_on: Mapped[dt.date]
+    follow_up_on: Mapped[dt.date]
+    status: Mapped[str] = mapped_column(String(20), default=ReferralStatus.PLANNED)
+    responded_on: Mapped[dt.date | None]
+    outcome: Mapped[text10k | None]
+    decline_reason: Mapped[str2000 | None]
+    consent_confirmed: Mapped[bool] = mapped_column(
+        default=False, comment="client consented to sharing data with this partner"
+    )
+    receiving_case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case_file.id", ondelete="SET NULL"),
+        comment="the case the receiving KIM organisation opened on acceptance",
+    )
+
+    case: Mapped[Case] = relationship(foreign_keys=[case_id])
+    partner: Mapped[Partner] = relationship()
+    topic: Mapped[Topic | None] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.partner} ({self.referred_on:%d.%m.%Y})"
+
+    def is_overdue(self, today: dt.date) -> bool:
+        return self.status not in FINISHED and self.follow_up_on < today
+
+    @staticmethod
+    def field_errors(
+        values: FormValues, today: dt.date, previous_status: str | None = None
+    ) -> FieldErrors:
+        errors: FieldErrors = {}
+        for field in ("referred_on", "responded_on"):
+            check_not_future(errors, values, field, today)
+        for field in ("referred_on", "follow_up_on", "responded_on"):
+            check_plausible(errors, values, field)
+        check_not_before(
+            errors, values, "follow_up_on", "referred_on",
+            _("Die Wiedervorlage kann nicht vor der Vermittlung liegen."),
+        )
+        check_not_before(
+            errors, values, "responded_on", "referred_on",
+            _("Die Antwort kann nicht vor der Vermittlung liegen."),
+        )
+        status = values.get("status") or S.PLANNED
+        if status not in S._value2member_map_:
+            errors["status"] = _("Unbekannter Status.")
+            return errors
+        start = previous_status or S.PLANNED
+        if not can_transition(start, status):
+            errors["status"] = _(
+                "Der Status kann nicht von „%(current)s“ auf „%(target)s“ wechseln.",
+                current=S.label_of(start),
+                target=S.label_of(status),
+            )
+        if status in NEEDS_CONSENT and not values.get("consent_confirmed"):
+            errors["consent_confirmed"] = _(
+                "Vor der Vermittlung muss die Einwilligung zur Datenweitergabe vorliegen."
+            )
+        return errors
