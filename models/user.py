@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -33,7 +33,8 @@ class User(Base):
             "(role IN ('case_manager', 'org_lead')) = (organisation_id IS NOT NULL)",
             name="organisation_matches_role",
         ),
-        Index("uq_user_account_email_lower", func.lower("email"), unique=True),
+        # E-mails are stored lower-case (see _normalise_email), so this is case-insensitive.
+        UniqueConstraint("email"),
     )
 
     id: Mapped[intpk]

@@ -1,0 +1,342 @@
+"""The two base views: every admin screen inherits its access rules and row scoping.
+
+``KimModelView`` is closed by default: a view opens only for the permissions it names,
+and every row it reads (list, count, details, edit, delete, bulk action, export, select
+box, ajax look-up) is filtered by ``app.auth.scoping``. ``OrgScopedModelView`` adds what
+organisation-owned records need: organisation and audit columns set from the user, and
+a version check so that a stale edit is refused.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from functools import partial
+from typing import Any, ClassVar
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import and_, inspect, or_
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Query
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wrappers import Response
+from wtforms import Form, HiddenField, ValidationError
+
+from admin_views.forms import KimForm, KimModelConverter
+from admin_views.formatting import EXPORT_TYPE_FORMATTERS, TYPE_FORMATTERS
+from app.extensions import db
+from app.auth.permissions import Permission, has_permission
+from app.auth.scoping import selectable_criteria, visible_criteria
+from app.clock import today
+from models import OrgOwned
+from models.owned import parse_id
+
+log = logging.getLogger(__name__)
+
+# Which permission each Flask-Admin endpoint needs. An endpoint missing here is refused,
+# so a new Flask-Admin route stays closed until someone decides who may use it.
+ENDPOINT_ACCESS: dict[str, str] = {
+    "index_view": "read",
+    "details_view": "read",
+    "create_view": "create",
+    "edit_view": "edit",
+    "delete_view": "delete",
+    "action_view": "action",
+    "export": "export",
+    "ajax_lookup": "lookup",
+    "ajax_update": "edit",
+}
+
+STALE_MESSAGE = _l(
+    "Dieser Datensatz wurde inzwischen von %(name)s geändert. Ihre Eingaben wurden nicht "
+    "gespeichert; bitte laden Sie den Datensatz neu und übertragen Sie Ihre Änderungen."
+)
+
+
+def error_reference() -> str:
+    """A short id shown to the user and written to the log, to find the details."""
+    return uuid.uuid4().hex[:8]
+
+
+class ScopedAjaxLoader(QueryAjaxModelLoader):
+    """An ajax look-up that offers, and accepts, only rows the user may select."""
+
+    def __init__(self, name: str, session: Any, model: type[Any], **options: Any) -> None:
+        self.joins = options.pop("joins", ())
+        super().__init__(name, session, model, **options)
+
+    def get_query(self) -> Query[Any]:
+        query = super().get_query()
+        for join in self.joins:
+            query = query.join(join)
+        return query.filter(*selectable_criteria(current_user, self.model))
+
+    def get_one(self, pk: Any) -> Any:
+        record_id = parse_id(pk)
+        if record_id is None:
+            return None
+        return self.get_query().filter(self.model.id == record_id).one_or_none()
+
+    def get_list(self, term: str, offset: int = 0, limit: int = 10) -> Any:
+        return super().get_list(term or "", max(offset or 0, 0), min(max(limit, 1), 20))
+
+
+class KimModelView(ModelView):
+    """Deny by default: names the permissions for each kind of access, scopes every row."""
+
+    read_permission: ClassVar[Permission | None] = None
+    create_permission: ClassVar[Permission | None] = None
+    edit_permission: ClassVar[Permission | None] = None
+    delete_permission: ClassVar[Permission | None] = None
+    export_permission: ClassVar[Permission | None] = None
+
+    form_base_class = KimForm
+    model_form_converter = KimModelConverter
+    column_type_formatters = TYPE_FORMATTERS
+    column_type_formatters_export = EXPORT_TYPE_FORMATTERS
+    column_type_formatters_detail = TYPE_FORMATTERS
+    can_view_details = True
+    page_size = 50
+    can_set_page_size = True
+    page_size_options = (20, 50, 100)
+    named_filter_urls = True
+    export_types = ["csv"]
+    export_max_rows = 0
+    # Row edits in the list bypass the edit form; they stay off everywhere.
+    column_editable_list: ClassVar[list[str]] = []
+
+    # Columns that hold a code of a closed vocabulary: chosen from and shown by label.
+    choice_fields: ClassVar[dict[str, list[tuple[Any, Any]]]] = {}
+
+    def __init__(self, model: type[Any], session: Any, **kwargs: Any) -> None:
+        self._relation_models = self._selectable_relations(model)
+        self.form_args = self._form_args_with_scoped_choices(model)
+        # Form selects, list/details/export labels and filter options from one source.
+        self.form_choices = self.column_choices = dict(self.choice_fields)
+        super().__init__(model, session, **kwargs)
+
+    # --- who may do what -------------------------------------------------------------
+
+    def permission_for(self, access: str) -> Permission | None:
+        return {
+            "read": self.read_permission,
+            "create": self.create_permission,
+            "edit": self.edit_permission,
+            "delete": self.delete_permission,
+            "export": self.export_permission,
+        }.get(access)
+
+    def allows(self, access: str) -> bool:
+        if access == "action":
+            return any(self.is_action_allowed(name) for name, _text in self._actions)
+        if access == "lookup":
+            return self.allows("create") or self.allows("edit")
+        if access != "read" and not self.allows("read"):
+            return False
+        return has_permission(current_user, self.permission_for(access))
+
+    @property
+    def can_create(self) -> bool:  # type: ignore[override]
+        return self.allows("create")
+
+    @property
+    def can_edit(self) -> bool:  # type: ignore[override]
+        return self.allows("edit")
+
+    @property
+    def can_delete(self) -> bool:  # type: ignore[override]
+        return self.allows("delete")
+
+    @property
+    def can_export(self) -> bool:  # type: ignore[override]
+        return self.allows("export")
+
+    def is_accessible(self) -> bool:
+        return self.allows("read")
+
+    def is_visible(self) -> bool:
+        return self.allows("read")
+
+    def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+    def _handle_view(self, name: str, **kwargs: Any) -> Any:
+        refused = super()._handle_view(name, **kwargs)
+        if refused is not None:
+            return refused
+        access = ENDPOINT_ACCESS.get(name)
+        if access is None or not self.allows(access):
+            abort(403)
+        return None
+
+    # --- which rows ------------------------------------------------------------------
+
+    def get_query(self) -> Query[Any]:
+        return super().get_query().filter(*visible_criteria(current_user, self.model))
+
+    def get_count_query(self) -> Query[Any]:
+        return super().get_count_query().filter(*visible_criteria(current_user, self.model))
+
+    def get_one(self, id: Any) -> Any:
+        """The visible row with this id; 404 for a foreign, missing or malformed id alike."""
+        record_id = parse_id(id)
+        record = None
+        if record_id is not None:
+            record = self.get_query().filter(self.model.id == record_id).one_or_none()
+        if record is None:
+            abort(404)
+        return record
+
+    def relation_choices(self, remote_model: type[Any], keep_ids: tuple[int, ...] = ()) -> Query[Any]:
+        """Rows a form may link to; ``keep_ids`` keeps the record's current links selectable."""
+        criteria = selectable_criteria(current_user, remote_model)
+        condition = and_(*criteria) if criteria else None
+        if keep_ids:
+            kept = remote_model.id.in_(keep_ids)
+            condition = or_(condition, kept) if condition is not None else kept
+        query = db.session.query(remote_model)
+        if condition is not None:
+            query = query.filter(condition)
+        return query.order_by(*self._choice_order(remote_model))
+
+    @staticmethod
+    def _choice_order(model: type[Any]) -> list[Any]:
+        names = ("sort_order", "name", "full_name", "last_name", "first_name", "id")
+        return [getattr(model, name) for name in names if hasattr(model, name)]
+
+    def _selectable_relations(self, model: type[Any]) -> dict[str, type[Any]]:
+        ajax_names = set(getattr(self, "form_ajax_refs", None) or {})
+        return {
+            relation.key: relation.mapper.class_
+            for relation in inspect(model).relationships
+            if relation.direction.name in ("MANYTOONE", "MANYTOMANY")
+            and relation.key not in ajax_names
+        }
+
+    def _form_args_with_scoped_choices(self, model: type[Any]) -> dict[str, Any]:
+        form_args = {name: dict(args) for name, args in (self.form_args or {}).items()}
+        for name, remote_model in self._relation_models.items():
+            form_args.setdefault(name, {})["query_factory"] = partial(
+                self.relation_choices, remote_model
+            )
+        return form_args
+
+    def _create_ajax_loader(self, name: str, options: dict[str, Any]) -> ScopedAjaxLoader:
+        remote_model = getattr(self.model, name).property.mapper.class_
+        return ScopedAjaxLoader(name, self.session, remote_model, **options)
+
+    def edit_form(self, obj: Any = None) -> Form:
+        form = super().edit_form(obj)
+        for name, remote_model in self._relation_models.items():
+            if name in form and obj is not None:
+                current = getattr(obj, name)
+                linked = current if isinstance(current, list) else [current] if current else []
+                keep_ids = tuple(record.id for record in linked)
+                form[name].query = self.relation_choices(remote_model, keep_ids)
+        return form
+
+    # --- domain rules and errors -----------------------------------------------------
+
+    def rule_errors(self, form: Form) -> dict[str, str]:
+        """Field errors from the model's own rules (``Model.field_errors``)."""
+        field_errors = getattr(self.model, "field_errors", None)
+        return field_errors(form.data, today()) if field_errors else {}
+
+    def validate_form(self, form: Form) -> bool:
+        valid = super().validate_form(form)
+        if not isinstance(form, (self._create_form_class, self._edit_form_class)):
+            return valid
+        if not valid or request.method != "POST":
+            return valid
+        for name, message in self.rule_errors(form).items():
+            field = form[name] if name in form else None
+            if field is None:
+                flash(message, "error")
+            else:
+                field.errors = [*field.errors, message]
+            valid = False
+        return valid
+
+    def handle_view_exception(self, exc: Exception) -> bool:
+        """German messages without SQL or values; the details go to the log only."""
+        if isinstance(exc, ValidationError):
+            flash(str(exc), "error")
+            return True
+        reference = error_reference()
+        if isinstance(exc, StaleDataError):
+            log.info("stale update refused [%s] in %s", reference, self.endpoint)
+            flash(STALE_MESSAGE % {"name": _("einer anderen Person")}, "error")
+        elif isinstance(exc, IntegrityError):
+            log.warning("integrity error [%s] in %s: %s", reference, self.endpoint, exc)
+            flash(
+                _(
+                    "Der Datensatz konnte nicht gespeichert werden, weil er einer Regel der "
+                    "Datenbank widerspricht (z. B. ein doppelter Wert). Referenz: %(ref)s",
+                    ref=reference,
+                ),
+                "error",
+            )
+        else:
+            kind = "database error" if isinstance(exc, SQLAlchemyError) else "error"
+            log.exception("%s [%s] in %s", kind, reference, self.endpoint)
+            flash(
+                _(
+                    "Der Vorgang ist fehlgeschlagen; es wurde nichts gespeichert. "
+                    "Referenz: %(ref)s",
+                    ref=reference,
+                ),
+                "error",
+            )
+        return True
+
+
+class OrgScopedModelView(KimModelView):
+    """For organisation-owned records: stamped from the user, versioned, never foreign."""
+
+    form_excluded_columns: ClassVar[list[str]] = [
+        "organisation",
+        "organisation_id",
+        "created_at",
+        "updated_at",
+        "created_by_id",
+        "updated_by_id",
+        "updated_by",
+        "version",
+    ]
+    # Relationships edited inline whose new rows must be stamped like the parent.
+    inline_relationship_names: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, model: type[Any], session: Any, **kwargs: Any) -> None:
+        if not issubclass(model, OrgOwned):
+            raise TypeError(f"{model.__name__} is not organisation-owned")
+        self.form_extra_fields = {**(self.form_extra_fields or {}), "row_version": HiddenField()}
+        super().__init__(model, session, **kwargs)
+
+    def edit_form(self, obj: Any = None) -> Form:
+        form = super().edit_form(obj)
+        if obj is not None and request.method != "POST":
+            form.row_version.data = obj.version
+        return form
+
+    def on_model_change(self, form: Form, model: Any, is_created: bool) -> None:
+        if not is_created:
+            self.refuse_stale_edit(form, model)
+        model.stamp(current_user)
+        for name in self.inline_relationship_names:
+            for child in getattr(model, name):
+                child.organisation_id = model.organisation_id
+                child.stamp(current_user)
+
+    @staticmethod
+    def refuse_stale_edit(form: Form, model: Any) -> None:
+        loaded_version = parse_id(form.row_version.data)
+        if loaded_version != model.version:
+            editor = model.updated_by.full_name if model.updated_by else _("einer anderen Person")
+            raise ValidationError(str(STALE_MESSAGE % {"name": editor}))

@@ -1,0 +1,258 @@
+"""Screens of the case level: clients, cases, contacts, barriers, referrals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_admin.model.form import InlineFormAdmin
+from flask_login import current_user
+from sqlalchemy.orm import Query, joinedload
+from wtforms import Form, validators
+
+from admin_views.base import OrgScopedModelView
+from admin_views.forms import EMAIL
+from admin_views.labels import LABELS
+from app.extensions import db
+from app.auth.permissions import Permission
+from app.clock import today
+from models import Barrier, Case, Client, Contact, Referral
+from models.choices import (
+    DISTRICTS,
+    BarrierStatus,
+    BenefitsDomain,
+    CasePhase,
+    ClosureReason,
+    ContactKind,
+    Gender,
+    ReferralStatus,
+    ResidenceStatus,
+    country_choices,
+)
+from models.referral import default_follow_up
+
+
+class CaseworkView(OrgScopedModelView):
+    """Own organisation only: case managers read and write, leads may also delete."""
+
+    read_permission = Permission.CASEWORK_READ
+    create_permission = Permission.CASEWORK_WRITE
+    edit_permission = Permission.CASEWORK_WRITE
+    delete_permission = Permission.CASEWORK_DELETE
+    export_permission = Permission.CASEWORK_EXPORT
+    column_labels = LABELS
+    column_default_sort = [("id", True)]
+    # Which eager loads the list needs so that each page takes a fixed number of queries.
+    list_loader_options: tuple[Any, ...] = ()
+
+    def get_query(self) -> Query[Any]:
+        return super().get_query().options(*self.list_loader_options)
+
+
+class ClientView(CaseworkView):
+    column_list = [
+        "file_number",
+        "last_name",
+        "first_name",
+        "date_of_birth",
+        "country_of_origin",
+        "residence_status",
+        "district",
+        "updated_at",
+    ]
+    column_searchable_list = ["file_number", "last_name", "first_name", "phone", "email"]
+    column_filters = [
+        "residence_status",
+        "benefits_domain",
+        "country_of_origin",
+        "gender",
+        "district",
+        "needs_interpreter",
+        "consent_withdrawn_on",
+        "arrival_date",
+    ]
+    column_sortable_list = ["file_number", "last_name", "first_name", "date_of_birth", "updated_at"]
+    form_columns = [
+        "first_name",
+        "last_name",
+        "date_of_birth",
+        "gender",
+        "country_of_origin",
+        "nationality",
+        "languages",
+        "needs_interpreter",
+        "arrival_date",
+        "residence_status",
+        "benefits_domain",
+        "household_size",
+        "phone",
+        "email",
+        "street",
+        "postcode",
+        "district",
+        "consent_given_on",
+        "consent_withdrawn_on",
+        "notes",
+    ]
+    column_details_list = ["file_number", *form_columns, "created_at", "updated_at", "updated_by"]
+    column_export_list = ["file_number", *form_columns]
+    choice_fields = {
+        "gender": Gender.choices(),
+        "country_of_origin": country_choices(),
+        "nationality": country_choices(),
+        "residence_status": ResidenceStatus.choices(),
+        "benefits_domain": BenefitsDomain.choices(),
+        "district": DISTRICTS,
+    }
+    form_args = {
+        "district": {"coerce": int},
+        "household_size": {"validators": [validators.NumberRange(min=1, max=30)]},
+        "email": {"validators": [validators.Optional(), EMAIL]},
+        "notes": {"render_kw": {"rows": 6}},
+    }
+    form_widget_args = {"notes": {"rows": 6}}
+
+    def on_model_change(self, form: Form, model: Client, is_created: bool) -> None:
+        super().on_model_change(form, model, is_created)
+        if is_created:
+            with db.session.no_autoflush:
+                model.assign_file_number(db.session, current_user.organisation, today())
+
+
+class ContactInline(InlineFormAdmin):
+    form_columns = ["id", "contact_date", "kind", "minutes", "note"]
+    form_label = LABELS["contacts"]
+    column_labels = LABELS
+    form_choices = {"kind": ContactKind.choices()}
+    form_args = {"minutes": {"validators": [validators.Optional(), validators.NumberRange(0, 1440)]}}
+
+
+class CaseView(CaseworkView):
+    column_list = ["case_number", "client", "case_manager", "phase", "opened_on", "closed_on"]
+    column_searchable_list = ["case_number", "client.last_name", "client.first_name"]
+    column_filters = ["phase", "closure_reason", "opened_on", "closed_on", "topics.name"]
+    column_sortable_list = ["case_number", "phase", "opened_on", "closed_on"]
+    list_loader_options = (joinedload(Case.client), joinedload(Case.case_manager))
+    form_columns = [
+        "client",
+        "case_manager",
+        "opened_on",
+        "phase",
+        "topics",
+        "goals",
+        "closed_on",
+        "closure_reason",
+    ]
+    column_details_list = ["case_number", *form_columns, "created_at", "updated_at", "updated_by"]
+    column_export_list = ["case_number", "client", "case_manager", "opened_on", "phase", "topics",
+                          "closed_on", "closure_reason"]
+    form_ajax_refs = {
+        "client": {
+            "fields": [Client.last_name, Client.first_name, Client.file_number],
+            "placeholder": "Name oder Aktenzeichen",
+            "minimum_input_length": 1,
+        }
+    }
+    choice_fields = {
+        "phase": CasePhase.choices(),
+        "closure_reason": ClosureReason.choices(),
+    }
+    form_args = {
+        "opened_on": {"default": today},
+        "case_manager": {"default": lambda: current_user._get_current_object()},
+    }
+    inline_models = (ContactInline(Contact),)
+    inline_relationship_names = ("contacts",)
+
+
+    def on_model_change(self, form: Form, model: Case, is_created: bool) -> None:
+        super().on_model_change(form, model, is_created)
+        if is_created:
+            with db.session.no_autoflush:
+                model.assign_case_number(db.session, current_user.organisation, today())
+
+
+CASE_LOOKUP = {
+    "case": {
+        "fields": [Case.case_number, Client.last_name, Client.first_name],
+        "joins": [Case.client],
+        "placeholder": "Fallnummer oder Name",
+        "minimum_input_length": 1,
+    }
+}
+
+
+class ContactView(CaseworkView):
+    column_list = ["case", "contact_date", "kind", "minutes"]
+    column_filters = ["kind", "contact_date"]
+    column_searchable_list = ["note", "case.case_number"]
+    column_default_sort = [("contact_date", True), ("id", True)]
+    list_loader_options = (joinedload(Contact.case).joinedload(Case.client),)
+    form_columns = ["case", "contact_date", "kind", "minutes", "note"]
+    column_details_list = [*form_columns, "created_at", "updated_at", "updated_by"]
+    column_export_list = form_columns
+    form_ajax_refs = CASE_LOOKUP
+    choice_fields = {"kind": ContactKind.choices()}
+    form_args = {
+        "contact_date": {"default": today},
+        "minutes": {"validators": [validators.Optional(), validators.NumberRange(0, 1440)]},
+    }
+
+
+
+class BarrierView(CaseworkView):
+    column_list = ["case", "category", "partner", "observed_on", "status", "resolved_on"]
+    column_filters = ["category.name", "partner.name", "status", "observed_on", "resolved_on"]
+    column_searchable_list = ["description", "case.case_number"]
+    column_default_sort = [("observed_on", True), ("id", True)]
+    list_loader_options = (
+        joinedload(Barrier.case).joinedload(Case.client),
+        joinedload(Barrier.category),
+        joinedload(Barrier.partner),
+    )
+    form_columns = ["case", "category", "partner", "observed_on", "description", "status",
+                    "resolved_on"]
+    column_details_list = [*form_columns, "created_at", "updated_at", "updated_by"]
+    column_export_list = form_columns
+    form_ajax_refs = CASE_LOOKUP
+    choice_fields = {"status": BarrierStatus.choices()}
+    form_args = {"observed_on": {"default": today}}
+
+
+
+class ReferralView(CaseworkView):
+    column_list = ["case", "partner", "topic", "referred_on", "follow_up_on", "status"]
+    column_filters = ["partner.name", "topic.name", "status", "referred_on", "follow_up_on"]
+    column_searchable_list = ["reason", "case.case_number"]
+    column_default_sort = [("follow_up_on", False), ("id", True)]
+    list_loader_options = (
+        joinedload(Referral.case).joinedload(Case.client),
+        joinedload(Referral.partner),
+        joinedload(Referral.topic),
+    )
+    form_columns = [
+        "case",
+        "partner",
+        "topic",
+        "reason",
+        "consent_confirmed",
+        "referred_on",
+        "follow_up_on",
+        "status",
+        "responded_on",
+        "outcome",
+        "decline_reason",
+    ]
+    column_details_list = [*form_columns, "created_at", "updated_at", "updated_by"]
+    column_export_list = form_columns
+    form_ajax_refs = CASE_LOOKUP
+    choice_fields = {"status": ReferralStatus.choices()}
+    form_args = {
+        "referred_on": {"default": today},
+        "follow_up_on": {"default": lambda: default_follow_up(today())},
+    }
+
+
+    def rule_errors(self, form: Form) -> dict[str, str]:
+        existing = getattr(form, "_obj", None)
+        previous_status = existing.status if existing is not None else None
+        return Referral.field_errors(form.data, today(), previous_status)

@@ -1,0 +1,134 @@
+"""Configuration screens: partners, barrier categories, topics, organisations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_login import current_user
+from sqlalchemy import exists, select
+from wtforms import Form, ValidationError, validators
+
+from admin_views.base import KimModelView
+from admin_views.forms import EMAIL
+from admin_views.labels import LABELS
+from app.extensions import db
+from app.auth.permissions import Permission, has_permission
+from models import Barrier, BarrierCategory, Partner, Referral, Topic, case_topic
+from models.choices import BenefitsDomain, PartnerKind
+from flask_babel import lazy_gettext as _l
+
+IN_USE_MESSAGE = _l(
+    "Dieser Eintrag wird in Datensätzen verwendet und kann nicht gelöscht werden. "
+    "Bitte deaktivieren Sie ihn stattdessen."
+)
+
+
+class CatalogueView(KimModelView):
+    """A shared list: everyone reads it; entries in use are deactivated, never deleted."""
+
+    column_labels = LABELS
+    column_default_sort = [("sort_order", False), ("name", False)]
+    column_list = ["name", "description", "sort_order", "active"]
+    column_searchable_list = ["name", "description"]
+    column_filters = ["active"]
+    form_columns = ["name", "description", "sort_order", "active"]
+    read_permission = Permission.CATALOGUE_READ
+    create_permission = Permission.CATALOGUE_WRITE
+    edit_permission = Permission.CATALOGUE_WRITE
+    delete_permission = Permission.CATALOGUE_WRITE
+    export_permission = Permission.CATALOGUE_READ
+    form_args = {"description": {"render_kw": {"rows": 3}}}
+
+    def usage_checks(self, model: Any) -> list[Any]:
+        """EXISTS clauses, one per kind of record that may refer to ``model``."""
+        raise NotImplementedError
+
+    def on_model_delete(self, model: Any) -> None:
+        if any(db.session.execute(select(check)).scalar() for check in self.usage_checks(model)):
+            raise ValidationError(str(IN_USE_MESSAGE))
+
+
+class BarrierCategoryView(CatalogueView):
+    def usage_checks(self, model: BarrierCategory) -> list[Any]:
+        return [exists().where(Barrier.category_id == model.id)]
+
+
+class TopicView(CatalogueView):
+    def usage_checks(self, model: Topic) -> list[Any]:
+        return [
+            exists().where(case_topic.c.topic_id == model.id),
+            exists().where(Referral.topic_id == model.id),
+        ]
+
+
+class PartnerView(CatalogueView):
+    read_permission = Permission.PARTNER_READ
+    create_permission = Permission.PARTNER_WRITE
+    edit_permission = Permission.PARTNER_WRITE
+    delete_permission = Permission.PARTNER_DELETE
+    export_permission = Permission.PARTNER_READ
+    column_default_sort = [("name", False)]
+    column_list = ["name", "kind", "benefits_domain", "phone", "organisation", "active"]
+    column_searchable_list = ["name", "contact_person", "street"]
+    column_filters = ["kind", "benefits_domain", "active", "organisation.name"]
+    form_columns = [
+        "name",
+        "kind",
+        "benefits_domain",
+        "organisation",
+        "street",
+        "postcode",
+        "city",
+        "phone",
+        "email",
+        "website",
+        "contact_person",
+        "active",
+    ]
+    column_details_list = form_columns
+    choice_fields = {
+        "kind": PartnerKind.choices(),
+        "benefits_domain": BenefitsDomain.choices(),
+    }
+    form_args = {
+        "email": {"validators": [validators.Optional(), EMAIL]},
+        "website": {"validators": [validators.Optional(), validators.URL()]},
+    }
+
+    def _restrict_form(self, form: Form) -> Form:
+        # A link to a KIM organisation routes referrals, with client contact details, to
+        # that organisation: only the coordination and admins may set it.
+        if not has_permission(current_user, Permission.ORGANISATIONS_READ):
+            del form["organisation"]
+        return form
+
+    def create_form(self, obj: Any = None) -> Form:
+        return self._restrict_form(super().create_form(obj))
+
+    def edit_form(self, obj: Any = None) -> Form:
+        return self._restrict_form(super().edit_form(obj))
+
+    def usage_checks(self, model: Partner) -> list[Any]:
+        return [
+            exists().where(Barrier.partner_id == model.id),
+            exists().where(Referral.partner_id == model.id),
+        ]
+
+
+class OrganisationView(KimModelView):
+    """Read by the coordination, kept by admins; organisations are deactivated, not deleted."""
+
+    read_permission = Permission.ORGANISATIONS_READ
+    create_permission = Permission.ORGANISATIONS_WRITE
+    edit_permission = Permission.ORGANISATIONS_WRITE
+    column_labels = LABELS
+    column_list = ["slug", "name", "active"]
+    column_default_sort = [("name", False)]
+    form_columns = ["slug", "name", "active"]
+    form_args = {
+        "slug": {
+            "validators": [
+                validators.Regexp(r"^[a-z]{2,20}$", message=_l("Nur Kleinbuchstaben a–z, 2 bis 20."))
+            ]
+        }
+    }

@@ -1,0 +1,110 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, redirect, url_for
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.config import load_config
+from app.extensions import babel, csrf, db, login_manager, migrate
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    app.config.update(load_config(config))
+    register_extensions(app)
+    register_auth(app)
+    register_admin(app)
+    register_cli(app)
+    register_error_handlers(app)
+    register_security_headers(app)
+    register_health(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=lambda: "de", timezone_selector=lambda: "Europe/Berlin")
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    """Foreign keys enforced, WAL for concurrent readers, a wait instead of 'locked'."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA busy_timeout = 15000")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+def register_auth(app: Flask) -> None:
+    from app.auth.views import blueprint
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Bitte melden Sie sich an."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    app.register_blueprint(blueprint)
+
+
+def register_admin(app: Flask) -> None:
+    from admin_views import register_admin as build_admin
+
+    build_admin(app)
+
+    @app.route("/")
+    def root() -> Response:
+        return redirect(url_for("admin.index"))  # type: ignore[return-value]
+
+
+def register_cli(app: Flask) -> None:
+    from app.cli import seed_cli, users_cli
+
+    app.cli.add_command(seed_cli)
+    app.cli.add_command(users_cli)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from app.errors import register_error_handlers as register
+
+    register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def add_headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; "
+            "frame-ancestors 'none'; form-action 'self'",
+        )
+        if response.mimetype in ("text/html", "text/csv", "application/json"):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def register_health(app: Flask) -> None:
+    from sqlalchemy import text
+
+
+    @app.route("/healthz")
+    def healthz() -> tuple[dict[str, str], int]:
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001 - any failure means "not healthy"
+            return {"status": "unavailable"}, 503
+        return {"status": "ok"}, 200

@@ -1,0 +1,1 @@
+"""Authentication (login, sessions) and authorisation (roles, permissions, scoping)."""

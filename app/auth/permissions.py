@@ -1,0 +1,98 @@
+"""What each role may do: one table, read by every view and template."""
+
+from __future__ import annotations
+
+import enum
+from typing import Protocol
+
+from flask import abort
+
+from models.choices import Role
+
+
+class Permission(enum.Enum):
+    CASEWORK_READ = "casework_read"
+    CASEWORK_WRITE = "casework_write"
+    CASEWORK_DELETE = "casework_delete"
+    CASEWORK_EXPORT = "casework_export"
+    PARTNER_READ = "partner_read"
+    PARTNER_WRITE = "partner_write"
+    PARTNER_DELETE = "partner_delete"
+    CATALOGUE_READ = "catalogue_read"
+    CATALOGUE_WRITE = "catalogue_write"
+    OWN_PROFILE = "own_profile"
+    USERS_OF_OWN_ORGANISATION = "users_of_own_organisation"
+    USERS_ALL = "users_all"
+    ORGANISATIONS_READ = "organisations_read"
+    ORGANISATIONS_WRITE = "organisations_write"
+    STATISTICS_OWN_ORGANISATION = "statistics_own_organisation"
+    STATISTICS_ALL = "statistics_all"
+
+
+P = Permission
+_CASE_MANAGER = frozenset(
+    {
+        P.CASEWORK_READ,
+        P.CASEWORK_WRITE,
+        P.CASEWORK_EXPORT,
+        P.PARTNER_READ,
+        P.CATALOGUE_READ,
+        P.OWN_PROFILE,
+        P.STATISTICS_OWN_ORGANISATION,
+    }
+)
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.CASE_MANAGER: _CASE_MANAGER,
+    Role.ORG_LEAD: _CASE_MANAGER
+    | {P.CASEWORK_DELETE, P.PARTNER_WRITE, P.USERS_OF_OWN_ORGANISATION},
+    Role.COORDINATOR: frozenset(
+        {
+            P.PARTNER_READ,
+            P.PARTNER_WRITE,
+            P.PARTNER_DELETE,
+            P.CATALOGUE_READ,
+            P.CATALOGUE_WRITE,
+            P.ORGANISATIONS_READ,
+            P.STATISTICS_ALL,
+        }
+    ),
+    Role.ADMIN: frozenset(
+        {
+            P.PARTNER_READ,
+            P.PARTNER_WRITE,
+            P.PARTNER_DELETE,
+            P.CATALOGUE_READ,
+            P.CATALOGUE_WRITE,
+            P.USERS_ALL,
+            P.ORGANISATIONS_READ,
+            P.ORGANISATIONS_WRITE,
+        }
+    ),
+}
+
+
+class Principal(Protocol):
+    role: str
+    organisation_id: int | None
+
+    @property
+    def is_authenticated(self) -> bool: ...
+
+    @property
+    def is_active(self) -> bool: ...
+
+
+def has_permission(user: Principal | None, permission: Permission | None) -> bool:
+    """True if an active, logged-in user's role grants ``permission``; None grants nothing."""
+    if permission is None or user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return permission in ROLE_PERMISSIONS.get(Role(user.role), frozenset())
+
+
+def has_any_permission(user: Principal | None, *permissions: Permission | None) -> bool:
+    return any(has_permission(user, permission) for permission in permissions)
+
+
+def require_permission(user: Principal | None, permission: Permission | None) -> None:
+    if not has_permission(user, permission):
+        abort(403)

@@ -1,0 +1,65 @@
+"""Command-line tasks: ``flask --app wsgi seed demo`` and ``flask --app wsgi users create``."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.auth.passwords import password_problem
+from app.extensions import db
+from models import Organisation, User
+from models.choices import Role
+
+seed_cli = AppGroup("seed", help="Fill the database with data.")
+users_cli = AppGroup("users", help="Manage staff accounts.")
+
+
+@seed_cli.command("demo")
+@click.option("--clients", default=30, show_default=True, help="Demo clients per organisation.")
+@click.option("--password", default="kim-demo-2026", show_default=True, help="Password of all demo users.")
+def seed_demo_command(clients: int, password: str) -> None:
+    """Organisations, catalogues, demo users and demo clients; refuses a database with users."""
+    from seeds.demo import SeedRefused, seed_demo
+
+    started = time.perf_counter()
+    try:
+        summary = seed_demo(db.session, clients_per_org=clients, password=password)
+    except SeedRefused as refused:
+        db.session.rollback()
+        raise click.ClickException(str(refused)) from refused
+    db.session.commit()
+    click.echo(f"{summary} in {time.perf_counter() - started:.1f} s")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", "full_name", required=True)
+@click.option("--role", type=click.Choice([role.value for role in Role]), required=True)
+@click.option("--organisation", "organisation_slug", help="Slug, for case_manager and org_lead.")
+@click.password_option()
+def create_user_command(
+    email: str, full_name: str, role: str, organisation_slug: str | None, password: str
+) -> None:
+    """Create a staff account."""
+    problem = password_problem(password)
+    if problem:
+        raise click.BadParameter(problem, param_hint="--password")
+    organisation = None
+    if Role(role).is_case_level:
+        if not organisation_slug:
+            raise click.BadParameter("needed for this role", param_hint="--organisation")
+        organisation = db.session.execute(
+            select(Organisation).where(Organisation.slug == organisation_slug)
+        ).scalar_one_or_none()
+        if organisation is None:
+            raise click.BadParameter(f"unknown organisation {organisation_slug!r}")
+    elif organisation_slug:
+        raise click.BadParameter("coordinators and admins belong to no organisation")
+    user = User(email=email, full_name=full_name, role=role, organisation=organisation)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"created {user.email} ({role})")

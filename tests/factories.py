@@ -1,0 +1,244 @@
+"""Small builders for test data. Every case-level record carries an organisation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cache
+
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from models import (
+    Barrier,
+    BarrierCategory,
+    Case,
+    Client,
+    Contact,
+    Organisation,
+    Partner,
+    Referral,
+    Topic,
+    User,
+)
+from models.choices import ReferralStatus, Role
+
+PASSWORD = "richtig-langes-Test-Passwort"
+TODAY = dt.date(2026, 11, 25)
+
+
+@cache
+def cheap_password_hash() -> str:
+    """Tests log in hundreds of times; the production cost (600,000 rounds) is tested apart."""
+    return generate_password_hash(PASSWORD, "pbkdf2:sha256:1000")
+
+
+def make_organisation(session: Session, slug: str, name: str | None = None) -> Organisation:
+    organisation = Organisation(slug=slug, name=name or f"{slug.upper()} Düsseldorf")
+    session.add(organisation)
+    session.flush()
+    return organisation
+
+
+def make_user(
+    session: Session,
+    role: Role,
+    organisation: Organisation | None = None,
+    email: str | None = None,
+    full_name: str | None = None,
+) -> User:
+    slug = organisation.slug if organisation else "kim"
+    user = User(
+        email=email or f"{role.value}.{slug}@example.org",
+        full_name=full_name or f"{role.label} {slug.upper()}",
+        role=role.value,
+        organisation=organisation,
+        password_hash=cheap_password_hash(),
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def make_client(session: Session, organisation: Organisation, author: User, **values: object) -> Client:
+    number = values.pop("number", None) or (session.query(Client).count() + 1)
+    client = Client(
+        organisation_id=organisation.id,
+        file_number=f"{organisation.slug.upper()}-2026-{number:04d}",
+        first_name=values.pop("first_name", "Amina"),
+        last_name=values.pop("last_name", f"Beispiel-{organisation.slug}"),
+        consent_given_on=values.pop("consent_given_on", dt.date(2026, 1, 5)),
+        created_by_id=author.id,
+        updated_by_id=author.id,
+        **values,
+    )
+    session.add(client)
+    session.flush()
+    return client
+
+
+def make_case(session: Session, client: Client, manager: User, **values: object) -> Case:
+    number = session.query(Case).count() + 1
+    case = Case(
+        organisation_id=client.organisation_id,
+        client=client,
+        case_manager=manager,
+        case_number=f"X-F-2026-{number:04d}",
+        opened_on=values.pop("opened_on", dt.date(2026, 2, 1)),
+        created_by_id=manager.id,
+        updated_by_id=manager.id,
+        **values,
+    )
+    session.add(case)
+    session.flush()
+    return case
+
+
+def make_contact(session: Session, case: Case, **values: object) -> Contact:
+    contact = Contact(
+        organisation_id=case.organisation_id,
+        case=case,
+        contact_date=values.pop("contact_date", dt.date(2026, 2, 3)),
+        note=values.pop("note", "Erstgespräch"),
+        **values,
+    )
+    session.add(contact)
+    session.flush()
+    return contact
+
+
+def make_category(session: Session, name: str = "Lange Bearbeitungszeiten", **values: object) -> BarrierCategory:
+    category = BarrierCategory(name=name, **values)
+    session.add(category)
+    session.flush()
+    return category
+
+
+def make_topic(session: Session, name: str = "Arbeit und Beruf", **values: object) -> Topic:
+    topic = Topic(name=name, **values)
+    session.add(topic)
+    session.flush()
+    return topic
+
+
+def make_partner(session: Session, name: str = "Jobcenter Düsseldorf", **values: object) -> Partner:
+    partner = Partner(name=name, kind=values.pop("kind", "jobcenter"), **values)
+    session.add(partner)
+    session.flush()
+    return partner
+
+
+def make_barrier(session: Session, case: Case, category: BarrierCategory, **values: object) -> Barrier:
+    barrier = Barrier(
+        organisation_id=case.organisation_id,
+        case=case,
+        category=category,
+        observed_on=values.pop("observed_on", dt.date(2026, 3, 1)),
+        description=values.pop("description", "Termin erst in drei Monaten"),
+        **values,
+    )
+    session.add(barrier)
+    session.flush()
+    return barrier
+
+
+def make_referral(session: Session, case: Case, partner: Partner, **values: object) -> Referral:
+    referred_on = values.pop("referred_on", dt.date(2026, 3, 2))
+    status = values.pop("status", ReferralStatus.SENT)
+    referral = Referral(
+        organisation_id=case.organisation_id,
+        case=case,
+        partner=partner,
+        referred_on=referred_on,
+        follow_up_on=values.pop("follow_up_on", referred_on + dt.timedelta(days=14)),
+        status=status,
+        consent_confirmed=values.pop("consent_confirmed", status != ReferralStatus.PLANNED),
+        reason=values.pop("reason", "Unterstützung bei der Arbeitssuche"),
+        **values,
+    )
+    session.add(referral)
+    session.flush()
+    return referral
+
+
+@dataclass(frozen=True)
+class OrgRecords:
+    """Ids and names of one organisation's fixture records."""
+
+    organisation_id: int
+    slug: str
+    case_manager_email: str
+    lead_email: str
+    case_manager_id: int
+    client_id: int
+    client_name: str
+    case_id: int
+    contact_id: int
+    barrier_id: int
+    referral_id: int
+
+
+@dataclass(frozen=True)
+class World:
+    """Two organisations with one record of each kind, plus the shared catalogue."""
+
+    a: OrgRecords
+    b: OrgRecords
+    coordinator_email: str
+    admin_email: str
+    category_id: int
+    topic_id: int
+    partner_id: int
+
+    def record_id(self, org: OrgRecords, endpoint: str) -> int:
+        return {
+            "clients": org.client_id,
+            "cases": org.case_id,
+            "contacts": org.contact_id,
+            "barriers": org.barrier_id,
+            "referrals": org.referral_id,
+        }[endpoint]
+
+
+def build_world(session: Session) -> World:
+    category = make_category(session)
+    topic = make_topic(session)
+    partner = make_partner(session)
+    records = []
+    for slug, first, last in (("awo", "Amina", "Haddad"), ("caritas", "Oleksandr", "Shevchenko")):
+        organisation = make_organisation(session, slug)
+        case_manager = make_user(session, Role.CASE_MANAGER, organisation)
+        lead = make_user(session, Role.ORG_LEAD, organisation)
+        client = make_client(session, organisation, case_manager, first_name=first, last_name=last)
+        case = make_case(session, client, case_manager)
+        case.topics.append(topic)
+        contact = make_contact(session, case)
+        barrier = make_barrier(session, case, category, partner=partner)
+        referral = make_referral(session, case, partner, topic=topic)
+        records.append(
+            OrgRecords(
+                organisation_id=organisation.id,
+                slug=slug,
+                case_manager_email=case_manager.email,
+                lead_email=lead.email,
+                case_manager_id=case_manager.id,
+                client_id=client.id,
+                client_name=last,
+                case_id=case.id,
+                contact_id=contact.id,
+                barrier_id=barrier.id,
+                referral_id=referral.id,
+            )
+        )
+    coordinator = make_user(session, Role.COORDINATOR)
+    admin = make_user(session, Role.ADMIN)
+    session.commit()
+    return World(
+        a=records[0],
+        b=records[1],
+        coordinator_email=coordinator.email,
+        admin_email=admin.email,
+        category_id=category.id,
+        topic_id=topic.id,
+        partner_id=partner.id,
+    )
