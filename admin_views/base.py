@@ -317,6 +317,8 @@ class OrgScopedModelView(KimModelView):
         if not issubclass(model, OrgOwned):
             raise TypeError(f"{model.__name__} is not organisation-owned")
         self.form_extra_fields = {**(self.form_extra_fields or {}), "row_version": HiddenField()}
+        if self.form_columns:
+            self.form_columns = [*self.form_columns, "row_version"]
         super().__init__(model, session, **kwargs)
 
     def edit_form(self, obj: Any = None) -> Form:

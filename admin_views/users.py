@@ -32,7 +32,7 @@ class UserView(KimModelView):
     column_filters = ["role", "active"]
     column_default_sort = [("full_name", False)]
     column_choices = {"role": Role.choices()}
-    form_columns = ["full_name", "email", "role", "organisation", "active"]
+    form_columns = ["full_name", "email", "role", "organisation", "active", "new_password"]
     form_extra_fields = {
         "new_password": PasswordField(
             LABELS["new_password"],
