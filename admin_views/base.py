@@ -58,6 +58,11 @@ STALE_MESSAGE = _l(
 )
 
 
+def _empty_as_blank(view: Any, context: Any, model: Any, name: str) -> Any:
+    value = getattr(model, name)
+    return "" if value is None else value
+
+
 def error_reference() -> str:
     """A short id shown to the user and written to the log, to find the details."""
     return uuid.uuid4().hex[:8]
@@ -118,6 +123,11 @@ class KimModelView(ModelView):
         self.form_args = self._form_args_with_scoped_choices(model)
         # Form selects, list/details/export labels and filter options from one source.
         self.form_choices = self.column_choices = dict(self.choice_fields)
+        # Flask-Admin maps the formatted value through the choices, so empty must be "".
+        self.column_formatters = {
+            **dict.fromkeys(self.choice_fields, _empty_as_blank),
+            **(self.column_formatters or {}),
+        }
         super().__init__(model, session, **kwargs)
 
     # --- who may do what -------------------------------------------------------------

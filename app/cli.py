@@ -19,11 +19,17 @@ users_cli = AppGroup("users", help="Manage staff accounts.")
 
 @seed_cli.command("demo")
 @click.option("--clients", default=30, show_default=True, help="Demo clients per organisation.")
-@click.option("--password", default="kim-demo-2026", show_default=True, help="Password of all demo users.")
-def seed_demo_command(clients: int, password: str) -> None:
+@click.option(
+    "--password", default="kim-demo-2026", show_default=True, help="Password of all demo users."
+)
+@click.option("--if-empty", is_flag=True, help="Skip quietly when the database has users.")
+def seed_demo_command(clients: int, password: str, if_empty: bool) -> None:
     """Organisations, catalogues, demo users and demo clients; refuses a database with users."""
     from seeds.demo import SeedRefused, seed_demo
 
+    if if_empty and db.session.execute(select(User.id).limit(1)).first():
+        click.echo("Die Datenbank enthält bereits Benutzer*innen; kein Demo-Seed.")
+        return
     started = time.perf_counter()
     try:
         summary = seed_demo(db.session, clients_per_org=clients, password=password)
@@ -58,6 +64,8 @@ def create_user_command(
             raise click.BadParameter(f"unknown organisation {organisation_slug!r}")
     elif organisation_slug:
         raise click.BadParameter("coordinators and admins belong to no organisation")
+    if db.session.execute(select(User.id).where(User.email == email.strip().lower())).first():
+        raise click.BadParameter("an account with this e-mail exists", param_hint="--email")
     user = User(email=email, full_name=full_name, role=role, organisation=organisation)
     user.set_password(password)
     db.session.add(user)
