@@ -5,6 +5,7 @@ from models.base import Base
 from models.case import Case, Contact, case_topic
 from models.catalogue import BarrierCategory, Partner, Topic
 from models.client import Client
+from models.login_attempt import LoginAttempt
 from models.numbering import NumberSequence
 from models.organisation import Organisation
 from models.owned import OrgOwned
@@ -18,6 +19,7 @@ __all__ = [
     "Case",
     "Client",
     "Contact",
+    "LoginAttempt",
     "NumberSequence",
     "OrgOwned",
     "Organisation",

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -14,12 +25,16 @@ from sqlalchemy import func, select
 from wtforms import EmailField, PasswordField, validators
 
 from app.auth.passwords import MAX_LENGTH
+from app.auth.throttle import account_key, is_throttled, record_attempt
 from app.extensions import db, login_manager
 from models import User
 from models.base import utcnow
 from models.user import check_password_for_unknown_user
 
+log = logging.getLogger(__name__)
 blueprint = Blueprint("auth", __name__)
+SESSION_STARTED_KEY = "kim_login_at"
+FAILED_LOGIN_MESSAGE = _l("E-Mail-Adresse oder Passwort ist nicht korrekt.")
 
 
 class LoginForm(FlaskForm):
@@ -65,18 +80,54 @@ def login() -> Any:
     if current_user.is_authenticated:
         return redirect(safe_next_url(request.args.get("next")))
     form = LoginForm()
+    status = 200
     if form.validate_on_submit():
-        user = authenticate(form.email.data or "", form.password.data or "")
-        if user is not None:
-            session.clear()  # a fresh session at login: nothing carried over
-            user.last_login_at = utcnow()
+        email = form.email.data or ""
+        key = account_key(email, current_app.config["SECRET_KEY"])
+        address = request.remote_addr or "unknown"
+        now = utcnow()
+        if is_throttled(db.session, key, address, now):
+            status = 429
+            user = None
+        else:
+            user = authenticate(email, form.password.data or "")
+            record_attempt(db.session, key, address, succeeded=user is not None, now=now)
             db.session.commit()
-            login_user(user)
-            session.permanent = True
+        if user is not None:
+            start_session(user, now)
             return redirect(safe_next_url(request.args.get("next")))
-        flash(_("E-Mail-Adresse oder Passwort ist nicht korrekt."), "error")
-    status = 200 if request.method == "GET" or not form.errors else 400
+        log.info("login refused (%s) from %s", "throttled" if status == 429 else "invalid", address)
+        flash(FAILED_LOGIN_MESSAGE, "error")
+    elif form.errors:
+        status = 400
     return render_template("auth/login.html", form=form), status
+
+
+def start_session(user: User, now: dt.datetime) -> None:
+    """A fresh session at login: nothing carried over, an absolute end time recorded."""
+    session.clear()
+    user.last_login_at = now
+    db.session.commit()
+    login_user(user)
+    session.permanent = True  # idle timeout: PERMANENT_SESSION_LIFETIME, refreshed per request
+    session[SESSION_STARTED_KEY] = int(now.timestamp())
+
+
+def end_expired_session() -> Any:
+    """Before each request: a session older than the absolute lifetime ends (ASVS 3.3.2)."""
+    if not current_user.is_authenticated:
+        return None
+    started = session.get(SESSION_STARTED_KEY)
+    lifetime = current_app.config["KIM_SESSION_MAX_SECONDS"]
+    if isinstance(started, int) and utcnow().timestamp() - started < lifetime:
+        return None
+    logout_user()
+    session.clear()
+    flash(_("Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an."), "info")
+    return redirect(url_for("auth.login"))
+
+
+blueprint.before_app_request(end_expired_session)
 
 
 @blueprint.route("/logout", methods=["POST"])
