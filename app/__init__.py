@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from app.config import load_config
 from app.extensions import babel, csrf, db, login_manager, migrate
+from app.security import register_security_headers
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -33,15 +34,25 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=lambda: "de", timezone_selector=lambda: "Europe/Berlin")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
-            event.listen(db.engine, "connect", _sqlite_pragmas)
+            event.listen(
+                db.engine,
+                "connect",
+                lambda connection, record: _sqlite_pragmas(connection, record, app.config),
+            )
 
 
-def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
-    """Foreign keys enforced, WAL for concurrent readers, a wait instead of 'locked'."""
+def _sqlite_pragmas(
+    dbapi_connection: Any, connection_record: Any, config: Any = None
+) -> None:
+    """Foreign keys enforced, WAL for concurrent readers, a wait instead of 'locked'.
+
+    The wait (``KIM_SQLITE_BUSY_TIMEOUT_MS``, default 15 s) is read per new connection.
+    """
+    busy_timeout_ms = int((config or {}).get("KIM_SQLITE_BUSY_TIMEOUT_MS", 15000))
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA journal_mode = WAL")
-    cursor.execute("PRAGMA busy_timeout = 15000")
+    cursor.execute(f"PRAGMA busy_timeout = {busy_timeout_ms:d}")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.close()
 
@@ -69,32 +80,18 @@ def register_admin(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from app.cli import seed_cli, users_cli
+    from app.maintenance_cli import backup_command, restore_command
 
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 def register_error_handlers(app: Flask) -> None:
     from app.errors import register_error_handlers as register
 
     register(app)
-
-
-def register_security_headers(app: Flask) -> None:
-    @app.after_request
-    def add_headers(response: Response) -> Response:
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-            "script-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; "
-            "frame-ancestors 'none'; form-action 'self'",
-        )
-        if response.mimetype in ("text/html", "text/csv", "application/json"):
-            response.headers["Cache-Control"] = "no-store"
-        return response
 
 
 def register_health(app: Flask) -> None:
