@@ -1,0 +1,207 @@
+"""``/admin/statistics/``: the figures of SPEC §6 and the barrier report.
+
+Case-level roles see their own organisation; the coordination sees all organisations
+(or one), with small cells suppressed in the page and in every CSV. Admins and anyone
+else are refused. Closed by default like ``KimModelView``: an endpoint not listed in
+``STATISTICS_ENDPOINTS`` answers 403.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import BaseView, expose
+from flask_login import current_user
+from werkzeug.exceptions import Forbidden
+from werkzeug.wrappers import Response
+
+from admin_views.charts import bar_chart
+from app.auth.permissions import Permission, has_any_permission, has_permission
+from app.clock import today
+from app.csv_excel import csv_filename, csv_response
+from app.extensions import db
+from models import BarrierCategory
+from models.owned import parse_id
+from models.statistics import (
+    DEFAULT_PRESET,
+    PRESETS,
+    OrganisationColumn,
+    Period,
+    Scope,
+    ShownTable,
+    Statistics,
+    load_scope,
+    preset_period,
+    quarter_start,
+)
+from models.suppression import SUPPRESSED
+
+# The routes of this view; anything else is refused.
+STATISTICS_ENDPOINTS = frozenset({"index", "category_report", "csv"})
+
+
+def format_cell(value: object) -> str:
+    """A figure in German notation: 1.234 and 66,7; no value is a dash."""
+    if value is None:
+        return "\u2013"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}".replace(",", ".")
+    if isinstance(value, float):
+        return f"{value:,.1f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+    return str(value)
+
+
+def _parse_day(raw: str) -> dt.date:
+    raw = raw.strip()
+    if "." in raw:
+        return dt.datetime.strptime(raw, "%d.%m.%Y").date()  # noqa: DTZ007 - a plain date
+    return dt.date.fromisoformat(raw)
+
+
+def requested_period(args: Any, day: dt.date) -> tuple[Period, str | None]:
+    """The period asked for in the query string, and an error message if it was invalid."""
+    start_raw, end_raw = args.get("from", ""), args.get("to", "")
+    if start_raw or end_raw:
+        try:
+            return Period(_parse_day(start_raw), _parse_day(end_raw)), None
+        except ValueError as error:
+            message = str(error) if "Zeitraum" in str(error) else "Bitte gültige Daten angeben."
+            return preset_period(DEFAULT_PRESET, day), message
+    return preset_period(args.get("preset", DEFAULT_PRESET), day), None
+
+
+def statistics_summary() -> dict[str, Any] | None:
+    """For the coordination's start page: the current quarter, suppressed; else None.
+
+    Renders with ``templates/admin/_statistics_summary.html`` (``statistics_summary``).
+    """
+    if not has_permission(current_user, Permission.STATISTICS_ALL):
+        return None
+    day = today()
+    scope = load_scope(db.session, None, across=True)
+    summary = Statistics(db.session, scope, Period(quarter_start(day), day), day).summary()
+    summary["format_cell"] = format_cell
+    return summary
+
+
+class StatisticsView(BaseView):
+    """Statistics for the own organisation, or across organisations for the coordination."""
+
+    def allows(self) -> bool:
+        return has_any_permission(
+            current_user, Permission.STATISTICS_OWN_ORGANISATION, Permission.STATISTICS_ALL
+        )
+
+    def is_accessible(self) -> bool:
+        return self.allows()
+
+    def is_visible(self) -> bool:
+        return self.allows()
+
+    def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        raise Forbidden
+
+    def _handle_view(self, name: str, **kwargs: Any) -> Any:
+        refused = super()._handle_view(name, **kwargs)
+        if refused is not None:
+            return refused
+        if name not in STATISTICS_ENDPOINTS or not self.allows():
+            abort(403)
+        return None
+
+    # --- whose figures, which period ------------------------------------------------
+
+    def scope(self) -> Scope:
+        """All organisations or one for the coordination; else the own one only.
+
+        A case-level user asking for another organisation gets 404, as for any record
+        of another organisation.
+        """
+        raw = request.args.get("organisation", "")
+        if has_permission(current_user, Permission.STATISTICS_ALL):
+            if not raw:
+                return load_scope(db.session, None, across=True)
+            organisation_id = parse_id(raw)
+            scope = load_scope(db.session, [organisation_id or 0], across=True)
+        else:
+            own = current_user.organisation_id
+            if own is None or (raw and parse_id(raw) != own):
+                abort(404)
+            scope = load_scope(db.session, [own], across=False)
+        if not scope.organisations:
+            abort(404)
+        return scope
+
+    def _report(self) -> tuple[Statistics, dict[str, str]]:
+        day = today()
+        period, error = requested_period(request.args, day)
+        if error:
+            flash(error, "error")
+        scope = self.scope()
+        args = {"from": period.start.isoformat(), "to": period.end.isoformat()}
+        if request.args.get("organisation"):
+            args["organisation"] = str(scope.organisations[0].id)
+        return Statistics(db.session, scope, period, day), args
+
+    def _render(
+        self, template: str, report: Statistics, args: dict[str, str], **context: Any
+    ) -> Any:
+        organisations: tuple[OrganisationColumn, ...] = ()
+        if report.suppressed:
+            organisations = load_scope(db.session, None, across=True).organisations
+        return self.render(
+            template,
+            report=report,
+            period=report.period,
+            scope=report.scope,
+            args=args,
+            presets=PRESETS,
+            organisations=organisations,
+            selected_organisation=args.get("organisation", ""),
+            suppressed_mark=SUPPRESSED,
+            format_cell=format_cell,
+            chart=lambda table: bar_chart(table.title, table.chart_bars()),
+            **context,
+        )
+
+    # --- routes ---------------------------------------------------------------------
+
+    @expose("/")
+    def index(self) -> Any:
+        report, args = self._report()
+        tables: list[ShownTable] = report.main_tables()
+        return self._render("admin/statistics.html", report, args, tables=tables, category=None)
+
+    @expose("/category/<category_id>/")
+    def category_report(self, category_id: str) -> Any:
+        """The drill-down of one barrier category (not ``category``: Flask-Admin's menu)."""
+        category = self._category(category_id)
+        report, args = self._report()
+        tables = report.category_tables(category.id)
+        return self._render("admin/statistics.html", report, args, tables=tables, category=category)
+
+    @expose("/csv/<key>/")
+    def csv(self, key: str) -> Response:
+        report, _args = self._report()
+        category_id = None
+        if request.args.get("category"):
+            category_id = self._category(request.args["category"]).id
+        table = report.table(key, category_id)
+        if table is None:
+            abort(404)
+        filename = csv_filename("statistik", key, report.scope.slug, day=report.today)
+        return csv_response(filename, table.header, table.csv_rows())
+
+    @staticmethod
+    def _category(raw: str) -> BarrierCategory:
+        category_id = parse_id(raw)
+        category = db.session.get(BarrierCategory, category_id) if category_id else None
+        if category is None:
+            abort(404)
+        return category
