@@ -21,6 +21,7 @@ from models import (
     Topic,
     User,
 )
+from app.clock import today
 from models.choices import ReferralStatus, Role
 
 PASSWORD = "richtig-langes-Test-Passwort"
@@ -61,10 +62,9 @@ def make_user(
 
 
 def make_client(session: Session, organisation: Organisation, author: User, **values: object) -> Client:
-    number = values.pop("number", None) or (session.query(Client).count() + 1)
+    """A client numbered from the organisation's sequence, as the app numbers them."""
     client = Client(
         organisation_id=organisation.id,
-        file_number=f"{organisation.slug.upper()}-2026-{number:04d}",
         first_name=values.pop("first_name", "Amina"),
         last_name=values.pop("last_name", f"Beispiel-{organisation.slug}"),
         consent_given_on=values.pop("consent_given_on", dt.date(2026, 1, 5)),
@@ -72,23 +72,23 @@ def make_client(session: Session, organisation: Organisation, author: User, **va
         updated_by_id=author.id,
         **values,
     )
+    client.assign_file_number(session, organisation, today())
     session.add(client)
     session.flush()
     return client
 
 
 def make_case(session: Session, client: Client, manager: User, **values: object) -> Case:
-    number = session.query(Case).count() + 1
     case = Case(
         organisation_id=client.organisation_id,
         client=client,
         case_manager=manager,
-        case_number=f"X-F-2026-{number:04d}",
         opened_on=values.pop("opened_on", dt.date(2026, 2, 1)),
         created_by_id=manager.id,
         updated_by_id=manager.id,
         **values,
     )
+    case.assign_case_number(session, client.organisation, today())
     session.add(case)
     session.flush()
     return case
