@@ -29,8 +29,21 @@ class KimForm(BaseForm):
         return valid
 
 
+# Longer than this, a text column is free text (notes, goals) and gets a text area.
+LONG_TEXT = 500
+
+
 class KimModelConverter(AdminModelConverter):
-    """Dates as the browser's own date input, shown in the user's locale (TT.MM.JJJJ)."""
+    """Dates as the browser's own date input (shown as TT.MM.JJJJ); long text as text areas."""
+
+    @converts("String")
+    def conv_String(self, column: Any, field_args: dict[str, Any], **extra: Any) -> Any:
+        length = getattr(column.type, "length", None)
+        if length and length > LONG_TEXT:
+            self._string_common(column=column, field_args=field_args, **extra)
+            field_args.setdefault("render_kw", {}).setdefault("rows", 5)
+            return fields.TextAreaField(**field_args)
+        return super().conv_String(column=column, field_args=field_args, **extra)
 
     @converts("Date")
     def convert_date(self, field_args: dict[str, Any], **extra: Any) -> fields.DateField:
