@@ -9,9 +9,12 @@ from flask_babel import lazy_gettext as _l
 
 from admin_views.casework import BarrierView, CaseView, ClientView, ContactView, ReferralView
 from admin_views.catalogue import BarrierCategoryView, OrganisationView, PartnerView, TopicView
+from admin_views.referral_tracking import ReferralTrackingView
 from admin_views.start import StartView
+from admin_views.statistics import StatisticsView
 from admin_views.users import UserView
 from app.extensions import db
+from app.security import csp_nonce
 from models import Barrier, BarrierCategory, Case, Client, Contact, Organisation, Partner, Referral
 from models import Topic, User
 
@@ -25,6 +28,7 @@ def register_admin(app: Flask) -> Admin:
         name="KIM Admin",
         theme=Bootstrap4Theme(swatch="default", base_template="admin/kim_base.html"),
         index_view=StartView(name=_l("Start"), url="/admin", template="admin/start.html"),
+        csp_nonce_generator=csp_nonce,
     )
     session = db  # Flask-Admin resolves db.session per request
     admin.add_view(ClientView(Client, session, name=_l("Klient*innen"), endpoint="clients",
@@ -37,6 +41,7 @@ def register_admin(app: Flask) -> Admin:
                                url="barriers", category=CASEWORK))
     admin.add_view(ReferralView(Referral, session, name=_l("Vermittlungen"), endpoint="referrals",
                                 url="referrals", category=CASEWORK))
+    admin.add_view(ReferralTrackingView(name=_l("Vermittlungen verfolgen"), endpoint="referral_tracking", url="referral-tracking", category=CASEWORK))  # noqa: E501
     admin.add_view(PartnerView(Partner, session, name=_l("Partner"), endpoint="partners",
                                url="partners", category=SETTINGS))
     admin.add_view(BarrierCategoryView(BarrierCategory, session, name=_l("Barriere-Kategorien"),
@@ -49,4 +54,23 @@ def register_admin(app: Flask) -> Admin:
                                     category=SETTINGS))
     admin.add_view(UserView(User, session, name=_l("Benutzer*innen"), endpoint="users",
                             url="users", category=SETTINGS))
+    admin.add_view(StatisticsView(name=_l("Statistik"), endpoint="statistics", url="statistics",
+                                  category=_l("Berichte")))
+    register_archive_and_audit(admin)
     return admin
+
+
+def register_archive_and_audit(admin: Admin) -> None:
+    from admin_views.archive import ArchivedCaseView, ArchivedClientView
+    from admin_views.audit import AuditEventView
+    from models import AuditEvent
+
+    archive = _l("Archiv")
+    admin.add_view(ArchivedClientView(Client, db, name=_l("Archivierte Klient*innen"),
+                                      endpoint="archive_clients", url="archive-clients",
+                                      category=archive))
+    admin.add_view(ArchivedCaseView(Case, db, name=_l("Archivierte Fälle"),
+                                    endpoint="archive_cases", url="archive-cases",
+                                    category=archive))
+    admin.add_view(AuditEventView(AuditEvent, db, name=_l("Protokoll"), endpoint="audit",
+                                  url="audit", category=archive))

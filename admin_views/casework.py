@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+from flask_admin.contrib.sqla.filters import IntEqualFilter
 from flask_admin.model.form import InlineFormAdmin
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import Query, joinedload
+from sqlalchemy import select
+from sqlalchemy.orm import Query, joinedload, selectinload
 from wtforms import Form, validators
 
+from admin_views.archive import ArchivingMixin
 from admin_views.base import OrgScopedModelView
 from admin_views.forms import EMAIL
 from admin_views.labels import LABELS
 from app.extensions import db
 from app.auth.permissions import Permission
+from app.auth.scoping import selectable_criteria
 from app.clock import today
-from models import Barrier, Case, Client, Contact, Referral
+from models import Barrier, Case, Client, Contact, Referral, User
 from models.choices import (
     DISTRICTS,
     BarrierStatus,
@@ -29,6 +35,7 @@ from models.choices import (
     country_choices,
 )
 from models.referral import default_follow_up
+from models.referral_workflow import response_date
 
 
 class CaseworkView(OrgScopedModelView):
@@ -48,7 +55,8 @@ class CaseworkView(OrgScopedModelView):
         return super().get_query().options(*self.list_loader_options)
 
 
-class ClientView(CaseworkView):
+class ClientView(ArchivingMixin, CaseworkView):
+    export_basename = "klienten"
     column_list = [
         "file_number",
         "last_name",
@@ -126,12 +134,40 @@ class ContactInline(InlineFormAdmin):
     form_args = {"minutes": {"validators": [validators.Optional(), validators.NumberRange(0, 1440)]}}
 
 
-class CaseView(CaseworkView):
+def colleague_options() -> list[tuple[str, str]]:
+    """The user's colleagues as filter options (the start page links to "my open cases")."""
+    statement = (
+        select(User.id, User.full_name)
+        .where(*selectable_criteria(current_user, User))
+        .order_by(User.full_name)
+    )
+    return [(str(user_id), name) for user_id, name in db.session.execute(statement)]
+
+
+class ColleagueOptions:
+    """Filter options read per request; Flask-Admin keeps a plain list from start-up on."""
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(colleague_options())
+
+
+class CaseView(ArchivingMixin, CaseworkView):
+    export_basename = "faelle"
     column_list = ["case_number", "client", "case_manager", "phase", "opened_on", "closed_on"]
     column_searchable_list = ["case_number", "client.last_name", "client.first_name"]
-    column_filters = ["phase", "closure_reason", "opened_on", "closed_on", "topics.name"]
+    column_filters = ["phase", "closure_reason", "opened_on", "closed_on", "topics.name",
+                      IntEqualFilter(Case.case_manager_id, _l("Case Manager*in"),
+                                     options=ColleagueOptions())]
     column_sortable_list = ["case_number", "phase", "opened_on", "closed_on"]
-    list_loader_options = (joinedload(Case.client), joinedload(Case.case_manager))
+    # Topics too: the CSV export streams after the request's session has closed.
+    list_loader_options = (
+        joinedload(Case.client),
+        joinedload(Case.case_manager),
+        selectinload(Case.topics),
+    )
     form_columns = [
         "client",
         "case_manager",
@@ -182,6 +218,7 @@ CASE_LOOKUP = {
 
 
 class ContactView(CaseworkView):
+    export_basename = "kontakte"
     column_list = ["case", "contact_date", "kind", "minutes"]
     column_filters = ["kind", "contact_date"]
     column_searchable_list = ["note", "case.case_number"]
@@ -200,6 +237,7 @@ class ContactView(CaseworkView):
 
 
 class BarrierView(CaseworkView):
+    export_basename = "barrieren"
     column_list = ["case", "category", "partner", "observed_on", "status", "resolved_on"]
     column_filters = ["category.name", "partner.name", "status", "observed_on", "resolved_on"]
     column_searchable_list = ["description", "case.case_number"]
@@ -220,6 +258,7 @@ class BarrierView(CaseworkView):
 
 
 class ReferralView(CaseworkView):
+    export_basename = "vermittlungen"
     column_list = ["case", "partner", "topic", "referred_on", "follow_up_on", "status"]
     column_filters = ["partner.name", "topic.name", "status", "referred_on", "follow_up_on"]
     column_searchable_list = ["reason", "case.case_number"]
@@ -256,3 +295,7 @@ class ReferralView(CaseworkView):
         existing = getattr(form, "_obj", None)
         previous_status = existing.status if existing is not None else None
         return Referral.field_errors(form.data, today(), previous_status)
+
+    def on_model_change(self, form: Form, model: Referral, is_created: bool) -> None:
+        super().on_model_change(form, model, is_created)
+        model.responded_on = response_date(model.status, model.responded_on, today())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import g
 from flask_login import current_user
 from sqlalchemy import exists, select
 from wtforms import Form, ValidationError, validators
@@ -13,8 +14,10 @@ from admin_views.forms import EMAIL
 from admin_views.labels import LABELS
 from app.extensions import db
 from app.auth.permissions import Permission, has_permission
+from app.clock import today
 from models import Barrier, BarrierCategory, Partner, Referral, Topic, case_topic
 from models.choices import BenefitsDomain, PartnerKind
+from models.referral_workflow import referral_counts_by_partner
 from flask_babel import lazy_gettext as _l
 
 IN_USE_MESSAGE = _l(
@@ -49,11 +52,13 @@ class CatalogueView(KimModelView):
 
 
 class BarrierCategoryView(CatalogueView):
+    export_basename = "barriere_kategorien"
     def usage_checks(self, model: BarrierCategory) -> list[Any]:
         return [exists().where(Barrier.category_id == model.id)]
 
 
 class TopicView(CatalogueView):
+    export_basename = "handlungsfelder"
     def usage_checks(self, model: Topic) -> list[Any]:
         return [
             exists().where(case_topic.c.topic_id == model.id),
@@ -61,14 +66,29 @@ class TopicView(CatalogueView):
         ]
 
 
+REFERRAL_COUNT_COLUMNS = ("open_referrals", "overdue_referrals")
+
+
 class PartnerView(CatalogueView):
+    export_basename = "partner"
     read_permission = Permission.PARTNER_READ
     create_permission = Permission.PARTNER_WRITE
     edit_permission = Permission.PARTNER_WRITE
     delete_permission = Permission.PARTNER_DELETE
     export_permission = Permission.PARTNER_READ
     column_default_sort = [("name", False)]
-    column_list = ["name", "kind", "benefits_domain", "phone", "organisation", "active"]
+    column_list = ["name", "kind", "benefits_domain", "phone", "organisation", "active",
+                   *REFERRAL_COUNT_COLUMNS]
+    column_export_list = ["name", "kind", "benefits_domain", "phone", "organisation", "active"]
+    column_labels = {
+        **LABELS,
+        "open_referrals": _l("Offene Vermittlungen"),
+        "overdue_referrals": _l("davon überfällig"),
+    }
+    column_formatters = {
+        "open_referrals": lambda view, context, model, name: view.referral_count(model, 0),
+        "overdue_referrals": lambda view, context, model, name: view.referral_count(model, 1),
+    }
     column_searchable_list = ["name", "contact_person", "street"]
     column_filters = ["kind", "benefits_domain", "active", "organisation.name"]
     form_columns = [
@@ -107,6 +127,28 @@ class PartnerView(CatalogueView):
 
     def edit_form(self, obj: Any = None) -> Form:
         return self._restrict_form(super().edit_form(obj))
+
+    # --- open and overdue referrals of the own organisation, one query per page ----------
+
+    def get_list(self, *args: Any, **kwargs: Any) -> Any:
+        count, partners = super().get_list(*args, **kwargs)
+        if kwargs.get("execute", True) and has_permission(current_user, Permission.CASEWORK_READ):
+            g.partner_referral_counts = referral_counts_by_partner(
+                db.session(), current_user.organisation_id, [p.id for p in partners], today()
+            )
+        return count, partners
+
+    def referral_count(self, model: Partner, position: int) -> int:
+        return g.get("partner_referral_counts", {}).get(model.id, (0, 0))[position]
+
+    def render(self, template: str, **kwargs: Any) -> Any:
+        # The counts are case-level data: other roles get the list without those columns.
+        if "list_columns" in kwargs and not has_permission(current_user, Permission.CASEWORK_READ):
+            kwargs["list_columns"] = [
+                column for column in kwargs["list_columns"]
+                if column[0] not in REFERRAL_COUNT_COLUMNS
+            ]
+        return super().render(template, **kwargs)
 
     def usage_checks(self, model: Partner) -> list[Any]:
         return [

@@ -1,5 +1,6 @@
 """The data model of KIM Admin. Importing this package registers every table."""
 
+from models.audit import AuditAction, AuditEvent
 from models.barrier import Barrier
 from models.base import Base
 from models.case import Case, Contact, case_topic
@@ -13,6 +14,8 @@ from models.referral import Referral
 from models.user import User
 
 __all__ = [
+    "AuditAction",
+    "AuditEvent",
     "Barrier",
     "BarrierCategory",
     "Base",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import ForeignKey, String, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base
@@ -36,12 +36,13 @@ def next_number(session: Session, organisation_id: int, name: str, year: int) ->
     taken = session.execute(statement).scalar_one_or_none()
     if taken is not None:
         return taken
-    try:
-        with session.begin_nested():
-            session.add(
-                NumberSequence(organisation_id=organisation_id, name=name, year=year, last_value=1)
-            )
-        return 1
-    except IntegrityError:
-        # Another writer created the row first; take the next number from it.
-        return session.execute(statement).scalar_one()
+    # Not a savepoint with session.add(): begin_nested() flushes the caller's pending record,
+    # which has no number yet. If another writer creates the row first, this insert does
+    # nothing and the UPDATE waits for that writer's row lock.
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(
+        dialect.insert(NumberSequence.__table__)
+        .values(organisation_id=organisation_id, name=name, year=year, last_value=0)
+        .on_conflict_do_nothing()
+    )
+    return session.execute(statement).scalar_one()

@@ -91,7 +91,10 @@ class Referral(OrgOwned, Base):
 
     @staticmethod
     def field_errors(
-        values: FormValues, today: dt.date, previous_status: str | None = None
+        values: FormValues,
+        today: dt.date,
+        previous_status: str | None = None,
+        answered_by_receiver: bool = False,
     ) -> FieldErrors:
         errors: FieldErrors = {}
         for field in ("referred_on", "responded_on"):
@@ -116,6 +119,15 @@ class Referral(OrgOwned, Base):
                 "Der Status kann nicht von „%(current)s“ auf „%(target)s“ wechseln.",
                 current=S.label_of(start),
                 target=S.label_of(status),
+            )
+        partner = values.get("partner")
+        answering = status in ANSWERS and status != previous_status
+        if answering and getattr(partner, "organisation_id", None) and not answered_by_receiver:
+            # A KIM organisation answers in its own tracking screen; accepting there opens
+            # its client and case, which a status set by the sender would skip.
+            errors["status"] = _(
+                "Die Antwort auf eine Vermittlung an einen KIM-Träger gibt die empfangende "
+                "Organisation in ihrer Vermittlungsübersicht."
             )
         if status in NEEDS_CONSENT and not values.get("consent_confirmed"):
             errors["consent_confirmed"] = _(

@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Barrier, Case, Client, Contact, NumberSequence, Referral
+from models import Barrier, Case, Client, Contact, NumberSequence, Partner, Referral
 from models.numbering import next_number
 from models.referral import can_transition, default_follow_up
 from tests.factories import TODAY, make_organisation
@@ -398,3 +398,21 @@ def test_file_and_case_numbers_carry_organisation_year_and_running_number(
     assert second.file_number == f"AWO-{TODAY.year}-0002"
     assert case.case_number == f"AWO-F-{TODAY.year}-0001"
     session.rollback()
+
+
+@pytest.mark.parametrize("answer", ["accepted", "declined"])
+def test_sender_cannot_answer_for_a_kim_organisation(answer: str) -> None:
+    kim_partner = Partner(name="KIM Case Management – Caritas", kind="kim_provider", organisation_id=2)
+    values = referral_values(status=answer, partner=kim_partner, responded_on=TODAY)
+    errors = Referral.field_errors(values, TODAY, previous_status="sent")
+    assert "empfangende Organisation" in errors["status"]
+    by_receiver = Referral.field_errors(
+        values, TODAY, previous_status="sent", answered_by_receiver=True
+    )
+    assert "status" not in by_receiver
+
+
+def test_sender_records_the_answer_of_an_external_partner() -> None:
+    jobcenter = Partner(name="Jobcenter Düsseldorf", kind="jobcenter")
+    values = referral_values(status="accepted", partner=jobcenter, responded_on=TODAY)
+    assert "status" not in Referral.field_errors(values, TODAY, previous_status="sent")

@@ -27,6 +27,8 @@ class Permission(enum.Enum):
     ORGANISATIONS_WRITE = "organisations_write"
     STATISTICS_OWN_ORGANISATION = "statistics_own_organisation"
     STATISTICS_ALL = "statistics_all"
+    AUDIT_OWN_ORGANISATION = "audit_own_organisation"
+    AUDIT_CONFIGURATION = "audit_configuration"
 
 
 P = Permission
@@ -44,7 +46,12 @@ _CASE_MANAGER = frozenset(
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CASE_MANAGER: _CASE_MANAGER,
     Role.ORG_LEAD: _CASE_MANAGER
-    | {P.CASEWORK_DELETE, P.PARTNER_WRITE, P.USERS_OF_OWN_ORGANISATION},
+    | {
+        P.CASEWORK_DELETE,
+        P.PARTNER_WRITE,
+        P.USERS_OF_OWN_ORGANISATION,
+        P.AUDIT_OWN_ORGANISATION,
+    },
     Role.COORDINATOR: frozenset(
         {
             P.PARTNER_READ,
@@ -66,6 +73,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.USERS_ALL,
             P.ORGANISATIONS_READ,
             P.ORGANISATIONS_WRITE,
+            P.AUDIT_CONFIGURATION,
         }
     ),
 }

@@ -8,29 +8,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, false
+from sqlalchemy import ColumnElement, false, select
 
 from app.auth.permissions import Principal
-from models import BarrierCategory, Organisation, OrgOwned, Partner, Topic, User
+from models import AuditEvent, BarrierCategory, Case, Organisation, OrgOwned, Partner, Topic, User
 from models.choices import Role
 
 # Configuration every signed-in role may read (SPEC §3: partners, categories, topics).
 SHARED_CATALOGUES: tuple[type[Any], ...] = (BarrierCategory, Topic, Partner)
 
 
-def visible_criteria(user: Principal, model: type[Any]) -> list[ColumnElement[bool]]:
-    """WHERE criteria that restrict ``model`` to the rows ``user`` may see."""
+def visible_criteria(
+    user: Principal, model: type[Any], *, archived: bool = False
+) -> list[ColumnElement[bool]]:
+    """WHERE criteria that restrict ``model`` to the rows ``user`` may see.
+
+    Archived records (and the records of an archived case) are hidden; with
+    ``archived=True`` only the archived records themselves are shown, for the archive lists.
+    """
     if not user.is_authenticated or not user.is_active:
         return [false()]
     role = Role(user.role)
+    if issubclass(model, AuditEvent):
+        return [false()] if archived else _visible_audit_events(user, role)
     if issubclass(model, OrgOwned):
-        if not role.is_case_level or user.organisation_id is None:
-            return [false()]
-        criteria = [model.organisation_id == user.organisation_id]
-        archived_at = getattr(model, "archived_at", None)
-        if archived_at is not None:
-            criteria.append(archived_at.is_(None))
-        return criteria
+        return _visible_owned(user, role, model, archived=archived)
+    if archived:
+        return [false()]
     if issubclass(model, User):
         return _visible_users(user, role)
     if issubclass(model, Organisation):
@@ -39,6 +43,40 @@ def visible_criteria(user: Principal, model: type[Any]) -> list[ColumnElement[bo
         return []
     if issubclass(model, SHARED_CATALOGUES):
         return []
+    return [false()]
+
+
+def _visible_owned(
+    user: Principal, role: Role, model: type[Any], *, archived: bool
+) -> list[ColumnElement[bool]]:
+    """Own organisation only; archived rows (and those of an archived case) apart."""
+    if not role.is_case_level or user.organisation_id is None:
+        return [false()]
+    criteria = [model.organisation_id == user.organisation_id]
+    archived_at = getattr(model, "archived_at", None)
+    if archived:
+        if archived_at is None:
+            return [false()]
+        criteria.append(archived_at.is_not(None))
+        return criteria
+    if archived_at is not None:
+        criteria.append(archived_at.is_(None))
+    case_id = getattr(model, "case_id", None)
+    if case_id is not None:
+        # Contacts, barriers and referrals go into the archive with their case.
+        archived_cases = select(Case.id).where(
+            Case.organisation_id == user.organisation_id, Case.archived_at.is_not(None)
+        )
+        criteria.append(case_id.not_in(archived_cases))
+    return criteria
+
+
+def _visible_audit_events(user: Principal, role: Role) -> list[ColumnElement[bool]]:
+    """Leads: their organisation's records; admins: configuration and sign-ins."""
+    if role is Role.ORG_LEAD and user.organisation_id is not None:
+        return [AuditEvent.organisation_id == user.organisation_id]
+    if role is Role.ADMIN:
+        return [AuditEvent.organisation_id.is_(None)]
     return [false()]
 
 

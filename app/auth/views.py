@@ -28,6 +28,7 @@ from app.auth.passwords import MAX_LENGTH
 from app.auth.throttle import account_key, is_throttled, record_attempt
 from app.extensions import db, login_manager
 from models import User
+from models.audit import record_event
 from models.base import utcnow
 from models.user import check_password_for_unknown_user
 
@@ -92,7 +93,11 @@ def login() -> Any:
         else:
             user = authenticate(email, form.password.data or "")
             record_attempt(db.session, key, address, succeeded=user is not None, now=now)
-            db.session.commit()
+        if user is None:
+            record_event(db.session, actor=None, action="login_failed", details={"account": key})
+        else:
+            record_event(db.session, actor=user, action="login")
+        db.session.commit()
         if user is not None:
             start_session(user, now)
             return redirect(safe_next_url(request.args.get("next")))

@@ -1,0 +1,241 @@
+"""Vermittlungen verfolgen: the own open referrals with their next steps, and incoming ones.
+
+Closed by default like ``KimModelView``: each exposed endpoint names its permission in
+``ENDPOINT_PERMISSIONS``; an endpoint missing there is refused. The view only parses the
+request and calls ``models.referral_workflow``; it commits once per request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import BaseView, expose
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wrappers import Response
+
+from admin_views.base import error_reference
+from app.auth.permissions import Permission, has_permission
+from app.auth.scoping import selectable_criteria
+from app.clock import today
+from app.extensions import db
+from models import Partner, Topic, User
+from models.choices import ReferralStatus
+from models.owned import parse_id
+from models.referral_workflow import (
+    STATUS_ORDER,
+    ReferralNotFoundError,
+    ReferralWorkflowError,
+    StaleReferralError,
+    TrackingFilters,
+    accept_incoming,
+    change_status,
+    decline_incoming,
+    default_case_manager_filter,
+    incoming_referrals,
+    outgoing_referrals,
+    reschedule_follow_up,
+)
+
+log = logging.getLogger(__name__)
+
+# Who may use which endpoint of this view; anything missing here is refused (403).
+ENDPOINT_PERMISSIONS: dict[str, Permission] = {
+    "index": Permission.CASEWORK_READ,
+    "change_status": Permission.CASEWORK_WRITE,
+    "reschedule": Permission.CASEWORK_WRITE,
+    "accept": Permission.CASEWORK_WRITE,
+    "decline": Permission.CASEWORK_WRITE,
+}
+FILTER_ARGS = ("partner", "topic", "manager")
+
+
+def parse_date(raw: str | None) -> dt.date | None:
+    """An ISO date from a form field; raises a workflow error for anything else but empty."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ReferralWorkflowError(_("Bitte ein gültiges Datum angeben.")) from None
+
+
+class ReferralTrackingView(BaseView):
+    def allows(self, permission: Permission) -> bool:
+        return has_permission(current_user, permission)
+
+    def is_accessible(self) -> bool:
+        return self.allows(Permission.CASEWORK_READ)
+
+    def is_visible(self) -> bool:
+        return self.allows(Permission.CASEWORK_READ)
+
+    def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        return abort(403)
+
+    def _handle_view(self, name: str, **kwargs: Any) -> Any:
+        refused = super()._handle_view(name, **kwargs)
+        if refused is not None:
+            return refused
+        permission = ENDPOINT_PERMISSIONS.get(name)
+        if permission is None or not self.allows(permission):
+            abort(403)
+        return None
+
+    # --- reading ---------------------------------------------------------------------
+
+    def _filters(self) -> tuple[TrackingFilters, dict[str, str]]:
+        """The filters of the request, and the arguments that reproduce them in links."""
+        args = {name: request.args.get(name, "") for name in FILTER_ARGS}
+        manager = args["manager"]
+        if manager == "all":
+            case_manager_id = None
+        elif manager == "mine":
+            case_manager_id = current_user.id
+        else:
+            case_manager_id = parse_id(manager) if manager else None
+            if case_manager_id is None:
+                case_manager_id = default_case_manager_filter(current_user)
+                args["manager"] = "mine" if case_manager_id is not None else "all"
+        filters = TrackingFilters(
+            partner_id=parse_id(args["partner"]),
+            topic_id=parse_id(args["topic"]),
+            case_manager_id=case_manager_id,
+        )
+        return filters, {name: value for name, value in args.items() if value}
+
+    def _filter_options(self) -> dict[str, Sequence[Any]]:
+        session = db.session
+        return {
+            "partners": session.execute(
+                select(Partner.id, Partner.name).order_by(Partner.name)
+            ).all(),
+            "topics": session.execute(
+                select(Topic.id, Topic.name).order_by(Topic.sort_order, Topic.name)
+            ).all(),
+            "managers": session.execute(
+                select(User.id, User.full_name)
+                .where(*selectable_criteria(current_user, User))
+                .order_by(User.full_name)
+            ).all(),
+        }
+
+    @expose("/")
+    def index(self) -> Any:
+        filters, filter_args = self._filters()
+        current_day = today()
+        outgoing = outgoing_referrals(db.session(), current_user, current_day, filters)
+        groups = [
+            (status, [row for row in outgoing if row.status == status]) for status in STATUS_ORDER
+        ]
+        return self.render(
+            "admin/referral_tracking.html",
+            groups=[(status, rows) for status, rows in groups if rows],
+            overdue_count=sum(row.overdue for row in outgoing),
+            incoming=incoming_referrals(db.session(), current_user),
+            options=self._filter_options(),
+            filters=filters,
+            filter_args=filter_args,
+            can_write=self.allows(Permission.CASEWORK_WRITE),
+            today=current_day,
+            statuses=ReferralStatus,
+        )
+
+    # --- writing ---------------------------------------------------------------------
+
+    def _back(self) -> Response:
+        args: dict[str, Any] = {
+            name: request.args[name] for name in FILTER_ARGS if request.args.get(name)
+        }
+        return redirect(url_for(".index", **args))
+
+    def _commit(self, operation: Any, success: str, **arguments: Any) -> Response:
+        """Run one workflow operation and commit it, or roll back and say why."""
+        try:
+            operation(db.session(), current_user, today=today(), **arguments)
+            db.session.commit()
+        except ReferralNotFoundError:
+            db.session.rollback()
+            abort(404)
+        except ReferralWorkflowError as refusal:
+            db.session.rollback()
+            flash(refusal.message, "error")
+        except StaleDataError:
+            db.session.rollback()
+            flash(StaleReferralError().message, "error")
+        except IntegrityError as error:
+            db.session.rollback()
+            reference = error_reference()
+            log.warning("integrity error [%s] in referral tracking: %s", reference, error)
+            flash(
+                _(
+                    "Der Vorgang widerspricht einer Regel der Datenbank; es wurde nichts "
+                    "gespeichert. Referenz: %(ref)s",
+                    ref=reference,
+                ),
+                "error",
+            )
+        else:
+            flash(success, "success")
+        return self._back()
+
+    @expose("/<referral_id>/status", methods=("POST",))
+    def change_status(self, referral_id: str) -> Response:
+        target = request.form.get("status", "")
+        try:
+            responded_on = parse_date(request.form.get("responded_on"))
+        except ReferralWorkflowError as refusal:
+            flash(refusal.message, "error")
+            return self._back()
+        return self._commit(
+            change_status,
+            _("Der Status wurde auf „%(status)s“ gesetzt.", status=ReferralStatus.label_of(target)),
+            referral_id=referral_id,
+            target=target,
+            expected_version=request.form.get("version"),
+            responded_on=responded_on,
+        )
+
+    @expose("/<referral_id>/follow-up", methods=("POST",))
+    def reschedule(self, referral_id: str) -> Response:
+        try:
+            follow_up_on = parse_date(request.form.get("follow_up_on"))
+        except ReferralWorkflowError as refusal:
+            flash(refusal.message, "error")
+            return self._back()
+        return self._commit(
+            reschedule_follow_up,
+            _("Die Wiedervorlage wurde verschoben."),
+            referral_id=referral_id,
+            follow_up_on=follow_up_on,
+            expected_version=request.form.get("version"),
+        )
+
+    @expose("/incoming/<referral_id>/accept", methods=("POST",))
+    def accept(self, referral_id: str) -> Response:
+        return self._commit(
+            accept_incoming,
+            _("Die Vermittlung wurde angenommen; Klient*in und Fall wurden angelegt."),
+            referral_id=referral_id,
+            expected_version=request.form.get("version"),
+        )
+
+    @expose("/incoming/<referral_id>/decline", methods=("POST",))
+    def decline(self, referral_id: str) -> Response:
+        return self._commit(
+            decline_incoming,
+            _("Die Vermittlung wurde abgelehnt; die vermittelnde Stelle sieht den Grund."),
+            referral_id=referral_id,
+            expected_version=request.form.get("version"),
+            reason=request.form.get("decline_reason"),
+        )

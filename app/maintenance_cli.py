@@ -1,0 +1,39 @@
+"""Maintenance commands: ``flask --app wsgi backup PATH`` and ``flask --app wsgi restore PATH``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from app.backup import BackupError, backup_database, restore_database
+
+
+def _database_url() -> str:
+    return str(current_app.config["SQLALCHEMY_DATABASE_URI"])
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Back up the database to PATH while the app keeps running."""
+    try:
+        written = backup_database(_database_url(), path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Sicherung geschrieben: {written} ({written.stat().st_size} Bytes)")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def restore_command(path: Path) -> None:
+    """Restore PATH into the configured, empty database (stop the app first)."""
+    try:
+        restore_database(_database_url(), path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Wiederhergestellt aus {path}.")

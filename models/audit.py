@@ -1,0 +1,315 @@
+"""The audit trail: who changed, archived, deleted, exported or signed in, and when.
+
+An event is written in the same transaction as the change it describes, so a rolled-back
+change leaves no event and a committed change always has one. Values are recorded only
+for fields that cannot hold personal data; for personal, secret and free-text fields the
+event names the field and nothing else.
+
+``changed_fields`` is JSON: ``{"phase": ["intake", "assessment"], "last_name": null}``
+means phase went from ``intake`` to ``assessment`` and the last name changed (value not
+recorded).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import enum
+import hashlib
+import hmac
+import json
+from typing import TYPE_CHECKING, Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Index, String, event, inspect
+from sqlalchemy.orm import Mapped, RelationshipDirection, Session, mapped_column, relationship
+from sqlalchemy.types import String as StringType
+
+from models.base import Base, intpk, utcnow
+from models.choices import Choice
+from models.owned import OrgOwned
+
+if TYPE_CHECKING:
+    from models.user import User
+
+
+class AuditAction(Choice):
+    CREATE = "create", _l("angelegt")
+    UPDATE = "update", _l("geändert")
+    ARCHIVE = "archive", _l("archiviert")
+    RESTORE = "restore", _l("wiederhergestellt")
+    DELETE = "delete", _l("endgültig gelöscht")
+    EXPORT = "export", _l("exportiert")
+    LOGIN = "login", _l("Anmeldung")
+    LOGIN_FAILED = "login_failed", _l("Anmeldung fehlgeschlagen")
+    REFERRAL_STATUS = "referral_status", _l("Vermittlungsstatus geändert")
+
+
+class AuditEvent(Base):
+    """One audited action. Append-only: the app never updates or deletes an event."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        AuditAction.check("action"),
+        Index("ix_audit_event_organisation_occurred", "organisation_id", "occurred_at"),
+        Index("ix_audit_event_record", "record_type", "record_id"),
+    )
+
+    id: Mapped[intpk]
+    occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # No foreign keys: the trail must outlive deleted accounts, records and organisations.
+    actor_user_id: Mapped[int | None] = mapped_column(
+        comment="who acted; empty for a failed login"
+    )
+    organisation_id: Mapped[int | None] = mapped_column(
+        index=True,
+        comment="owning organisation of the record; empty for configuration and logins",
+    )
+    action: Mapped[str] = mapped_column(String(20))
+    record_type: Mapped[str | None] = mapped_column(String(40))
+    record_id: Mapped[int | None]
+    changed_fields: Mapped[str | None] = mapped_column(
+        String(20000),
+        comment="JSON; values only of fields without personal data, names only otherwise",
+    )
+    details: Mapped[str | None] = mapped_column(
+        String(2000), comment="JSON; e.g. export filters and row count, never personal data"
+    )
+
+    actor: Mapped[User | None] = relationship(
+        "User", primaryjoin="foreign(AuditEvent.actor_user_id) == User.id", viewonly=True
+    )
+
+    def __str__(self) -> str:
+        record = f"{self.record_type or ''} {self.record_id or ''}".strip()
+        return f"{AuditAction.label_of(self.action)} {record}"
+
+
+# --- which fields may have their values recorded ----------------------------------------
+
+# Tables whose rows are not audited: the trail itself and pure bookkeeping.
+UNAUDITED_TABLES = frozenset({"audit_event", "number_sequence", "login_attempt"})
+# Bookkeeping every change touches; recording it would only repeat the event's own data.
+BOOKKEEPING = frozenset(
+    {"id", "version", "created_at", "updated_at", "created_by_id", "updated_by_id",
+     "created_by", "updated_by"}
+)
+SECRET_COLUMNS = frozenset({"password_hash", "session_token"})
+# Free text may name people whatever its comment says, so its value is never recorded.
+FREE_TEXT_LENGTH = 2000
+
+
+def is_personal(column: Any) -> bool:
+    """True if the column's value must not be copied into the audit trail."""
+    comment = (getattr(column, "comment", None) or "").lower()
+    if "personal data" in comment or "hash" in comment or column.key in SECRET_COLUMNS:
+        return True
+    column_type = getattr(column, "type", None)
+    length = getattr(column_type, "length", None)
+    return isinstance(column_type, StringType) and (length is None or length >= FREE_TEXT_LENGTH)
+
+
+def _is_org_owned(model: type[Any]) -> bool:
+    return issubclass(model, OrgOwned)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    return value
+
+
+MANYTOONE = RelationshipDirection.MANYTOONE
+MANYTOMANY = RelationshipDirection.MANYTOMANY
+
+
+def _identity(record: Any) -> Any:
+    return getattr(record, "id", None)
+
+
+def changed_fields(record: Any) -> dict[str, Any]:
+    """The fields of ``record`` changed since it was loaded (or set, if new), before flush.
+
+    Non-personal fields map to ``[old, new]``; personal ones to ``None``. Many-to-one links
+    are recorded as ids under the relationship's name, many-to-many as sorted id lists;
+    one-to-many children are audited as records of their own.
+    """
+    state = inspect(record)
+    mapper = state.mapper
+    skipped = set(BOOKKEEPING)
+    if _is_org_owned(mapper.class_):
+        skipped |= {"organisation_id", "organisation"}
+    changes: dict[str, Any] = {}
+    for link in mapper.relationships:
+        if link.key not in skipped and not link.viewonly:
+            change = _link_change(state, link)
+            if change is not None:
+                changes[link.key] = change
+    for attribute in mapper.column_attrs:
+        key = attribute.key
+        if key in skipped or any(name in changes for name in _relations_of(mapper, key)):
+            continue
+        history = state.attrs[key].history
+        old = history.deleted[0] if history.deleted else None
+        new = history.added[0] if history.added else None
+        if not history.has_changes() or old == new or (state.pending and new is None):
+            continue
+        column = attribute.columns[0]
+        changes[key] = None if is_personal(column) else [_jsonable(old), _jsonable(new)]
+    return changes
+
+
+def _link_change(state: Any, link: Any) -> list[Any] | None:
+    """``[old id, new id]`` of a many-to-one link, ``[old ids, new ids]`` of a many-to-many."""
+    history = state.attrs[link.key].history
+    if not history.has_changes():
+        return None
+    if link.direction is MANYTOMANY:
+        old_ids = sorted(_identity(r) for r in (*history.unchanged, *history.deleted))
+        new_ids = sorted(_identity(r) for r in (*history.unchanged, *history.added))
+        return [old_ids, new_ids] if old_ids != new_ids else None
+    if link.direction is not MANYTOONE:
+        return None
+    new = _identity(history.added[0]) if history.added else None
+    old = _identity(history.deleted[0]) if history.deleted else _loaded_foreign_key(state, link)
+    if old == new or (state.pending and new is None):
+        return None
+    return [old, new]
+
+
+def _loaded_foreign_key(state: Any, link: Any) -> Any:
+    """The link's id as loaded, when the old related object itself was never loaded."""
+    local_keys = [state.mapper.get_property_by_column(c).key for c in link.local_columns]
+    if len(local_keys) != 1:
+        return None
+    history = state.attrs[local_keys[0]].history
+    loaded = history.deleted or history.unchanged
+    return loaded[0] if loaded else None
+
+
+def _relations_of(mapper: Any, column_key: str) -> list[str]:
+    return [
+        link.key
+        for link in mapper.relationships
+        if link.direction is MANYTOONE
+        and any(mapper.get_property_by_column(c).key == column_key for c in link.local_columns)
+    ]
+
+
+def to_json(value: Any) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, default=_jsonable, ensure_ascii=False, sort_keys=True)
+
+
+def record_type_of(record: Any) -> str:
+    return type(record).__name__
+
+
+def record_event(
+    session: Session,
+    *,
+    actor: Any,
+    action: AuditAction | str,
+    record: Any = None,
+    record_type: str | None = None,
+    record_id: int | None = None,
+    organisation_id: int | None = None,
+    changed: dict[str, Any] | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Add one event to ``session``: it is committed, or rolled back, with the change.
+
+    ``actor`` is a user (or its id, or None for a failed login). For a record without an
+    id yet the session is flushed first.
+    """
+    if record is not None:
+        if getattr(record, "id", None) is None:
+            session.flush()
+        record_type = record_type or record_type_of(record)
+        record_id = record.id
+        if organisation_id is None and _is_org_owned(type(record)):
+            organisation_id = record.organisation_id
+    actor_id = actor if isinstance(actor, int) or actor is None else getattr(actor, "id", None)
+    audit_event = AuditEvent(
+        occurred_at=utcnow(),
+        actor_user_id=actor_id,
+        organisation_id=organisation_id,
+        action=AuditAction(action).value,  # type: ignore[call-arg] # a lookup by code
+        record_type=record_type,
+        record_id=record_id,
+        changed_fields=to_json(changed) if changed else None,
+        details=to_json(details),
+    )
+    session.add(audit_event)
+    return audit_event
+
+
+# --- automatic events for the admin's writes ---------------------------------------------
+
+ACTOR_KEY = "kim_audit_actor"
+PENDING_KEY = "kim_audit_pending"
+
+
+def set_actor(session: Session, user_id: int | None) -> None:
+    """From now on, every flush of ``session`` writes an event per changed record."""
+    if user_id is None:
+        session.info.pop(ACTOR_KEY, None)
+    else:
+        session.info[ACTOR_KEY] = user_id
+
+
+def is_audited(record: Any) -> bool:
+    table = getattr(type(record), "__tablename__", None)
+    return table is not None and table not in UNAUDITED_TABLES
+
+
+def _action_of_update(record: Any, changes: dict[str, Any]) -> AuditAction:
+    archived = changes.get("archived_at")
+    if isinstance(archived, list) and len(changes) == 1:
+        return AuditAction.ARCHIVE if archived[1] is not None else AuditAction.RESTORE
+    return AuditAction.UPDATE
+
+
+@event.listens_for(Session, "before_flush")
+def _collect_changes(session: Session, flush_context: Any, instances: Any) -> None:
+    for record in (*session.dirty, *session.deleted):
+        if isinstance(record, AuditEvent) and (
+            record in session.deleted or session.is_modified(record)
+        ):
+            raise PermissionError("audit events are never changed or deleted")
+    actor = session.info.get(ACTOR_KEY)
+    if actor is None:
+        return
+    pending: list[tuple[Any, AuditAction, dict[str, Any] | None]] = []
+    for record in session.new:
+        if is_audited(record):
+            pending.append((record, AuditAction.CREATE, changed_fields(record)))
+    for record in session.dirty:
+        if is_audited(record) and session.is_modified(record):
+            changes = changed_fields(record)
+            if changes:
+                pending.append((record, _action_of_update(record, changes), changes))
+    for record in session.deleted:
+        if is_audited(record):
+            pending.append((record, AuditAction.DELETE, None))
+    session.info[PENDING_KEY] = pending
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _write_events(session: Session, flush_context: Any) -> None:
+    pending = session.info.pop(PENDING_KEY, None)
+    if not pending:
+        return
+    actor = session.info.get(ACTOR_KEY)
+    for record, action, changes in pending:
+        record_event(session, actor=actor, action=action, record=record, changed=changes)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_pending(session: Session, previous_transaction: Any) -> None:
+    session.info.pop(PENDING_KEY, None)

