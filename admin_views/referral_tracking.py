@@ -1,7 +1,7 @@
 """Vermittlungen verfolgen: the own open referrals with their next steps, and incoming ones.
 
 Closed by default like ``KimModelView``: each exposed endpoint names its permission in
-``ENDPOINT_PERMISSIONS``; an endpoint missing there is refused. The view only parses the
+``endpoint_permissions`` (see ``SecureView``); an endpoint missing there is refused. The view only parses the
 request and calls ``models.referral_workflow``; it commits once per request.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
-from flask_admin import BaseView, expose
+from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -21,8 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
-from admin_views.base import error_reference
-from app.auth.permissions import Permission, has_permission
+from admin_views.base import SecureView, error_reference
+from app.auth.permissions import Permission
 from app.auth.scoping import selectable_criteria
 from app.clock import today
 from app.extensions import db
@@ -46,14 +46,6 @@ from models.referral_workflow import (
 
 log = logging.getLogger(__name__)
 
-# Who may use which endpoint of this view; anything missing here is refused (403).
-ENDPOINT_PERMISSIONS: dict[str, Permission] = {
-    "index": Permission.CASEWORK_READ,
-    "change_status": Permission.CASEWORK_WRITE,
-    "reschedule": Permission.CASEWORK_WRITE,
-    "accept": Permission.CASEWORK_WRITE,
-    "decline": Permission.CASEWORK_WRITE,
-}
 FILTER_ARGS = ("partner", "topic", "manager")
 
 
@@ -68,29 +60,14 @@ def parse_date(raw: str | None) -> dt.date | None:
         raise ReferralWorkflowError(_("Bitte ein gültiges Datum angeben.")) from None
 
 
-class ReferralTrackingView(BaseView):
-    def allows(self, permission: Permission) -> bool:
-        return has_permission(current_user, permission)
-
-    def is_accessible(self) -> bool:
-        return self.allows(Permission.CASEWORK_READ)
-
-    def is_visible(self) -> bool:
-        return self.allows(Permission.CASEWORK_READ)
-
-    def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        return abort(403)
-
-    def _handle_view(self, name: str, **kwargs: Any) -> Any:
-        refused = super()._handle_view(name, **kwargs)
-        if refused is not None:
-            return refused
-        permission = ENDPOINT_PERMISSIONS.get(name)
-        if permission is None or not self.allows(permission):
-            abort(403)
-        return None
+class ReferralTrackingView(SecureView):
+    endpoint_permissions = {
+        "index": (Permission.CASEWORK_READ,),
+        "change_status": (Permission.CASEWORK_WRITE,),
+        "reschedule": (Permission.CASEWORK_WRITE,),
+        "accept": (Permission.CASEWORK_WRITE,),
+        "decline": (Permission.CASEWORK_WRITE,),
+    }
 
     # --- reading ---------------------------------------------------------------------
 
@@ -146,7 +123,7 @@ class ReferralTrackingView(BaseView):
             options=self._filter_options(),
             filters=filters,
             filter_args=filter_args,
-            can_write=self.allows(Permission.CASEWORK_WRITE),
+            can_write=self.allows_endpoint("change_status"),
             today=current_day,
             statuses=ReferralStatus,
         )

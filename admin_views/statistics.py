@@ -3,7 +3,7 @@
 Case-level roles see their own organisation; the coordination sees all organisations
 (or one), with small cells suppressed in the page and in every CSV. Admins and anyone
 else are refused. Closed by default like ``KimModelView``: an endpoint not listed in
-``STATISTICS_ENDPOINTS`` answers 403.
+``endpoint_permissions`` answers 403 (see ``SecureView``).
 """
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import abort, flash, redirect, request, url_for
-from flask_admin import BaseView, expose
+from flask import abort, flash, request
+from flask_admin import expose
 from flask_login import current_user
-from werkzeug.exceptions import Forbidden
 from werkzeug.wrappers import Response
 
+from admin_views.base import SecureView
 from admin_views.charts import bar_chart
-from app.auth.permissions import Permission, has_any_permission, has_permission
+from app.auth.permissions import Permission, has_permission
 from app.clock import today
 from app.csv_excel import csv_filename, csv_response
 from app.extensions import db
@@ -39,7 +39,7 @@ from models.statistics import (
 from models.suppression import SUPPRESSED
 
 # The routes of this view; anything else is refused.
-STATISTICS_ENDPOINTS = frozenset({"index", "category_report", "csv"})
+STATISTICS_PERMISSIONS = (Permission.STATISTICS_OWN_ORGANISATION, Permission.STATISTICS_ALL)
 
 
 def format_cell(value: object) -> str:
@@ -88,32 +88,14 @@ def statistics_summary() -> dict[str, Any] | None:
     return summary
 
 
-class StatisticsView(BaseView):
+class StatisticsView(SecureView):
     """Statistics for the own organisation, or across organisations for the coordination."""
 
-    def allows(self) -> bool:
-        return has_any_permission(
-            current_user, Permission.STATISTICS_OWN_ORGANISATION, Permission.STATISTICS_ALL
-        )
-
-    def is_accessible(self) -> bool:
-        return self.allows()
-
-    def is_visible(self) -> bool:
-        return self.allows()
-
-    def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        raise Forbidden
-
-    def _handle_view(self, name: str, **kwargs: Any) -> Any:
-        refused = super()._handle_view(name, **kwargs)
-        if refused is not None:
-            return refused
-        if name not in STATISTICS_ENDPOINTS or not self.allows():
-            abort(403)
-        return None
+    endpoint_permissions = {
+        "index": STATISTICS_PERMISSIONS,
+        "category_report": STATISTICS_PERMISSIONS,
+        "csv": STATISTICS_PERMISSIONS,
+    }
 
     # --- whose figures, which period ------------------------------------------------
 
