@@ -7,6 +7,8 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
+from admin_views.archive import ArchivedCaseView, ArchivedClientView
+from admin_views.audit import AuditEventView
 from admin_views.casework import BarrierView, CaseView, ClientView, ContactView, ReferralView
 from admin_views.catalogue import BarrierCategoryView, OrganisationView, PartnerView, TopicView
 from admin_views.referral_tracking import ReferralTrackingView
@@ -15,8 +17,19 @@ from admin_views.statistics import StatisticsView
 from admin_views.users import UserView
 from app.extensions import db
 from app.security import csp_nonce
-from models import Barrier, BarrierCategory, Case, Client, Contact, Organisation, Partner, Referral
-from models import Topic, User
+from models import (
+    AuditEvent,
+    Barrier,
+    BarrierCategory,
+    Case,
+    Client,
+    Contact,
+    Organisation,
+    Partner,
+    Referral,
+    Topic,
+    User,
+)
 
 CASEWORK = _l("Fallarbeit")
 SETTINGS = _l("Einstellungen")
@@ -31,46 +44,140 @@ def register_admin(app: Flask) -> Admin:
         csp_nonce_generator=csp_nonce,
     )
     session = db  # Flask-Admin resolves db.session per request
-    admin.add_view(ClientView(Client, session, name=_l("Klient*innen"), endpoint="clients",
-                              url="clients", category=CASEWORK))
-    admin.add_view(CaseView(Case, session, name=_l("Fälle"), endpoint="cases", url="cases",
-                            category=CASEWORK))
-    admin.add_view(ContactView(Contact, session, name=_l("Kontakte"), endpoint="contacts",
-                               url="contacts", category=CASEWORK))
-    admin.add_view(BarrierView(Barrier, session, name=_l("Barrieren"), endpoint="barriers",
-                               url="barriers", category=CASEWORK))
-    admin.add_view(ReferralView(Referral, session, name=_l("Vermittlungen"), endpoint="referrals",
-                                url="referrals", category=CASEWORK))
-    admin.add_view(ReferralTrackingView(name=_l("Vermittlungen verfolgen"), endpoint="referral_tracking", url="referral-tracking", category=CASEWORK))  # noqa: E501
-    admin.add_view(PartnerView(Partner, session, name=_l("Partner"), endpoint="partners",
-                               url="partners", category=SETTINGS))
-    admin.add_view(BarrierCategoryView(BarrierCategory, session, name=_l("Barriere-Kategorien"),
-                                       endpoint="barrier_categories", url="barrier-categories",
-                                       category=SETTINGS))
-    admin.add_view(TopicView(Topic, session, name=_l("Handlungsfelder"), endpoint="topics",
-                             url="topics", category=SETTINGS))
-    admin.add_view(OrganisationView(Organisation, session, name=_l("Organisationen"),
-                                    endpoint="organisations", url="organisations",
-                                    category=SETTINGS))
-    admin.add_view(UserView(User, session, name=_l("Benutzer*innen"), endpoint="users",
-                            url="users", category=SETTINGS))
-    admin.add_view(StatisticsView(name=_l("Statistik"), endpoint="statistics", url="statistics",
-                                  category=_l("Berichte")))
+    admin.add_view(
+        ClientView(
+            Client,
+            session,
+            name=_l("Klient*innen"),
+            endpoint="clients",
+            url="clients",
+            category=CASEWORK,
+        )
+    )
+    admin.add_view(
+        CaseView(Case, session, name=_l("Fälle"), endpoint="cases", url="cases", category=CASEWORK)
+    )
+    admin.add_view(
+        ContactView(
+            Contact,
+            session,
+            name=_l("Kontakte"),
+            endpoint="contacts",
+            url="contacts",
+            category=CASEWORK,
+        )
+    )
+    admin.add_view(
+        BarrierView(
+            Barrier,
+            session,
+            name=_l("Barrieren"),
+            endpoint="barriers",
+            url="barriers",
+            category=CASEWORK,
+        )
+    )
+    admin.add_view(
+        ReferralView(
+            Referral,
+            session,
+            name=_l("Vermittlungen"),
+            endpoint="referrals",
+            url="referrals",
+            category=CASEWORK,
+        )
+    )
+    admin.add_view(
+        ReferralTrackingView(
+            name=_l("Vermittlungen verfolgen"),
+            endpoint="referral_tracking",
+            url="referral-tracking",
+            category=CASEWORK,
+        )
+    )
+    admin.add_view(
+        PartnerView(
+            Partner,
+            session,
+            name=_l("Partner"),
+            endpoint="partners",
+            url="partners",
+            category=SETTINGS,
+        )
+    )
+    admin.add_view(
+        BarrierCategoryView(
+            BarrierCategory,
+            session,
+            name=_l("Barriere-Kategorien"),
+            endpoint="barrier_categories",
+            url="barrier-categories",
+            category=SETTINGS,
+        )
+    )
+    admin.add_view(
+        TopicView(
+            Topic,
+            session,
+            name=_l("Handlungsfelder"),
+            endpoint="topics",
+            url="topics",
+            category=SETTINGS,
+        )
+    )
+    admin.add_view(
+        OrganisationView(
+            Organisation,
+            session,
+            name=_l("Organisationen"),
+            endpoint="organisations",
+            url="organisations",
+            category=SETTINGS,
+        )
+    )
+    admin.add_view(
+        UserView(
+            User,
+            session,
+            name=_l("Benutzer*innen"),
+            endpoint="users",
+            url="users",
+            category=SETTINGS,
+        )
+    )
+    admin.add_view(
+        StatisticsView(
+            name=_l("Statistik"), endpoint="statistics", url="statistics", category=_l("Berichte")
+        )
+    )
     register_archive_and_audit(admin)
     return admin
 
 
 def register_archive_and_audit(admin: Admin) -> None:
-    from admin_views.archive import ArchivedCaseView, ArchivedClientView
-    from admin_views.audit import AuditEventView
-    from models import AuditEvent
-
     archive = _l("Archiv")
-    admin.add_view(ArchivedClientView(Client, db, name=_l("Archivierte Klient*innen"),
-                                      endpoint="archive_clients", url="archive-clients",
-                                      category=archive))
-    admin.add_view(ArchivedCaseView(Case, db, name=_l("Archivierte Fälle"),
-                                    endpoint="archive_cases", url="archive-cases",
-                                    category=archive))
-    admin.add_view(AuditEventView(AuditEvent, db, name=_l("Protokoll"), endpoint="audit",
-                                  url="audit", category=archive))
+    admin.add_view(
+        ArchivedClientView(
+            Client,
+            db,
+            name=_l("Archivierte Klient*innen"),
+            endpoint="archive_clients",
+            url="archive-clients",
+            category=archive,
+        )
+    )
+    admin.add_view(
+        ArchivedCaseView(
+            Case,
+            db,
+            name=_l("Archivierte Fälle"),
+            endpoint="archive_cases",
+            url="archive-cases",
+            category=archive,
+        )
+    )
+    admin.add_view(
+        AuditEventView(
+            AuditEvent, db, name=_l("Protokoll"), endpoint="audit", url="audit", category=archive
+        )
+    )

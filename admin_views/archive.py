@@ -51,7 +51,7 @@ class ArchiveRowAction(BaseListRowAction):
             '<input type="hidden" name="id" value="{id}">'
             '<input type="hidden" name="url" value="{url}">'
             '<input type="hidden" name="csrf_token" value="{csrf}">'
-            "<button onclick=\"return faHelpers.safeConfirm('{question}');\" title=\"{title}\">"
+            '<button onclick="return faHelpers.safeConfirm(\'{question}\');" title="{title}">'
             '<span class="fa fa-archive"></span></button></form>'
         ).format(
             action=get_url(".delete_view"),
@@ -102,8 +102,10 @@ class ArchivingMixin:
     @action(
         "archive",
         _l("Archivieren"),
-        _l("Die ausgewählten Datensätze archivieren? Sie können im Archiv wiederhergestellt "
-           "werden."),
+        _l(
+            "Die ausgewählten Datensätze archivieren? Sie können im Archiv wiederhergestellt "
+            "werden."
+        ),
     )
     def action_archive(self, ids: list[str]) -> None:
         self.archive_records(selected(self.get_query(), self.model, ids))
@@ -113,7 +115,7 @@ class ArchivingMixin:
         count = 0
         try:
             for record in records:
-                archive(db.session, record, now)
+                archive(db.session(), record, now)
                 count += 1
             db.session.commit()
         except Exception as exc:  # noqa: BLE001 - the base view decides how to report it
@@ -155,7 +157,7 @@ class ArchiveView(OrgScopedModelView):
         records = selected(self.get_query(), self.model, ids)
         try:
             for record in records:
-                restore(db.session, record)
+                restore(db.session(), record)
             db.session.commit()
         except LifecycleError as refused:
             db.session.rollback()
@@ -177,8 +179,10 @@ class ArchiveView(OrgScopedModelView):
     @action(
         "delete",
         _l("Endgültig löschen"),
-        _l("Die ausgewählten Datensätze mit allen Fällen, Kontakten, Barrieren und "
-           "Vermittlungen endgültig löschen? Das kann nicht rückgängig gemacht werden."),
+        _l(
+            "Die ausgewählten Datensätze mit allen Fällen, Kontakten, Barrieren und "
+            "Vermittlungen endgültig löschen? Das kann nicht rückgängig gemacht werden."
+        ),
     )
     def action_delete(self, ids: tuple[str, ...]) -> None:
         records = selected(self.get_query(), self.model, ids)
@@ -195,7 +199,7 @@ class ArchiveView(OrgScopedModelView):
 
     def delete_model(self, model: Any) -> bool:
         try:
-            erase(db.session, model)
+            erase(db.session(), model)
             db.session.commit()
         except LifecycleError as refused:
             db.session.rollback()
@@ -213,8 +217,15 @@ class ArchivedClientView(ArchiveView):
     column_searchable_list = ["file_number", "last_name", "first_name"]
     column_sortable_list = ["file_number", "last_name", "archived_at"]
     column_details_list = [
-        "file_number", "first_name", "last_name", "date_of_birth", "consent_given_on",
-        "created_at", "updated_at", "updated_by", "archived_at",
+        "file_number",
+        "first_name",
+        "last_name",
+        "date_of_birth",
+        "consent_given_on",
+        "created_at",
+        "updated_at",
+        "updated_by",
+        "archived_at",
     ]
 
 
@@ -223,6 +234,13 @@ class ArchivedCaseView(ArchiveView):
     column_searchable_list = ["case_number"]
     column_sortable_list = ["case_number", "opened_on", "archived_at"]
     column_details_list = [
-        "case_number", "client", "opened_on", "closed_on", "phase",
-        "created_at", "updated_at", "updated_by", "archived_at",
+        "case_number",
+        "client",
+        "opened_on",
+        "closed_on",
+        "phase",
+        "created_at",
+        "updated_at",
+        "updated_by",
+        "archived_at",
     ]

@@ -28,16 +28,17 @@ from sqlalchemy import and_, inspect, or_
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Query
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import Forbidden
 from werkzeug.wrappers import Response
 from wtforms import Form, HiddenField, ValidationError
 
 from admin_views.export import stream_csv_export
-from admin_views.forms import KimForm, KimModelConverter
 from admin_views.formatting import EXPORT_TYPE_FORMATTERS, TYPE_FORMATTERS
-from app.extensions import db
+from admin_views.forms import KimForm, KimModelConverter
 from app.auth.permissions import Permission, has_any_permission, has_permission
 from app.auth.scoping import selectable_criteria, visible_criteria
 from app.clock import today
+from app.extensions import db
 from models import OrgOwned
 from models.audit import record_event, set_actor
 from models.owned import parse_id
@@ -78,7 +79,7 @@ def refuse_access() -> Response:
     """Anonymous users go to the login page (and come back); everyone else gets 403."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path))
-    abort(403)
+    raise Forbidden
 
 
 class SecureView(BaseView):
@@ -172,9 +173,10 @@ class KimModelView(ModelView):
         # Form selects, list/details/export labels and filter options from one source.
         self.form_choices = self.column_choices = dict(self.choice_fields)
         # Flask-Admin maps the formatted value through the choices, so empty must be "".
+        own_formatters: dict[str, Any] = dict(getattr(self, "column_formatters", None) or {})
         self.column_formatters = {
             **dict.fromkeys(self.choice_fields, _empty_as_blank),
-            **(self.column_formatters or {}),
+            **own_formatters,
         }
         super().__init__(model, session, **kwargs)
 
@@ -199,19 +201,19 @@ class KimModelView(ModelView):
         return has_permission(current_user, self.permission_for(access))
 
     @property
-    def can_create(self) -> bool:  # type: ignore[override]
+    def can_create(self) -> bool:
         return self.allows("create")
 
     @property
-    def can_edit(self) -> bool:  # type: ignore[override]
+    def can_edit(self) -> bool:
         return self.allows("edit")
 
     @property
-    def can_delete(self) -> bool:  # type: ignore[override]
+    def can_delete(self) -> bool:
         return self.allows("delete")
 
     @property
-    def can_export(self) -> bool:  # type: ignore[override]
+    def can_export(self) -> bool:
         return self.allows("export")
 
     def is_accessible(self) -> bool:
@@ -254,7 +256,9 @@ class KimModelView(ModelView):
             abort(404)
         return record
 
-    def relation_choices(self, remote_model: type[Any], keep_ids: tuple[int, ...] = ()) -> Query[Any]:
+    def relation_choices(
+        self, remote_model: type[Any], keep_ids: tuple[int, ...] = ()
+    ) -> Query[Any]:
         """Rows a form may link to; ``keep_ids`` keeps the record's current links selectable."""
         criteria = selectable_criteria(current_user, remote_model)
         condition = and_(*criteria) if criteria else None
@@ -313,7 +317,7 @@ class KimModelView(ModelView):
         """German Excel CSV, streamed; the export is audited before the first byte."""
         response, row_count, asked = stream_csv_export(self)
         record_event(
-            db.session,
+            db.session(),
             actor=current_user,
             action="export",
             record_type=self.model.__name__,
@@ -337,7 +341,7 @@ class KimModelView(ModelView):
         if not valid or request.method != "POST":
             return valid
         for name, message in self.rule_errors(form).items():
-            field = form[name] if name in form else None
+            field = form._fields.get(name)
             if field is None:
                 flash(message, "error")
             else:
@@ -353,7 +357,7 @@ class KimModelView(ModelView):
     def action_delete(self, ids: tuple[str, ...]) -> None:
         """Flask-Admin's bulk delete, with integer ids: PostgreSQL compares no text to int."""
         record_ids = tuple(record_id for record_id in map(parse_id, ids) if record_id is not None)
-        super().action_delete(record_ids)  # type: ignore[arg-type]
+        super().action_delete(record_ids)
 
     def handle_view_exception(self, exc: Exception) -> bool:
         """German messages without SQL or values; the details go to the log only."""
@@ -411,9 +415,11 @@ class OrgScopedModelView(KimModelView):
     def __init__(self, model: type[Any], session: Any, **kwargs: Any) -> None:
         if not issubclass(model, OrgOwned):
             raise TypeError(f"{model.__name__} is not organisation-owned")
-        self.form_extra_fields = {**(self.form_extra_fields or {}), "row_version": HiddenField()}
-        if self.form_columns:
-            self.form_columns = [*self.form_columns, "row_version"]
+        extra_fields: dict[str, Any] = dict(getattr(self, "form_extra_fields", None) or {})
+        self.form_extra_fields = {**extra_fields, "row_version": HiddenField()}
+        form_columns: list[Any] = list(getattr(self, "form_columns", None) or [])
+        if form_columns:
+            self.form_columns = [*form_columns, "row_version"]
         super().__init__(model, session, **kwargs)
 
     def edit_form(self, obj: Any = None) -> Form:

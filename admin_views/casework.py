@@ -17,10 +17,10 @@ from admin_views.archive import ArchivingMixin
 from admin_views.base import OrgScopedModelView
 from admin_views.forms import EMAIL
 from admin_views.labels import LABELS
-from app.extensions import db
 from app.auth.permissions import Permission
 from app.auth.scoping import selectable_criteria
 from app.clock import today
+from app.extensions import db
 from models import Barrier, Case, Client, Contact, Referral, User
 from models.choices import (
     DISTRICTS,
@@ -123,7 +123,7 @@ class ClientView(ArchivingMixin, CaseworkView):
         super().on_model_change(form, model, is_created)
         if is_created:
             with db.session.no_autoflush:
-                model.assign_file_number(db.session, current_user.organisation, today())
+                model.assign_file_number(db.session(), current_user.organisation, today())
 
 
 class ContactInline(InlineFormAdmin):
@@ -131,7 +131,9 @@ class ContactInline(InlineFormAdmin):
     form_label = LABELS["contacts"]
     column_labels = LABELS
     form_choices = {"kind": ContactKind.choices()}
-    form_args = {"minutes": {"validators": [validators.Optional(), validators.NumberRange(0, 1440)]}}
+    form_args = {
+        "minutes": {"validators": [validators.Optional(), validators.NumberRange(0, 1440)]}
+    }
 
 
 def colleague_options() -> list[tuple[str, str]]:
@@ -158,9 +160,14 @@ class CaseView(ArchivingMixin, CaseworkView):
     export_basename = "faelle"
     column_list = ["case_number", "client", "case_manager", "phase", "opened_on", "closed_on"]
     column_searchable_list = ["case_number", "client.last_name", "client.first_name"]
-    column_filters = ["phase", "closure_reason", "opened_on", "closed_on", "topics.name",
-                      IntEqualFilter(Case.case_manager_id, _l("Case Manager*in"),
-                                     options=ColleagueOptions())]
+    column_filters = [
+        "phase",
+        "closure_reason",
+        "opened_on",
+        "closed_on",
+        "topics.name",
+        IntEqualFilter(Case.case_manager_id, _l("Case Manager*in"), options=ColleagueOptions()),
+    ]
     column_sortable_list = ["case_number", "phase", "opened_on", "closed_on"]
     # Topics too: the CSV export streams after the request's session has closed.
     list_loader_options = (
@@ -179,8 +186,16 @@ class CaseView(ArchivingMixin, CaseworkView):
         "closure_reason",
     ]
     column_details_list = ["case_number", *form_columns, "created_at", "updated_at", "updated_by"]
-    column_export_list = ["case_number", "client", "case_manager", "opened_on", "phase", "topics",
-                          "closed_on", "closure_reason"]
+    column_export_list = [
+        "case_number",
+        "client",
+        "case_manager",
+        "opened_on",
+        "phase",
+        "topics",
+        "closed_on",
+        "closure_reason",
+    ]
     form_ajax_refs = {
         "client": {
             "fields": [Client.last_name, Client.first_name, Client.file_number],
@@ -194,17 +209,16 @@ class CaseView(ArchivingMixin, CaseworkView):
     }
     form_args = {
         "opened_on": {"default": today},
-        "case_manager": {"default": lambda: current_user._get_current_object()},
+        "case_manager": {"default": current_user._get_current_object},
     }
     inline_models = (ContactInline(Contact),)
     inline_relationship_names = ("contacts",)
-
 
     def on_model_change(self, form: Form, model: Case, is_created: bool) -> None:
         super().on_model_change(form, model, is_created)
         if is_created:
             with db.session.no_autoflush:
-                model.assign_case_number(db.session, current_user.organisation, today())
+                model.assign_case_number(db.session(), current_user.organisation, today())
 
 
 CASE_LOOKUP = {
@@ -235,7 +249,6 @@ class ContactView(CaseworkView):
     }
 
 
-
 class BarrierView(CaseworkView):
     export_basename = "barrieren"
     column_list = ["case", "category", "partner", "observed_on", "status", "resolved_on"]
@@ -247,14 +260,20 @@ class BarrierView(CaseworkView):
         joinedload(Barrier.category),
         joinedload(Barrier.partner),
     )
-    form_columns = ["case", "category", "partner", "observed_on", "description", "status",
-                    "resolved_on"]
+    form_columns = [
+        "case",
+        "category",
+        "partner",
+        "observed_on",
+        "description",
+        "status",
+        "resolved_on",
+    ]
     column_details_list = [*form_columns, "created_at", "updated_at", "updated_by"]
     column_export_list = form_columns
     form_ajax_refs = CASE_LOOKUP
     choice_fields = {"status": BarrierStatus.choices()}
     form_args = {"observed_on": {"default": today}}
-
 
 
 class ReferralView(CaseworkView):
@@ -289,7 +308,6 @@ class ReferralView(CaseworkView):
         "referred_on": {"default": today},
         "follow_up_on": {"default": lambda: default_follow_up(today())},
     }
-
 
     def rule_errors(self, form: Form) -> dict[str, str]:
         existing = getattr(form, "_obj", None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import exists, select
 from wtforms import Form, ValidationError, validators
@@ -12,13 +13,12 @@ from wtforms import Form, ValidationError, validators
 from admin_views.base import KimModelView
 from admin_views.forms import EMAIL
 from admin_views.labels import LABELS
-from app.extensions import db
 from app.auth.permissions import Permission, has_permission
 from app.clock import today
+from app.extensions import db
 from models import Barrier, BarrierCategory, Partner, Referral, Topic, case_topic
 from models.choices import BenefitsDomain, PartnerKind
 from models.referral_workflow import referral_counts_by_partner
-from flask_babel import lazy_gettext as _l
 
 IN_USE_MESSAGE = _l(
     "Dieser Eintrag wird in Datensätzen verwendet und kann nicht gelöscht werden. "
@@ -53,12 +53,14 @@ class CatalogueView(KimModelView):
 
 class BarrierCategoryView(CatalogueView):
     export_basename = "barriere_kategorien"
+
     def usage_checks(self, model: BarrierCategory) -> list[Any]:
         return [exists().where(Barrier.category_id == model.id)]
 
 
 class TopicView(CatalogueView):
     export_basename = "handlungsfelder"
+
     def usage_checks(self, model: Topic) -> list[Any]:
         return [
             exists().where(case_topic.c.topic_id == model.id),
@@ -77,8 +79,15 @@ class PartnerView(CatalogueView):
     delete_permission = Permission.PARTNER_DELETE
     export_permission = Permission.PARTNER_READ
     column_default_sort = [("name", False)]
-    column_list = ["name", "kind", "benefits_domain", "phone", "organisation", "active",
-                   *REFERRAL_COUNT_COLUMNS]
+    column_list = [
+        "name",
+        "kind",
+        "benefits_domain",
+        "phone",
+        "organisation",
+        "active",
+        *REFERRAL_COUNT_COLUMNS,
+    ]
     column_export_list = ["name", "kind", "benefits_domain", "phone", "organisation", "active"]
     column_labels = {
         **LABELS,
@@ -145,7 +154,8 @@ class PartnerView(CatalogueView):
         # The counts are case-level data: other roles get the list without those columns.
         if "list_columns" in kwargs and not has_permission(current_user, Permission.CASEWORK_READ):
             kwargs["list_columns"] = [
-                column for column in kwargs["list_columns"]
+                column
+                for column in kwargs["list_columns"]
                 if column[0] not in REFERRAL_COUNT_COLUMNS
             ]
         return super().render(template, **kwargs)
@@ -170,7 +180,9 @@ class OrganisationView(KimModelView):
     form_args = {
         "slug": {
             "validators": [
-                validators.Regexp(r"^[a-z]{2,20}$", message=_l("Nur Kleinbuchstaben a–z, 2 bis 20."))
+                validators.Regexp(
+                    r"^[a-z]{2,20}$", message=_l("Nur Kleinbuchstaben a–z, 2 bis 20.")
+                )
             ]
         }
     }

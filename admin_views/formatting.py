@@ -8,7 +8,7 @@ from typing import Any
 
 from flask_admin.model import typefmt
 from flask_babel import gettext as _
-
+from flask_babel import to_user_timezone
 
 
 def format_date(value: dt.date | None) -> str:
@@ -18,8 +18,6 @@ def format_date(value: dt.date | None) -> str:
 def format_datetime(value: dt.datetime | None) -> str:
     if value is None:
         return ""
-    from flask_babel import to_user_timezone
-
     return to_user_timezone(value).strftime("%d.%m.%Y %H:%M")
 
 
@@ -40,4 +38,3 @@ EXPORT_TYPE_FORMATTERS: dict[type, Callable[..., Any]] = {
     **TYPE_FORMATTERS,
     type(None): lambda view, value, name: "",
 }
-

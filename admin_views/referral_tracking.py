@@ -1,7 +1,7 @@
 """Vermittlungen verfolgen: the own open referrals with their next steps, and incoming ones.
 
-Closed by default like ``KimModelView``: each exposed endpoint names its permission in
-``endpoint_permissions`` (see ``SecureView``); an endpoint missing there is refused. The view only parses the
+Closed by default (``SecureView``): each exposed endpoint names its permission in
+``endpoint_permissions``; an endpoint missing there is refused. The view only parses the
 request and calls ``models.referral_workflow``; it commits once per request.
 """
 

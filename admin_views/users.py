@@ -13,9 +13,9 @@ from wtforms import Form, PasswordField, ValidationError, validators
 from admin_views.base import KimModelView
 from admin_views.forms import EMAIL
 from admin_views.labels import LABELS
-from app.extensions import db
 from app.auth.passwords import password_problem
 from app.auth.permissions import Permission, has_permission
+from app.extensions import db
 from models import User
 from models.choices import Role
 
@@ -93,10 +93,19 @@ class UserView(KimModelView):
         if "role" in form and "organisation" in form:
             case_level = Role(form.role.data).is_case_level if form.role.data else False
             if case_level and form.organisation.data is None:
-                errors["organisation"] = _("Case Manager*innen und Teamleitungen gehören zu einer Organisation.")
+                errors["organisation"] = _(
+                    "Case Manager*innen und Teamleitungen gehören zu einer Organisation."
+                )
             if not case_level and form.organisation.data is not None:
-                errors["organisation"] = _("Koordination und Administration gehören zu keiner Organisation.")
-        if existing is not None and existing.id == current_user.id and "active" in form and not form.active.data:
+                errors["organisation"] = _(
+                    "Koordination und Administration gehören zu keiner Organisation."
+                )
+        if (
+            existing is not None
+            and existing.id == current_user.id
+            and "active" in form
+            and not form.active.data
+        ):
             errors["active"] = _("Sie können Ihr eigenes Konto nicht deaktivieren.")
         return errors
 
@@ -104,7 +113,10 @@ class UserView(KimModelView):
         if not has_permission(current_user, Permission.USERS_ALL):
             if is_created:
                 model.organisation_id = current_user.organisation_id
-            if model.role not in TEAM_ROLES or model.organisation_id != current_user.organisation_id:
+            if (
+                model.role not in TEAM_ROLES
+                or model.organisation_id != current_user.organisation_id
+            ):
                 raise ValidationError(_("Diese Rolle können Sie nicht vergeben."))
         if form.new_password.data:
             model.set_password(form.new_password.data)

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import Flask, Response, redirect, url_for
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from app.config import load_config
 from app.extensions import babel, csrf, db, login_manager, migrate
@@ -29,7 +28,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
+    migrate.init_app(
+        app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True
+    )
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: "de", timezone_selector=lambda: "Europe/Berlin")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -41,9 +42,7 @@ def register_extensions(app: Flask) -> None:
             )
 
 
-def _sqlite_pragmas(
-    dbapi_connection: Any, connection_record: Any, config: Any = None
-) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any, config: Any = None) -> None:
     """Foreign keys enforced, WAL for concurrent readers, a wait instead of 'locked'.
 
     The wait (``KIM_SQLITE_BUSY_TIMEOUT_MS``, default 15 s) is read per new connection.
@@ -96,7 +95,6 @@ def register_error_handlers(app: Flask) -> None:
 
 def register_health(app: Flask) -> None:
     from sqlalchemy import text
-
 
     @app.route("/healthz")
     def healthz() -> tuple[dict[str, str], int]:

@@ -38,8 +38,16 @@ def backup_database(database_url: str, target: Path) -> Path:
             _sqlite_copy(Path(_sqlite_path(url)), partial)
             _sqlite_check(partial)
         elif url.get_backend_name() == "postgresql":
-            _run(["pg_dump", "--format=custom", "--no-owner", f"--file={partial}",
-                  f"--dbname={_libpq_url(url)}"], url)
+            _run(
+                [
+                    "pg_dump",
+                    "--format=custom",
+                    "--no-owner",
+                    f"--file={partial}",
+                    f"--dbname={_libpq_url(url)}",
+                ],
+                url,
+            )
         else:
             raise BackupError(f"Keine Sicherung für {url.get_backend_name()} möglich.")
     except BaseException:
@@ -67,8 +75,19 @@ def restore_database(database_url: str, source: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         _sqlite_copy(source, target)
     elif url.get_backend_name() == "postgresql":
-        _run(["pg_restore", "--no-owner", "--clean", "--if-exists", "--single-transaction",
-              "--exit-on-error", f"--dbname={_libpq_url(url)}", str(source)], url)
+        _run(
+            [
+                "pg_restore",
+                "--no-owner",
+                "--clean",
+                "--if-exists",
+                "--single-transaction",
+                "--exit-on-error",
+                f"--dbname={_libpq_url(url)}",
+                str(source),
+            ],
+            url,
+        )
     else:
         raise BackupError(f"Keine Wiederherstellung für {url.get_backend_name()} möglich.")
 
@@ -82,11 +101,11 @@ def non_empty_tables(database_url: str) -> list[str]:
     try:
         with engine.connect() as connection:
             names = [
-                name for name in inspect(connection).get_table_names()
-                if name not in IGNORED_TABLES
+                name for name in inspect(connection).get_table_names() if name not in IGNORED_TABLES
             ]
             return [
-                name for name in names
+                name
+                for name in names
                 if connection.execute(select(func.count()).select_from(table(name))).scalar()
             ]
     finally:

@@ -12,6 +12,7 @@ from app.auth.passwords import password_problem
 from app.extensions import db
 from models import Organisation, User
 from models.choices import Role
+from seeds.demo import SeedRefused, seed_demo
 
 seed_cli = AppGroup("seed", help="Fill the database with data.")
 users_cli = AppGroup("users", help="Manage staff accounts.")
@@ -25,14 +26,12 @@ users_cli = AppGroup("users", help="Manage staff accounts.")
 @click.option("--if-empty", is_flag=True, help="Skip quietly when the database has users.")
 def seed_demo_command(clients: int, password: str, if_empty: bool) -> None:
     """Organisations, catalogues, demo users and demo clients; refuses a database with users."""
-    from seeds.demo import SeedRefused, seed_demo
-
     if if_empty and db.session.execute(select(User.id).limit(1)).first():
         click.echo("Die Datenbank enthält bereits Benutzer*innen; kein Demo-Seed.")
         return
     started = time.perf_counter()
     try:
-        summary = seed_demo(db.session, clients_per_org=clients, password=password)
+        summary = seed_demo(db.session(), clients_per_org=clients, password=password)
     except SeedRefused as refused:
         db.session.rollback()
         raise click.ClickException(str(refused)) from refused

@@ -45,7 +45,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             raise ConfigError(
                 "SECRET_KEY is not set. Set it in the environment (or KIM_DEV=1 for a local demo)."
             )
-        secret_key = "dev-only-not-secret"
+        secret_key = "dev-only-not-secret"  # noqa: S105 - only with KIM_DEV=1 or in tests
     secure_cookies = os.environ.get("KIM_SECURE_COOKIES", "0") == "1"
     config: dict[str, Any] = {
         "SECRET_KEY": secret_key,

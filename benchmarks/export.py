@@ -20,6 +20,7 @@ from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import insert
+from werkzeug.security import generate_password_hash
 
 from app.extensions import db
 from benchmarks.statistics import build_app
@@ -27,7 +28,6 @@ from models import Client, Organisation, User
 from models.base import utcnow
 from models.choices import Role
 from models.user import PASSWORD_HASH_METHOD
-from werkzeug.security import generate_password_hash
 
 PASSWORD = "benchmark-passwort-2026"  # noqa: S105 - a throwaway benchmark database
 EMAIL = "cm.bench@example.org"

@@ -15,8 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import enum
-import hashlib
-import hmac
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -58,9 +56,7 @@ class AuditEvent(Base):
     id: Mapped[intpk]
     occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # No foreign keys: the trail must outlive deleted accounts, records and organisations.
-    actor_user_id: Mapped[int | None] = mapped_column(
-        comment="who acted; empty for a failed login"
-    )
+    actor_user_id: Mapped[int | None] = mapped_column(comment="who acted; empty for a failed login")
     organisation_id: Mapped[int | None] = mapped_column(
         index=True,
         comment="owning organisation of the record; empty for configuration and logins",
@@ -91,8 +87,16 @@ class AuditEvent(Base):
 UNAUDITED_TABLES = frozenset({"audit_event", "number_sequence", "login_attempt"})
 # Bookkeeping every change touches; recording it would only repeat the event's own data.
 BOOKKEEPING = frozenset(
-    {"id", "version", "created_at", "updated_at", "created_by_id", "updated_by_id",
-     "created_by", "updated_by"}
+    {
+        "id",
+        "version",
+        "created_at",
+        "updated_at",
+        "created_by_id",
+        "updated_by_id",
+        "created_by",
+        "updated_by",
+    }
 )
 SECRET_COLUMNS = frozenset({"password_hash", "session_token"})
 # Free text may name people whatever its comment says, so its value is never recorded.
@@ -239,7 +243,7 @@ def record_event(
         occurred_at=utcnow(),
         actor_user_id=actor_id,
         organisation_id=organisation_id,
-        action=AuditAction(action).value,  # type: ignore[call-arg] # a lookup by code
+        action=AuditAction(action).value,
         record_type=record_type,
         record_id=record_id,
         changed_fields=to_json(changed) if changed else None,

@@ -13,7 +13,13 @@ from models.case import Case
 from models.catalogue import BarrierCategory, Partner
 from models.choices import BarrierStatus
 from models.owned import OrgOwned
-from models.rules import FieldErrors, FormValues, check_not_before, check_not_future, check_plausible
+from models.rules import (
+    FieldErrors,
+    FormValues,
+    check_not_before,
+    check_not_future,
+    check_plausible,
+)
 
 
 class Barrier(OrgOwned, Base):
@@ -52,7 +58,10 @@ class Barrier(OrgOwned, Base):
             check_not_future(errors, values, field, today)
             check_plausible(errors, values, field)
         check_not_before(
-            errors, values, "resolved_on", "observed_on",
+            errors,
+            values,
+            "resolved_on",
+            "observed_on",
             _("Die Lösung kann nicht vor der Beobachtung liegen."),
         )
         if values.get("resolved_on") is not None and values.get("status") == BarrierStatus.OPEN:

@@ -15,7 +15,13 @@ from models.client import Client
 from models.numbering import next_number
 from models.organisation import Organisation
 from models.owned import OrgOwned
-from models.rules import FieldErrors, FormValues, check_not_before, check_not_future, check_plausible
+from models.rules import (
+    FieldErrors,
+    FormValues,
+    check_not_before,
+    check_not_future,
+    check_plausible,
+)
 from models.user import User
 
 case_topic = Table(
@@ -66,7 +72,9 @@ class Case(OrgOwned, Base):
     def is_open(self) -> bool:
         return self.closed_on is None
 
-    def assign_case_number(self, session: Session, organisation: Organisation, today: dt.date) -> None:
+    def assign_case_number(
+        self, session: Session, organisation: Organisation, today: dt.date
+    ) -> None:
         """``AWO-F-2026-0007``: organisation, F for Fall, year, running number."""
         number = next_number(session, organisation.id, "case", today.year)
         self.case_number = f"{organisation.slug.upper()}-F-{today.year}-{number:04d}"
@@ -78,7 +86,10 @@ class Case(OrgOwned, Base):
             check_not_future(errors, values, field, today)
             check_plausible(errors, values, field)
         check_not_before(
-            errors, values, "closed_on", "opened_on",
+            errors,
+            values,
+            "closed_on",
+            "opened_on",
             _("Das Abschlussdatum darf nicht vor dem Eröffnungsdatum liegen."),
         )
         closed = values.get("closed_on") is not None or values.get("phase") == CasePhase.CLOSED

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from functools import cache
+from typing import TYPE_CHECKING
 
 from babel import Locale
 from flask_babel import lazy_gettext as _l
@@ -13,13 +14,16 @@ from sqlalchemy import CheckConstraint
 class Choice(enum.StrEnum):
     """A string enum whose members carry a German label (``label``)."""
 
+    _value_: str
     label: str
 
-    def __new__(cls, code: str, label: str) -> Choice:
-        member = str.__new__(cls, code)
-        member._value_ = code
-        member.label = label
-        return member
+    if not TYPE_CHECKING:  # members are declared as (code, label); look-ups take the code
+
+        def __new__(cls, code: str, label: str) -> Choice:
+            member = str.__new__(cls, code)
+            member._value_ = code
+            member.label = label
+            return member
 
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
@@ -31,7 +35,9 @@ class Choice(enum.StrEnum):
 
     @classmethod
     def label_of(cls, code: str | None) -> str:
-        return cls(code).label if code in cls._value2member_map_ else (code or "")
+        if code is None or code not in cls._value2member_map_:
+            return code or ""
+        return cls(code).label
 
     @classmethod
     def check(cls, column: str) -> CheckConstraint:

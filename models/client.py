@@ -13,7 +13,13 @@ from models.choices import BenefitsDomain, Gender, ResidenceStatus
 from models.numbering import next_number
 from models.organisation import Organisation
 from models.owned import OrgOwned
-from models.rules import FieldErrors, FormValues, check_not_before, check_not_future, check_plausible
+from models.rules import (
+    FieldErrors,
+    FormValues,
+    check_not_before,
+    check_not_future,
+    check_plausible,
+)
 
 PERSONAL = "personal data; never shown to coordination or admins, erased by retention"
 
@@ -61,7 +67,9 @@ class Client(OrgOwned, Base):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
-    def assign_file_number(self, session: Session, organisation: Organisation, today: dt.date) -> None:
+    def assign_file_number(
+        self, session: Session, organisation: Organisation, today: dt.date
+    ) -> None:
         """``AWO-2026-0042``: organisation, year of intake, running number."""
         number = next_number(session, organisation.id, "client", today.year)
         self.file_number = f"{organisation.slug.upper()}-{today.year}-{number:04d}"
@@ -73,11 +81,17 @@ class Client(OrgOwned, Base):
             check_not_future(errors, values, field, today)
             check_plausible(errors, values, field)
         check_not_before(
-            errors, values, "arrival_date", "date_of_birth",
+            errors,
+            values,
+            "arrival_date",
+            "date_of_birth",
             _("Die Einreise kann nicht vor der Geburt liegen."),
         )
         check_not_before(
-            errors, values, "consent_withdrawn_on", "consent_given_on",
+            errors,
+            values,
+            "consent_withdrawn_on",
+            "consent_given_on",
             _("Der Widerruf kann nicht vor der Einwilligung liegen."),
         )
         postcode = values.get("postcode")

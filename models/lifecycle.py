@@ -43,8 +43,11 @@ def restore(session: Session, record: Archivable) -> None:
         return
     if isinstance(record, Case) and record.client.archived_at is not None:
         raise LifecycleError(
-            _("Der Fall %(case)s gehört zu einer archivierten Person; bitte zuerst die Person "
-              "wiederherstellen.", case=record.case_number)
+            _(
+                "Der Fall %(case)s gehört zu einer archivierten Person; bitte zuerst die Person "
+                "wiederherstellen.",
+                case=record.case_number,
+            )
         )
     if isinstance(record, Client):
         for case in session.scalars(

@@ -59,14 +59,16 @@ class OrgOwned:
     def stamp(self, user: User) -> None:
         """Record who wrote this row; a new row belongs to the writer's organisation."""
         if self.organisation_id is None:
-            self.organisation_id = user.organisation_id  # type: ignore[assignment]
+            self.organisation_id = user.organisation_id
         if self.created_by_id is None:
             self.created_by_id = user.id
         self.updated_by_id = user.id
 
     @classmethod
-    def get_for_organisation(cls, session: Session, raw_id: object, organisation_id: int) -> Self | None:
-        """The row with this id if it belongs to the organisation; None for foreign and missing alike."""
+    def get_for_organisation(
+        cls, session: Session, raw_id: object, organisation_id: int
+    ) -> Self | None:
+        """The row with this id if the organisation owns it; None for foreign and missing alike."""
         record_id = parse_id(raw_id)
         if record_id is None:
             return None

@@ -13,7 +13,13 @@ from models.case import Case
 from models.catalogue import Partner, Topic
 from models.choices import ReferralStatus
 from models.owned import OrgOwned
-from models.rules import FieldErrors, FormValues, check_not_before, check_not_future, check_plausible
+from models.rules import (
+    FieldErrors,
+    FormValues,
+    check_not_before,
+    check_not_future,
+    check_plausible,
+)
 
 FOLLOW_UP_AFTER = dt.timedelta(days=14)
 
@@ -62,7 +68,9 @@ class Referral(OrgOwned, Base):
 
     id: Mapped[intpk]
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
-    partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id", ondelete="RESTRICT"), index=True)
+    partner_id: Mapped[int] = mapped_column(
+        ForeignKey("partner.id", ondelete="RESTRICT"), index=True
+    )
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topic.id", ondelete="RESTRICT"))
     reason: Mapped[text10k | None] = mapped_column(comment="shared with a linked partner")
     referred_on: Mapped[dt.date]
@@ -102,11 +110,17 @@ class Referral(OrgOwned, Base):
         for field in ("referred_on", "follow_up_on", "responded_on"):
             check_plausible(errors, values, field)
         check_not_before(
-            errors, values, "follow_up_on", "referred_on",
+            errors,
+            values,
+            "follow_up_on",
+            "referred_on",
             _("Die Wiedervorlage kann nicht vor der Vermittlung liegen."),
         )
         check_not_before(
-            errors, values, "responded_on", "referred_on",
+            errors,
+            values,
+            "responded_on",
+            "referred_on",
             _("Die Antwort kann nicht vor der Vermittlung liegen."),
         )
         status = values.get("status") or S.PLANNED

@@ -14,7 +14,7 @@ from models.choices import Role
 from models.organisation import Organisation
 
 # ASVS 5 Appendix C: PBKDF2-HMAC-SHA256 with at least 600,000 iterations.
-PASSWORD_HASH_METHOD = "pbkdf2:sha256:600000"
+PASSWORD_HASH_METHOD = "pbkdf2:sha256:600000"  # noqa: S105 - a method name, not a secret
 # A hash of a random password, checked when an e-mail is unknown so that a failed
 # login takes the same time whether the account exists or not.
 _DUMMY_PASSWORD_HASH = generate_password_hash(secrets.token_urlsafe(16), PASSWORD_HASH_METHOD)

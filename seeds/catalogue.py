@@ -1,7 +1,6 @@
 """The shared catalogue: the eight KIM organisations, barrier categories, topics and partners."""
 
 # German typography: the en dash in names is intended.
-# ruff: noqa: RUF001
 
 from __future__ import annotations
 

@@ -6,7 +6,6 @@ PostgreSQL the id sequences are moved past them afterwards.
 """
 
 # German typography (en dash) and Cyrillic letters in names are intended.
-# ruff: noqa: RUF001, RUF003
 
 from __future__ import annotations
 
@@ -1349,13 +1348,13 @@ class CaseloadBuilder:
                 rng, intake + dt.timedelta(days=30), today - dt.timedelta(45)
             )
             closed.append(first_closed)
-            reasons.append(FIRST_CASE_CLOSURE_REASONS.pick(rng).value)
+            reasons.append(str(FIRST_CASE_CLOSURE_REASONS.pick(rng)))
             opened.append(_working_day(_day_between(rng, first_closed + dt.timedelta(14), today)))
         last_opened = opened[-1]
         age = (today - last_opened).days
         if age > 14 and rng.random() < 0.1 + 0.55 * min(1.0, age / HISTORY_DAYS):
             closed.append(_day_between(rng, last_opened + dt.timedelta(days=14), today))
-            reasons.append(CLOSURE_REASONS.pick(rng).value)
+            reasons.append(str(CLOSURE_REASONS.pick(rng)))
         else:
             closed.append(None)
             reasons.append(None)

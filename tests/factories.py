@@ -9,6 +9,7 @@ from functools import cache
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from app.clock import today
 from models import (
     Barrier,
     BarrierCategory,
@@ -21,7 +22,6 @@ from models import (
     Topic,
     User,
 )
-from app.clock import today
 from models.choices import ReferralStatus, Role
 
 PASSWORD = "richtig-langes-Test-Passwort"
@@ -61,7 +61,9 @@ def make_user(
     return user
 
 
-def make_client(session: Session, organisation: Organisation, author: User, **values: object) -> Client:
+def make_client(
+    session: Session, organisation: Organisation, author: User, **values: object
+) -> Client:
     """A client numbered from the organisation's sequence, as the app numbers them."""
     client = Client(
         organisation_id=organisation.id,
@@ -107,7 +109,9 @@ def make_contact(session: Session, case: Case, **values: object) -> Contact:
     return contact
 
 
-def make_category(session: Session, name: str = "Lange Bearbeitungszeiten", **values: object) -> BarrierCategory:
+def make_category(
+    session: Session, name: str = "Lange Bearbeitungszeiten", **values: object
+) -> BarrierCategory:
     category = BarrierCategory(name=name, **values)
     session.add(category)
     session.flush()
@@ -128,7 +132,9 @@ def make_partner(session: Session, name: str = "Jobcenter Düsseldorf", **values
     return partner
 
 
-def make_barrier(session: Session, case: Case, category: BarrierCategory, **values: object) -> Barrier:
+def make_barrier(
+    session: Session, case: Case, category: BarrierCategory, **values: object
+) -> Barrier:
     barrier = Barrier(
         organisation_id=case.organisation_id,
         case=case,

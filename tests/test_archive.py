@@ -44,7 +44,8 @@ def test_lead_archives_a_client_with_its_cases_and_each_is_audited(
     assert archived_at(engine, Case, world.a.case_id) is not None
     assert archived_at(engine, Client, world.b.client_id) is None
     assert sorted((e.action, e.record_type, e.record_id) for e in events(engine)) == [
-        ("archive", "Case", world.a.case_id), ("archive", "Client", world.a.client_id)
+        ("archive", "Case", world.a.case_id),
+        ("archive", "Client", world.a.client_id),
     ]
 
 
@@ -53,8 +54,10 @@ def test_bulk_archive_with_the_other_orgs_id_archives_only_own_rows(
 ) -> None:
     login(client, world.a.lead_email)
 
-    client.post("/admin/clients/action/",
-                data={"action": "archive", "rowid": [world.a.client_id, world.b.client_id]})
+    client.post(
+        "/admin/clients/action/",
+        data={"action": "archive", "rowid": [world.a.client_id, world.b.client_id]},
+    )
 
     assert archived_at(engine, Client, world.a.client_id) is not None
     assert archived_at(engine, Client, world.b.client_id) is None
@@ -95,8 +98,9 @@ def test_the_bulk_delete_action_is_gone_from_the_working_lists(
 def test_case_managers_cannot_archive(client: FlaskClient, engine: Engine, world: World) -> None:
     login(client, world.a.case_manager_email)
 
-    archive = client.post("/admin/clients/action/",
-                          data={"action": "archive", "rowid": [world.a.client_id]})
+    archive = client.post(
+        "/admin/clients/action/", data={"action": "archive", "rowid": [world.a.client_id]}
+    )
     delete = client.post("/admin/clients/delete/", data={"id": world.a.client_id})
 
     assert archive.status_code == delete.status_code == 403
@@ -130,8 +134,12 @@ def test_a_new_case_cannot_link_an_archived_client(
     client: FlaskClient, engine: Engine, world: World
 ) -> None:
     archive_client(client, world)
-    form = {"client": str(world.a.client_id), "case_manager": str(world.a.case_manager_id),
-            "opened_on": "2026-02-01", "phase": "intake"}
+    form = {
+        "client": str(world.a.client_id),
+        "case_manager": str(world.a.case_manager_id),
+        "opened_on": "2026-02-01",
+        "phase": "intake",
+    }
 
     response = client.post("/admin/cases/new/", data=form)
 
@@ -165,23 +173,28 @@ def test_archive_list_shows_only_archived_rows_of_the_own_organisation(
 def test_archive_lists_are_for_leads_only(
     client: FlaskClient, world: World, view: str, who: str
 ) -> None:
-    email = {"case_manager": world.a.case_manager_email, "coordinator": world.coordinator_email,
-             "admin": world.admin_email}[who]
+    email = {
+        "case_manager": world.a.case_manager_email,
+        "coordinator": world.coordinator_email,
+        "admin": world.admin_email,
+    }[who]
     login(client, email)
     assert client.get(f"/admin/{view}/").status_code == 403
 
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "new/"), ("GET", "edit/?id={id}"), ("POST", "edit/?id={id}"),
-     ("GET", "export/csv/")],
+    [("GET", "new/"), ("GET", "edit/?id={id}"), ("POST", "edit/?id={id}"), ("GET", "export/csv/")],
 )
 def test_archive_lists_offer_no_create_edit_or_export(
     client: FlaskClient, world: World, method: str, path: str
 ) -> None:
     archive_client(client, world)
-    response = client.open(f"/admin/archive-clients/{path.format(id=world.a.client_id)}",
-                           method=method, data={"last_name": "X"})
+    response = client.open(
+        f"/admin/archive-clients/{path.format(id=world.a.client_id)}",
+        method=method,
+        data={"last_name": "X"},
+    )
     assert response.status_code == 403
 
 
@@ -190,8 +203,9 @@ def test_restore_brings_the_client_and_its_cases_back(
 ) -> None:
     archive_client(client, world)
 
-    response = client.post("/admin/archive-clients/action/",
-                           data={"action": "restore", "rowid": [world.a.client_id]})
+    response = client.post(
+        "/admin/archive-clients/action/", data={"action": "restore", "rowid": [world.a.client_id]}
+    )
 
     assert response.status_code == 302
     assert archived_at(engine, Client, world.a.client_id) is None
@@ -205,9 +219,11 @@ def test_a_case_of_an_archived_client_is_not_restored_alone(
 ) -> None:
     archive_client(client, world)
 
-    response = client.post("/admin/archive-cases/action/",
-                           data={"action": "restore", "rowid": [world.a.case_id]},
-                           follow_redirects=True)
+    response = client.post(
+        "/admin/archive-cases/action/",
+        data={"action": "restore", "rowid": [world.a.case_id]},
+        follow_redirects=True,
+    )
 
     assert "zuerst die Person" in response.get_data(as_text=True)
     assert archived_at(engine, Case, world.a.case_id) is not None
@@ -221,8 +237,9 @@ def test_erasing_an_archived_client_removes_it_with_everything_and_audits_each_r
 ) -> None:
     archive_client(client, world)
 
-    response = client.post("/admin/archive-clients/action/",
-                           data={"action": "delete", "rowid": [world.a.client_id]})
+    response = client.post(
+        "/admin/archive-clients/action/", data={"action": "delete", "rowid": [world.a.client_id]}
+    )
 
     assert response.status_code == 302
     for model in (Client, Case, Contact, Barrier, Referral):
@@ -251,8 +268,9 @@ def test_an_active_record_cannot_be_erased_through_the_archive(
     login(client, world.a.lead_email)
 
     single = client.post("/admin/archive-clients/delete/", data={"id": world.a.client_id})
-    bulk = client.post("/admin/archive-clients/action/",
-                       data={"action": "delete", "rowid": [world.a.client_id]})
+    bulk = client.post(
+        "/admin/archive-clients/action/", data={"action": "delete", "rowid": [world.a.client_id]}
+    )
 
     assert single.status_code == 404
     assert bulk.status_code == 302
@@ -268,8 +286,9 @@ def test_another_organisations_archived_client_cannot_be_erased(
     login(client, world.b.lead_email)
 
     single = client.post("/admin/archive-clients/delete/", data={"id": world.a.client_id})
-    client.post("/admin/archive-clients/action/",
-                data={"action": "delete", "rowid": [world.a.client_id]})
+    client.post(
+        "/admin/archive-clients/action/", data={"action": "delete", "rowid": [world.a.client_id]}
+    )
 
     assert single.status_code == 404
     assert count_rows(engine, Client, Client.id == world.a.client_id) == 1

@@ -25,8 +25,13 @@ from tests.lifecycle_helpers import (
 )
 
 PERSONAL_VALUES = (
-    "Leyla", "Y\u0131lmaz", "1988-04-12", "0211 555 0199", "leyla.yilmaz@example.net",
-    "Kölner Straße", "Vertrauliche Notiz",
+    "Leyla",
+    "Y\u0131lmaz",
+    "1988-04-12",
+    "0211 555 0199",
+    "leyla.yilmaz@example.net",
+    "Kölner Straße",
+    "Vertrauliche Notiz",
 )
 
 
@@ -71,8 +76,15 @@ def test_new_client_writes_one_create_event_with_names_only_for_personal_fields(
     assert event.organisation_id == world.a.organisation_id
     assert event.actor_user_id == world.a.case_manager_id
     changes = changes_of(event)
-    for personal in ("first_name", "last_name", "date_of_birth", "phone", "email", "street",
-                     "notes"):
+    for personal in (
+        "first_name",
+        "last_name",
+        "date_of_birth",
+        "phone",
+        "email",
+        "street",
+        "notes",
+    ):
         assert changes[personal] is None, personal
     assert changes["gender"] == [None, "female"]
     assert changes["household_size"] == [None, 3]
@@ -87,8 +99,11 @@ def test_personal_values_never_reach_the_audit_table(
     client.post("/admin/clients/new/", data=client_form())
     new_id = session.scalar(select(Client.id).where(Client.last_name == "Y\u0131lmaz"))
     url = f"/admin/clients/edit/?id={new_id}"
-    edited = client_form(first_name="Leyla-Marie", notes="Noch eine vertrauliche Notiz",
-                         row_version=row_version(client, url))
+    edited = client_form(
+        first_name="Leyla-Marie",
+        notes="Noch eine vertrauliche Notiz",
+        row_version=row_version(client, url),
+    )
 
     assert client.post(url, data=edited).status_code == 302
 
@@ -125,8 +140,12 @@ def test_case_topics_and_client_link_are_recorded_as_ids(
     login(client, world.a.case_manager_email)
     url = f"/admin/cases/edit/?id={world.a.case_id}"
 
-    client.post(url, data=case_form(world, phase="intake", topics=str(other_topic.id),
-                                    row_version=row_version(client, url)))
+    client.post(
+        url,
+        data=case_form(
+            world, phase="intake", topics=str(other_topic.id), row_version=row_version(client, url)
+        ),
+    )
 
     [event] = events(engine)
     assert changes_of(event)["topics"] == [[world.topic_id], [other_topic.id]]
@@ -182,7 +201,8 @@ def test_inline_contact_of_a_case_gets_an_event_of_its_own(
     assert client.post("/admin/cases/new/", data=form).status_code == 302
 
     assert sorted((e.action, e.record_type) for e in events(engine)) == [
-        ("create", "Case"), ("create", "Contact")
+        ("create", "Case"),
+        ("create", "Contact"),
     ]
     assert "Privatem" not in audit_table_text(engine)
 
@@ -250,12 +270,15 @@ def test_without_an_actor_nothing_is_recorded(engine: Engine, world: World) -> N
     assert events(engine) == []
 
 
-def test_events_cannot_be_changed_or_deleted_through_the_orm(
-    engine: Engine, world: World
-) -> None:
+def test_events_cannot_be_changed_or_deleted_through_the_orm(engine: Engine, world: World) -> None:
     with Session(engine) as session:
-        event = record_event(session, actor=world.a.case_manager_id, action=AuditAction.EXPORT,
-                             record_type="Client", details={"rows": 3})
+        event = record_event(
+            session,
+            actor=world.a.case_manager_id,
+            action=AuditAction.EXPORT,
+            record_type="Client",
+            details={"rows": 3},
+        )
         session.commit()
         event.details = "{}"
         with pytest.raises(PermissionError):
@@ -267,11 +290,21 @@ def test_events_cannot_be_changed_or_deleted_through_the_orm(
 
 
 def test_changed_fields_of_a_new_record_skip_bookkeeping(session: Session, world: World) -> None:
-    client = Client(first_name="A", last_name="B", file_number="X-1", gender="male",
-                    organisation_id=world.a.organisation_id, version=1)
+    client = Client(
+        first_name="A",
+        last_name="B",
+        file_number="X-1",
+        gender="male",
+        organisation_id=world.a.organisation_id,
+        version=1,
+    )
     changes = changed_fields(client)
-    assert changes == {"first_name": None, "last_name": None, "file_number": [None, "X-1"],
-                       "gender": [None, "male"]}
+    assert changes == {
+        "first_name": None,
+        "last_name": None,
+        "file_number": [None, "X-1"],
+        "gender": [None, "male"],
+    }
 
 
 # --- login and export helpers -------------------------------------------------------------
@@ -294,9 +327,14 @@ def test_export_event_carries_filters_and_row_count(
     app: Flask, engine: Engine, world: World
 ) -> None:
     with app.app_context():
-        record_event(db.session, actor=world.a.case_manager_id, action="export",
-                     record_type="Client", organisation_id=world.a.organisation_id,
-                     details={"filters": {"flt1_district": "3"}, "rows": 12})
+        record_event(
+            db.session,
+            actor=world.a.case_manager_id,
+            action="export",
+            record_type="Client",
+            organisation_id=world.a.organisation_id,
+            details={"filters": {"flt1_district": "3"}, "rows": 12},
+        )
         db.session.commit()
     [event] = events(engine)
     assert json.loads(event.details or "{}") == {"filters": {"flt1_district": "3"}, "rows": 12}
@@ -306,11 +344,19 @@ def test_export_event_carries_filters_and_row_count(
 
 
 def _one_event_per_scope(session: Session, world: World) -> None:
-    for organisation_id, record_type in ((world.a.organisation_id, "Client"),
-                                         (world.b.organisation_id, "Case"),
-                                         (None, "Topic")):
-        record_event(session, actor=world.a.case_manager_id, action="update",
-                     record_type=record_type, record_id=4711, organisation_id=organisation_id)
+    for organisation_id, record_type in (
+        (world.a.organisation_id, "Client"),
+        (world.b.organisation_id, "Case"),
+        (None, "Topic"),
+    ):
+        record_event(
+            session,
+            actor=world.a.case_manager_id,
+            action="update",
+            record_type=record_type,
+            record_id=4711,
+            organisation_id=organisation_id,
+        )
     session.commit()
 
 
@@ -322,14 +368,20 @@ def test_audit_list_shows_each_role_only_its_scope(
     client: FlaskClient, session: Session, world: World, who: str, expected: list[str]
 ) -> None:
     _one_event_per_scope(session, world)
-    email = {"lead_a": world.a.lead_email, "lead_b": world.b.lead_email,
-             "admin": world.admin_email}[who]
+    email = {
+        "lead_a": world.a.lead_email,
+        "lead_b": world.b.lead_email,
+        "admin": world.admin_email,
+    }[who]
     login(client, email)
 
     body = client.get("/admin/audit/").get_data(as_text=True)
 
-    shown = [label for label in ("Klient*in", "Fall", "Handlungsfeld")
-             if re.search(rf"<td[^>]*>\s*{re.escape(label)}\s*</td>", body)]
+    shown = [
+        label
+        for label in ("Klient*in", "Fall", "Handlungsfeld")
+        if re.search(rf"<td[^>]*>\s*{re.escape(label)}\s*</td>", body)
+    ]
     assert shown == expected
 
 
@@ -356,8 +408,14 @@ def test_audit_list_is_closed_to_case_managers_and_coordination(
 )
 @pytest.mark.parametrize("who", ["lead", "admin"])
 def test_nobody_creates_edits_deletes_or_exports_events(  # noqa: PLR0917 - fixtures
-    client: FlaskClient, engine: Engine, session: Session, world: World,
-    who: str, method: str, path: str, data: dict[str, str] | None,
+    client: FlaskClient,
+    engine: Engine,
+    session: Session,
+    world: World,
+    who: str,
+    method: str,
+    path: str,
+    data: dict[str, str] | None,
 ) -> None:
     _one_event_per_scope(session, world)
     event_id = session.scalar(select(AuditEvent.id).where(AuditEvent.record_type == "Client"))
@@ -388,4 +446,3 @@ def test_audit_event_table_has_a_migration(app: Flask) -> None:
         "autogenerate the migration for audit_event, then remove the TEMPORARY lines in "
         "tests/conftest.py"
     )
-

@@ -25,9 +25,7 @@ def contents(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table of the models, in a stable order."""
     with engine.connect() as connection:
         return {
-            table.name: sorted(
-                (tuple(row) for row in connection.execute(select(table))), key=repr
-            )
+            table.name: sorted((tuple(row) for row in connection.execute(select(table))), key=repr)
             for table in ALL_TABLES
         }
 
@@ -67,8 +65,11 @@ class Writer(threading.Thread):
         try:
             while not self.stop.is_set() or self.written < 5:
                 with self.engine.begin() as connection:
-                    connection.execute(insert(Organisation.__table__).values(
-                        slug=f"w{self.written}", name=f"Schreibtest {self.written}"))
+                    connection.execute(
+                        insert(Organisation.__table__).values(
+                            slug=f"w{self.written}", name=f"Schreibtest {self.written}"
+                        )
+                    )
                 self.written += 1
         except BaseException as error:  # noqa: BLE001 - reported by the test
             self.error = error
@@ -135,9 +136,7 @@ def _empty(url: str) -> None:
         target.dispose()
 
 
-def test_restore_refuses_a_database_with_data(
-    engine: Engine, world: World, tmp_path: Path
-) -> None:
+def test_restore_refuses_a_database_with_data(engine: Engine, world: World, tmp_path: Path) -> None:
     source_url = database_url(engine)
     backup = backup_database(source_url, tmp_path / "kim.backup")
 

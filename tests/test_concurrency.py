@@ -55,12 +55,13 @@ class Worker(threading.Thread):
                 created_ids.append(name)
             for name in created_ids:
                 listing = client.get(f"/admin/clients/?search={name}").get_data(as_text=True)
-                found = re.search(r'/admin/clients/edit/\?id=(\d+)', listing)
+                found = re.search(r"/admin/clients/edit/\?id=(\d+)", listing)
                 assert found is not None, name
                 url = f"/admin/clients/edit/?id={found.group(1)}"
                 version = row_version(client.get(url).get_data(as_text=True))
-                response = client.post(url, data=client_form(
-                    last_name=name, household_size="5", row_version=version))
+                response = client.post(
+                    url, data=client_form(last_name=name, household_size="5", row_version=version)
+                )
                 self.statuses.append(("edit", response.status_code))
         except BaseException as error:  # noqa: BLE001 - reported by the test
             self.error = error
@@ -89,15 +90,14 @@ def test_parallel_creates_and_edits_lose_nothing_and_number_uniquely(
     assert count_rows(engine, Client) == clients_before + created
     with Session(engine) as session:
         rows = session.execute(
-            select(Client.organisation_id, Client.file_number, Client.household_size)
-            .where(Client.last_name.like("T%"))
+            select(Client.organisation_id, Client.file_number, Client.household_size).where(
+                Client.last_name.like("T%")
+            )
         ).all()
     assert len(rows) == created
     assert len({(org, number) for org, number, _size in rows}) == created
     assert {size for *_rest, size in rows} == {5}
-    actions = Counter(
-        (event.action, event.record_type) for event in events(engine)
-    )
+    actions = Counter((event.action, event.record_type) for event in events(engine))
     assert actions == {("create", "Client"): created, ("update", "Client"): created}
 
 
@@ -108,9 +108,12 @@ def test_stale_edit_of_a_case_leaves_exactly_one_update_event(
     login(first, world.a.case_manager_email)
     login(second, world.a.lead_email)
     url = f"/admin/cases/edit/?id={world.a.case_id}"
-    form: dict[str, Any] = {"client": str(world.a.client_id),
-                            "case_manager": str(world.a.case_manager_id),
-                            "opened_on": "2026-02-01", "row_version": "1"}
+    form: dict[str, Any] = {
+        "client": str(world.a.client_id),
+        "case_manager": str(world.a.case_manager_id),
+        "opened_on": "2026-02-01",
+        "row_version": "1",
+    }
 
     assert first.post(url, data={**form, "phase": "assessment"}).status_code == 302
     refused = second.post(url, data={**form, "phase": "planning"})

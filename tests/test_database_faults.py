@@ -58,7 +58,10 @@ def test_the_busy_timeout_is_configurable(short_busy_timeout: None, engine: Engi
 
 
 def test_locked_database_gives_503_then_the_normal_page_after_release(
-    short_busy_timeout: None, client: FlaskClient, engine: Engine, world: World,
+    short_busy_timeout: None,
+    client: FlaskClient,
+    engine: Engine,
+    world: World,
     write_lock: sqlite3.Connection,
 ) -> None:
     # Signing in writes too, so it happens before the lock is taken.
@@ -83,13 +86,21 @@ def test_locked_database_gives_503_then_the_normal_page_after_release(
 
 
 def test_locked_database_during_an_edit_gives_503_and_keeps_the_case(
-    short_busy_timeout: None, client: FlaskClient, engine: Engine, world: World,
+    short_busy_timeout: None,
+    client: FlaskClient,
+    engine: Engine,
+    world: World,
     write_lock: sqlite3.Connection,
 ) -> None:
     write_lock.execute("ROLLBACK")
     login(client, world.a.case_manager_email)
-    form = {"client": str(world.a.client_id), "case_manager": str(world.a.case_manager_id),
-            "opened_on": "2026-02-01", "phase": "planning", "row_version": "1"}
+    form = {
+        "client": str(world.a.client_id),
+        "case_manager": str(world.a.case_manager_id),
+        "opened_on": "2026-02-01",
+        "phase": "planning",
+        "row_version": "1",
+    }
     write_lock.execute("BEGIN IMMEDIATE")
 
     locked = client.post(f"/admin/cases/edit/?id={world.a.case_id}", data=form)
@@ -161,10 +172,12 @@ def test_terminated_postgresql_connections_are_replaced_on_the_next_request(
     assert client.get("/admin/clients/").status_code == 200
 
     with engine.connect() as connection:
-        connection.execute(text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        ))
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
         connection.commit()
 
     assert client.get("/admin/clients/").status_code == 200

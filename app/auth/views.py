@@ -39,7 +39,9 @@ FAILED_LOGIN_MESSAGE = _l("E-Mail-Adresse oder Passwort ist nicht korrekt.")
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-Mail"), validators=[validators.InputRequired(), validators.Length(max=254)])
+    email = EmailField(
+        _l("E-Mail"), validators=[validators.InputRequired(), validators.Length(max=254)]
+    )
     password = PasswordField(
         _l("Passwort"), validators=[validators.InputRequired(), validators.Length(max=MAX_LENGTH)]
     )
@@ -87,16 +89,16 @@ def login() -> Any:
         key = account_key(email, current_app.config["SECRET_KEY"])
         address = request.remote_addr or "unknown"
         now = utcnow()
-        if is_throttled(db.session, key, address, now):
+        if is_throttled(db.session(), key, address, now):
             status = 429
             user = None
         else:
             user = authenticate(email, form.password.data or "")
-            record_attempt(db.session, key, address, succeeded=user is not None, now=now)
+            record_attempt(db.session(), key, address, succeeded=user is not None, now=now)
         if user is None:
-            record_event(db.session, actor=None, action="login_failed", details={"account": key})
+            record_event(db.session(), actor=None, action="login_failed", details={"account": key})
         else:
-            record_event(db.session, actor=user, action="login")
+            record_event(db.session(), actor=user, action="login")
         db.session.commit()
         if user is not None:
             start_session(user, now)
