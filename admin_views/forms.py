@@ -18,15 +18,26 @@ _FORBIDDEN_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udff
 
 
 class KimForm(BaseForm):
-    """Rejects control characters in every text field (PostgreSQL refuses NUL outright)."""
+    """Rejects control characters in every text field (PostgreSQL refuses NUL outright).
+
+    A field holding one is refused before its own validators run: a validator that asks
+    the database (uniqueness) must never see such a value.
+    """
 
     def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)
+        tainted = {
+            field.name
+            for field in self
+            if isinstance(field.data, str) and _FORBIDDEN_CHARACTERS.search(field.data)
+        }
+        if not tainted:
+            return bool(super().validate(extra_validators))
         for field in self:
-            if isinstance(field.data, str) and _FORBIDDEN_CHARACTERS.search(field.data):
-                field.errors = [*field.errors, _("Bitte keine Steuerzeichen eingeben.")]
-                valid = False
-        return valid
+            if field.name in tainted:
+                field.errors = [_("Bitte keine Steuerzeichen eingeben.")]
+            else:
+                field.validate(self, (extra_validators or {}).get(field.name, ()))
+        return False
 
 
 # Longer than this, a text column is free text (notes, goals) and gets a text area.
@@ -44,6 +55,13 @@ class KimModelConverter(AdminModelConverter):
             field_args.setdefault("render_kw", {}).setdefault("rows", 5)
             return fields.TextAreaField(**field_args)
         return super().conv_String(column=column, field_args=field_args, **extra)
+
+    @converts("Integer")
+    def handle_integer_types(self, column: Any, field_args: dict[str, Any], **extra: Any) -> Any:
+        """Numbers the database column can hold: a field error instead of a database error."""
+        if not any(isinstance(v, validators.NumberRange) for v in field_args["validators"]):
+            field_args["validators"].append(validators.NumberRange(min=-(2**31), max=2**31 - 1))
+        return super().handle_integer_types(column=column, field_args=field_args, **extra)
 
     @converts("Date")
     def convert_date(self, field_args: dict[str, Any], **extra: Any) -> fields.DateField:
