@@ -8,6 +8,8 @@ browser reports a failed download instead of saving a silently truncated file.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response
@@ -41,12 +43,38 @@ def export_filename(view: Any) -> str:
     return csv_filename(view.export_basename or view.endpoint, scope, day=today())
 
 
+def cell_reader(view: Any, name: str) -> Callable[[Any], object]:
+    """How one column's cell is read from a record, with everything per-export done once.
+
+    Choice labels are translated once per export, not once per row; plain values go to
+    ``excel_cell`` as they are (dates, booleans, numbers keep their kind); a column with a
+    formatter of its own is read through Flask-Admin's export value.
+    """
+    choices = view._column_choices_map.get(name)
+    if choices:
+        labels = {code: str(label) for code, label in choices.items()}
+        return lambda record: labels.get(view._get_field_value(record, name), "")
+    if name in (view.column_formatters_export or {}) and name not in view.choice_fields:
+        return lambda record: view.get_export_value(record, name)
+
+    def plain(record: Any) -> object:
+        value = view._get_field_value(record, name)
+        if isinstance(value, list):
+            return ", ".join(str(item) for item in value)
+        if value is None or isinstance(value, str | int | float | dt.date):
+            return value
+        return str(value)
+
+    return plain
+
+
 def stream_csv_export(view: Any) -> tuple[Response, int, dict[str, Any]]:
     """The response, the number of rows it will hold, and what was asked (for the audit)."""
     count, query = export_query(view)
     columns = view._export_columns
     header = [str(label) for _name, label in columns]
-    rows = ([view.get_export_value(record, name) for name, _label in columns] for record in query)
+    readers = [cell_reader(view, name) for name, _label in columns]
+    rows = ([read(record) for read in readers] for record in query)
     view_args = view._get_list_extra_args()
     # The search text and filter values may name a person: the audit keeps only their use.
     asked = {"search_used": bool(view_args.search), "filter_count": len(view_args.filters or [])}

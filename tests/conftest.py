@@ -52,6 +52,17 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 
 def _drop_everything() -> None:
+    if db.engine.dialect.name == "postgresql":
+        # A streamed download a test never read to its end can hold its transaction open
+        # until garbage collection; it must not block dropping the tables.
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+        db.engine.dispose()
     Base.metadata.drop_all(db.engine)
     with db.engine.begin() as connection:
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
