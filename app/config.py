@@ -34,11 +34,10 @@ def _normalise_database_url(url: str) -> str:
 def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     overrides = overrides or {}
     testing = bool(overrides.get("TESTING"))
-    database_url = _normalise_database_url(
-        overrides.get("SQLALCHEMY_DATABASE_URI")
-        or os.environ.get("DATABASE_URL")
-        or f"sqlite:///{INSTANCE_DIR / 'kim.db'}"
-    )
+    configured_url = overrides.get("SQLALCHEMY_DATABASE_URI") or os.environ.get("DATABASE_URL")
+    if not configured_url:
+        INSTANCE_DIR.mkdir(exist_ok=True)  # the embedded database lives in instance/
+    database_url = _normalise_database_url(configured_url or f"sqlite:///{INSTANCE_DIR / 'kim.db'}")
     secret_key = overrides.get("SECRET_KEY") or os.environ.get("SECRET_KEY")
     if not secret_key:
         if not (testing or os.environ.get("KIM_DEV") == "1"):
@@ -64,6 +63,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
         "FLASK_ADMIN_SWATCH": "default",
         "KIM_PAGE_SIZE": 50,
+        # Years after the last case closed until a client is anonymised (models/retention.py).
+        "KIM_RETENTION_YEARS": int(os.environ.get("KIM_RETENTION_YEARS", "3")),
     }
     config.update(overrides)
     return config
