@@ -55,6 +55,7 @@ def _drop_everything() -> None:
     if db.engine.dialect.name == "postgresql":
         # A streamed download a test never read to its end can hold its transaction open
         # until garbage collection; it must not block dropping the tables.
+        db.engine.dispose()
         with db.engine.begin() as connection:
             connection.execute(
                 text(
