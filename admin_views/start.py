@@ -9,6 +9,7 @@ from flask_admin import AdminIndexView, expose
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from admin_views.statistics import statistics_summary
 from app.auth.permissions import Permission, has_permission
 from app.clock import today
 from app.extensions import db
@@ -67,4 +68,9 @@ class StartView(AdminIndexView):
                 "overdue_referrals": url_for("referral_tracking.index"),
                 "incoming_referrals": url_for("referral_tracking.index", _anchor="incoming"),
             }
-        return self.render("admin/start.html", counts=counts, links=links)
+        return self.render(
+            "admin/start.html",
+            counts=counts,
+            links=links,
+            statistics_summary=statistics_summary(),
+        )

@@ -8,3 +8,17 @@ def test_case_manager_sees_own_client_list(client, world):
     assert response.status_code == 200
     assert world.a.client_name in body
     assert world.b.client_name not in body
+
+
+def test_coordinator_start_page_shows_the_quarter_summary_without_persons(client, world):
+    login(client, world.coordinator_email)
+    body = client.get("/admin/").get_data(as_text=True)
+    assert "Aktuelles Quartal, alle Organisationen" in body
+    assert world.a.client_name not in body
+    assert world.b.client_name not in body
+
+
+def test_admin_start_page_has_no_statistics(client, world):
+    login(client, world.admin_email)
+    body = client.get("/admin/").get_data(as_text=True)
+    assert "Aktuelles Quartal" not in body
