@@ -57,6 +57,7 @@ ENDPOINT_ACCESS: dict[str, str] = {
     "export": "export",
     "ajax_lookup": "lookup",
     "ajax_update": "edit",
+    "subject_access": "subject_access",
 }
 
 STALE_MESSAGE = _l(
@@ -146,6 +147,7 @@ class KimModelView(ModelView):
     edit_permission: ClassVar[Permission | None] = None
     delete_permission: ClassVar[Permission | None] = None
     export_permission: ClassVar[Permission | None] = None
+    subject_access_permission: ClassVar[Permission | None] = None
 
     form_base_class = KimForm
     model_form_converter = KimModelConverter
@@ -189,6 +191,7 @@ class KimModelView(ModelView):
             "edit": self.edit_permission,
             "delete": self.delete_permission,
             "export": self.export_permission,
+            "subject_access": self.subject_access_permission,
         }.get(access)
 
     def allows(self, access: str) -> bool:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from flask import current_app, flash, request
 from flask_admin.contrib.sqla.filters import IntEqualFilter
 from flask_admin.model.form import InlineFormAdmin
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,8 +17,10 @@ from wtforms import Form, validators
 
 from admin_views.archive import ArchivingMixin
 from admin_views.base import OrgScopedModelView
+from admin_views.formatting import format_date
 from admin_views.forms import EMAIL
 from admin_views.labels import LABELS
+from admin_views.subject_access import SubjectAccessMixin
 from app.auth.permissions import Permission
 from app.auth.scoping import selectable_criteria
 from app.clock import today
@@ -36,6 +40,7 @@ from models.choices import (
 )
 from models.referral import default_follow_up
 from models.referral_workflow import response_date
+from models.retention import anonymisation_date
 
 
 class CaseworkView(OrgScopedModelView):
@@ -55,8 +60,39 @@ class CaseworkView(OrgScopedModelView):
         return super().get_query().options(*self.list_loader_options)
 
 
-class ClientView(ArchivingMixin, CaseworkView):
+def consent_state(client: Client) -> str:
+    if client.consent_withdrawn_on is None:
+        return ""
+    return _("widerrufen am %(date)s", date=format_date(client.consent_withdrawn_on))
+
+
+def _consent_column(view: Any, context: Any, model: Client, name: str) -> str:
+    return consent_state(model)
+
+
+def _anonymise_from_column(view: Any, context: Any, model: Client | Case, name: str) -> str:
+    client_id = model.id if isinstance(model, Client) else model.client_id
+    years = int(current_app.config["KIM_RETENTION_YEARS"])
+    due_on = anonymisation_date(db.session(), client_id, years)
+    return format_date(due_on) if due_on else _("– (offener Fall)")
+
+
+def warn_if_consent_withdrawn(client: Client | None) -> None:
+    """A visible warning on the forms of a client who withdrew consent."""
+    if client is not None and client.consent_withdrawn_on is not None and request.method == "GET":
+        flash(
+            _(
+                "Achtung: Die Einwilligung dieser Person wurde am %(date)s widerrufen. Es dürfen "
+                "keine Daten mehr weitergegeben werden (keine neuen Vermittlungen).",
+                date=format_date(client.consent_withdrawn_on),
+            ),
+            "warning",
+        )
+
+
+class ClientView(SubjectAccessMixin, ArchivingMixin, CaseworkView):
     export_basename = "klienten"
+    subject_access_permission = Permission.SUBJECT_ACCESS
     column_list = [
         "file_number",
         "last_name",
@@ -65,8 +101,10 @@ class ClientView(ArchivingMixin, CaseworkView):
         "country_of_origin",
         "residence_status",
         "district",
+        "consent",
         "updated_at",
     ]
+    column_formatters = {"consent": _consent_column, "anonymise_from": _anonymise_from_column}
     column_searchable_list = ["file_number", "last_name", "first_name", "phone", "email"]
     column_filters = [
         "residence_status",
@@ -101,7 +139,14 @@ class ClientView(ArchivingMixin, CaseworkView):
         "consent_withdrawn_on",
         "notes",
     ]
-    column_details_list = ["file_number", *form_columns, "created_at", "updated_at", "updated_by"]
+    column_details_list = [
+        "file_number",
+        *form_columns,
+        "anonymise_from",
+        "created_at",
+        "updated_at",
+        "updated_by",
+    ]
     column_export_list = ["file_number", *form_columns]
     choice_fields = {
         "gender": Gender.choices(),
@@ -124,6 +169,9 @@ class ClientView(ArchivingMixin, CaseworkView):
         if is_created:
             with db.session.no_autoflush:
                 model.assign_file_number(db.session(), current_user.organisation, today())
+
+    def on_form_prefill(self, form: Form, id: Any) -> None:
+        warn_if_consent_withdrawn(self.get_one(id))
 
 
 class ContactInline(InlineFormAdmin):
@@ -185,7 +233,15 @@ class CaseView(ArchivingMixin, CaseworkView):
         "closed_on",
         "closure_reason",
     ]
-    column_details_list = ["case_number", *form_columns, "created_at", "updated_at", "updated_by"]
+    column_details_list = [
+        "case_number",
+        *form_columns,
+        "anonymise_from",
+        "created_at",
+        "updated_at",
+        "updated_by",
+    ]
+    column_formatters = {"anonymise_from": _anonymise_from_column}
     column_export_list = [
         "case_number",
         "client",
@@ -219,6 +275,9 @@ class CaseView(ArchivingMixin, CaseworkView):
         if is_created:
             with db.session.no_autoflush:
                 model.assign_case_number(db.session(), current_user.organisation, today())
+
+    def on_form_prefill(self, form: Form, id: Any) -> None:
+        warn_if_consent_withdrawn(self.get_one(id).client)
 
 
 CASE_LOOKUP = {

@@ -18,6 +18,8 @@ LABELS = {
     "first_name": _l("Vorname"),
     "last_name": _l("Nachname"),
     "date_of_birth": _l("Geburtsdatum"),
+    "anonymise_from": _l("Anonymisierung ab"),
+    "consent": _l("Einwilligung"),
     "gender": _l("Geschlecht"),
     "country_of_origin": _l("Herkunftsland"),
     "nationality": _l("Staatsangehörigkeit"),

@@ -79,12 +79,13 @@ def register_admin(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from app.cli import seed_cli, users_cli
-    from app.maintenance_cli import backup_command, restore_command
+    from app.maintenance_cli import backup_command, restore_command, retention_command
 
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(retention_command)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""Maintenance commands: ``flask --app wsgi backup PATH`` and ``flask --app wsgi restore PATH``."""
+"""Maintenance commands: ``backup PATH``, ``restore PATH`` and ``retention [--dry-run]``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from app.backup import BackupError, backup_database, restore_database
+from app.clock import today
+from app.extensions import db
+from models.retention import anonymise_due_clients
 
 
 def _database_url() -> str:
@@ -37,3 +40,18 @@ def restore_command(path: Path) -> None:
     except BackupError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Wiederhergestellt aus {path}.")
+
+
+@click.command("retention")
+@click.option("--dry-run", is_flag=True, help="Nur auflisten, nichts ändern.")
+@with_appcontext
+def retention_command(dry_run: bool) -> None:
+    """Anonymise clients whose retention period has passed (KIM_RETENTION_YEARS)."""
+    years = int(current_app.config["KIM_RETENTION_YEARS"])
+    report = anonymise_due_clients(db.session(), today(), years, dry_run=dry_run)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    for line in report.lines():
+        click.echo(line)

@@ -11,6 +11,7 @@ from models.numbering import NumberSequence
 from models.organisation import Organisation
 from models.owned import OrgOwned
 from models.referral import Referral
+from models.retention import RetentionLogEntry
 from models.user import User
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "Organisation",
     "Partner",
     "Referral",
+    "RetentionLogEntry",
     "Topic",
     "User",
     "case_topic",

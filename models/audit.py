@@ -276,6 +276,8 @@ def _action_of_update(record: Any, changes: dict[str, Any]) -> AuditAction:
     archived = changes.get("archived_at")
     if isinstance(archived, list) and len(changes) == 1:
         return AuditAction.ARCHIVE if archived[1] is not None else AuditAction.RESTORE
+    if record_type_of(record) == "Referral" and "status" in changes:
+        return AuditAction.REFERRAL_STATUS
     return AuditAction.UPDATE
 
 

@@ -143,6 +143,14 @@ class Referral(OrgOwned, Base):
                 "Die Antwort auf eine Vermittlung an einen KIM-Träger gibt die empfangende "
                 "Organisation in ihrer Vermittlungsübersicht."
             )
+        client = getattr(values.get("case"), "client", None)
+        withdrawn_on = getattr(client, "consent_withdrawn_on", None)
+        if status == S.SENT and status != previous_status and withdrawn_on is not None:
+            errors["status"] = _(
+                "Die Einwilligung der Person wurde am %(date)s widerrufen; es kann keine "
+                "Vermittlung mehr versendet werden.",
+                date=withdrawn_on.strftime("%d.%m.%Y"),
+            )
         if status in NEEDS_CONSENT and not values.get("consent_confirmed"):
             errors["consent_confirmed"] = _(
                 "Vor der Vermittlung muss die Einwilligung zur Datenweitergabe vorliegen."

@@ -86,6 +86,7 @@ def _rule_values(referral: Referral, **changes: Any) -> dict[str, Any]:
         "responded_on": referral.responded_on,
         "consent_confirmed": referral.consent_confirmed,
         "partner": referral.partner,
+        "case": referral.case,
     }
     values.update(changes)
     return values

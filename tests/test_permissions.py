@@ -406,6 +406,13 @@ ROUTES: dict[str, Route] = {
             answers(L, A, A, A, F, A, A),
             lambda world: {"key": "kennzahlen"},
         ),
+        # Auskunft nach Art. 15 DSGVO: only the lead of the client's own organisation.
+        Route(
+            "GET",
+            "clients.subject_access",
+            answers(L, F, A, F, F, F, N),
+            lambda world: {"id": world.a.client_id},
+        ),
     ]
 } | {
     **model_view_routes("clients", CLIENTS),

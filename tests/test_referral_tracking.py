@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -33,6 +34,7 @@ from models.referral_workflow import (
 )
 from tests.conftest import login
 from tests.factories import World, make_case, make_client, make_partner, make_referral
+from tests.lifecycle_helpers import events
 
 S = ReferralStatus
 TRACKING = "/admin/referral-tracking/"
@@ -890,3 +892,13 @@ def test_system_level_roles_may_not_use_tracking(client, world, who, method, pat
 def test_case_level_roles_may_use_tracking(client, world, who):
     login(client, getattr(world.a, who))
     assert client.get(TRACKING).status_code == 200
+
+
+def test_a_status_change_by_button_writes_one_referral_status_event(client, session, world, engine):
+    referral = own_referral(session, world, "sent")
+    login(client, world.a.case_manager_email)
+    press(client, referral, "accepted")
+    (event,) = events(engine, action="referral_status")
+    assert event.record_id == referral.id
+    assert json.loads(event.changed_fields)["status"] == ["sent", "accepted"]
+    assert event.organisation_id == world.a.organisation_id

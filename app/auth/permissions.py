@@ -15,6 +15,8 @@ class Permission(enum.Enum):
     CASEWORK_WRITE = "casework_write"
     CASEWORK_DELETE = "casework_delete"
     CASEWORK_EXPORT = "casework_export"
+    # Auskunft nach Art. 15 DSGVO: everything about one client in one download.
+    SUBJECT_ACCESS = "subject_access"
     PARTNER_READ = "partner_read"
     PARTNER_WRITE = "partner_write"
     PARTNER_DELETE = "partner_delete"
@@ -48,6 +50,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ORG_LEAD: _CASE_MANAGER
     | {
         P.CASEWORK_DELETE,
+        P.SUBJECT_ACCESS,
         P.PARTNER_WRITE,
         P.USERS_OF_OWN_ORGANISATION,
         P.AUDIT_OWN_ORGANISATION,

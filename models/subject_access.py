@@ -1,0 +1,274 @@
+"""Auskunft nach Art. 15 DSGVO: everything stored about one client, as tables.
+
+One table per kind of record (client, cases, contacts, barriers, referrals with their
+recipients, audit events about these records). Every query is bound to the client's
+id and organisation, so the tables hold that person's rows and nothing else. The caller
+(the admin view) has already checked that the client belongs to the user's organisation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from models.audit import AuditAction, AuditEvent
+from models.barrier import Barrier
+from models.case import Case, Contact
+from models.choices import (
+    DISTRICTS,
+    BarrierStatus,
+    BenefitsDomain,
+    CasePhase,
+    ClosureReason,
+    ContactKind,
+    Gender,
+    PartnerKind,
+    ReferralStatus,
+    ResidenceStatus,
+    country_name,
+)
+from models.client import Client
+from models.organisation import Organisation
+from models.referral import Referral
+
+Cell = str | int | bool | dt.date | dt.datetime | None
+DISTRICT_NAMES = dict(DISTRICTS)
+
+
+@dataclass(frozen=True)
+class AccessTable:
+    filename: str
+    title: str
+    header: list[str]
+    rows: list[list[Cell]]
+
+
+def _client_table(client: Client, organisation: Organisation) -> AccessTable:
+    fields: Sequence[tuple[str, Cell]] = (
+        ("Organisation", organisation.name),
+        ("Aktenzeichen", client.file_number),
+        ("Vorname", client.first_name),
+        ("Nachname", client.last_name),
+        ("Geburtsdatum", client.date_of_birth),
+        ("Geschlecht", Gender.label_of(client.gender)),
+        ("Herkunftsland", country_name(client.country_of_origin)),
+        ("Staatsangehörigkeit", country_name(client.nationality)),
+        ("Sprachen", client.languages),
+        ("Dolmetschbedarf", client.needs_interpreter),
+        ("Einreisedatum", client.arrival_date),
+        ("Aufenthaltsstatus", ResidenceStatus.label_of(client.residence_status)),
+        ("Rechtskreis", BenefitsDomain.label_of(client.benefits_domain)),
+        ("Haushaltsgröße", client.household_size),
+        ("Telefon", client.phone),
+        ("E-Mail", client.email),
+        ("Straße", client.street),
+        ("Postleitzahl", client.postcode),
+        ("Stadtbezirk", DISTRICT_NAMES.get(client.district or 0)),
+        ("Einwilligung erteilt am", client.consent_given_on),
+        ("Einwilligung widerrufen am", client.consent_withdrawn_on),
+        ("Notizen", client.notes),
+        ("Archiviert am", client.archived_at),
+        ("Angelegt am", client.created_at),
+        ("Geändert am", client.updated_at),
+    )
+    return AccessTable(
+        "klient_in.csv",
+        "Stammdaten",
+        [name for name, _value in fields],
+        [[value for _name, value in fields]],
+    )
+
+
+def _case_table(cases: list[Case]) -> AccessTable:
+    header = [
+        "Fallnummer",
+        "Case Manager*in",
+        "Eröffnet am",
+        "Phase",
+        "Handlungsfelder",
+        "Ziele",
+        "Abgeschlossen am",
+        "Abschlussgrund",
+        "Archiviert am",
+    ]
+    rows: list[list[Cell]] = [
+        [
+            case.case_number,
+            case.case_manager.full_name,
+            case.opened_on,
+            CasePhase.label_of(case.phase),
+            ", ".join(topic.name for topic in case.topics),
+            case.goals,
+            case.closed_on,
+            ClosureReason.label_of(case.closure_reason),
+            case.archived_at,
+        ]
+        for case in cases
+    ]
+    return AccessTable("faelle.csv", "Fälle", header, rows)
+
+
+def subject_access_tables(session: Session, client: Client) -> list[AccessTable]:
+    """The Art. 15 tables of ``client``, in the order of the README."""
+    organisation_id = client.organisation_id
+    organisation = session.get_one(Organisation, organisation_id)
+    cases = list(
+        session.scalars(
+            select(Case)
+            .where(Case.client_id == client.id, Case.organisation_id == organisation_id)
+            .options(selectinload(Case.topics), selectinload(Case.case_manager))
+            .order_by(Case.opened_on, Case.id)
+        )
+    )
+    case_ids = [case.id for case in cases]
+    number_of = {case.id: case.case_number for case in cases}
+
+    def of_cases(model: Any, *order: Any) -> list[Any]:
+        return list(
+            session.scalars(
+                select(model)
+                .where(model.case_id.in_(case_ids), model.organisation_id == organisation_id)
+                .order_by(*order, model.id)
+            )
+        )
+
+    contacts: list[Contact] = of_cases(Contact, Contact.contact_date)
+    barriers: list[Barrier] = of_cases(Barrier, Barrier.observed_on)
+    referrals: list[Referral] = of_cases(Referral, Referral.referred_on)
+    return [
+        _client_table(client, organisation),
+        _case_table(cases),
+        AccessTable(
+            "kontakte.csv",
+            "Kontakte",
+            ["Fallnummer", "Datum", "Art", "Dauer (Minuten)", "Notiz"],
+            [
+                [
+                    number_of[c.case_id],
+                    c.contact_date,
+                    ContactKind.label_of(c.kind),
+                    c.minutes,
+                    c.note,
+                ]
+                for c in contacts
+            ],
+        ),
+        AccessTable(
+            "barrieren.csv",
+            "Dokumentierte Barrieren",
+            [
+                "Fallnummer",
+                "Kategorie",
+                "Partner",
+                "Beobachtet am",
+                "Beschreibung",
+                "Status",
+                "Gelöst am",
+            ],
+            [
+                [
+                    number_of[b.case_id],
+                    b.category.name,
+                    b.partner.name if b.partner else None,
+                    b.observed_on,
+                    b.description,
+                    BarrierStatus.label_of(b.status),
+                    b.resolved_on,
+                ]
+                for b in barriers
+            ],
+        ),
+        AccessTable(
+            "vermittlungen.csv",
+            "Vermittlungen und Empfänger (Art. 15 Abs. 1 lit. c DSGVO)",
+            [
+                "Fallnummer",
+                "Empfänger",
+                "Art des Empfängers",
+                "Handlungsfeld",
+                "Anlass",
+                "Einwilligung zur Datenweitergabe",
+                "Vermittelt am",
+                "Wiedervorlage am",
+                "Status",
+                "Antwort am",
+                "Ergebnis",
+                "Ablehnungsgrund",
+            ],
+            [
+                [
+                    number_of[r.case_id],
+                    r.partner.name,
+                    PartnerKind.label_of(r.partner.kind),
+                    r.topic.name if r.topic else None,
+                    r.reason,
+                    r.consent_confirmed,
+                    r.referred_on,
+                    r.follow_up_on,
+                    ReferralStatus.label_of(r.status),
+                    r.responded_on,
+                    r.outcome,
+                    r.decline_reason,
+                ]
+                for r in referrals
+            ],
+        ),
+        _audit_table(
+            session,
+            organisation_id,
+            {
+                "Client": [client.id],
+                "Case": case_ids,
+                "Contact": [c.id for c in contacts],
+                "Barrier": [b.id for b in barriers],
+                "Referral": [r.id for r in referrals],
+            },
+        ),
+    ]
+
+
+RECORD_TYPE_NAMES = {
+    "Client": "Klient*in",
+    "Case": "Fall",
+    "Contact": "Kontakt",
+    "Barrier": "Barriere",
+    "Referral": "Vermittlung",
+}
+
+
+def _audit_table(
+    session: Session, organisation_id: int, record_ids: dict[str, list[int]]
+) -> AccessTable:
+    """Who did what with these records, when: the trail's events about them."""
+    about = [
+        (AuditEvent.record_type == record_type) & AuditEvent.record_id.in_(ids)
+        for record_type, ids in record_ids.items()
+        if ids
+    ]
+    events = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.organisation_id == organisation_id, or_(*about))
+        .order_by(AuditEvent.occurred_at, AuditEvent.id)
+    )
+    rows: list[list[Cell]] = [
+        [
+            event.occurred_at,
+            AuditAction.label_of(event.action),
+            RECORD_TYPE_NAMES.get(event.record_type or "", event.record_type),
+            event.record_id,
+            ", ".join(sorted(json.loads(event.changed_fields or "{}"))),
+        ]
+        for event in events
+    ]
+    return AccessTable(
+        "protokoll.csv",
+        "Protokoll der Verarbeitung",
+        ["Zeitpunkt", "Vorgang", "Datensatzart", "Datensatz-Nr.", "Geänderte Felder"],
+        rows,
+    )
