@@ -27,6 +27,7 @@ class Barrier(OrgOwned, Base):
     __table_args__ = (
         BarrierStatus.check("status"),
         Index("ix_barrier_organisation_observed", "organisation_id", "observed_on"),
+        Index("ix_barrier_observed_on", "observed_on"),  # statistics across organisations
     )
 
     id: Mapped[intpk]

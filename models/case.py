@@ -43,6 +43,9 @@ class Case(OrgOwned, Base):
             "closed_on IS NULL OR closure_reason IS NOT NULL", name="closed_needs_reason"
         ),
         Index("ix_case_file_organisation_open", "organisation_id", "closed_on"),
+        # Statistics across organisations select cases by period.
+        Index("ix_case_file_opened_on", "opened_on"),
+        Index("ix_case_file_closed_on", "closed_on"),
     )
 
     id: Mapped[intpk]

@@ -64,6 +64,7 @@ class Referral(OrgOwned, Base):
             "responded_on IS NULL OR responded_on >= referred_on", name="response_after_referral"
         ),
         Index("ix_referral_organisation_status", "organisation_id", "status", "follow_up_on"),
+        Index("ix_referral_referred_on", "referred_on"),  # statistics across organisations
     )
 
     id: Mapped[intpk]
