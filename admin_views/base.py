@@ -83,30 +83,31 @@ def refuse_access() -> Response:
     raise Forbidden
 
 
-class SecureView(BaseView):
-    """A custom screen, closed by default: each exposed endpoint names what opens it.
+class DenyByDefault:
+    """The gate every admin screen shares: closed unless ``allows_endpoint`` says otherwise.
 
-    ``endpoint_permissions`` maps the name of every ``@expose``d method to the permissions
-    any one of which allows it; a method missing there answers 403. Rows are read through
-    ``app.auth.scoping`` like in the model views.
+    Flask-Admin runs ``_handle_view`` before every exposed method with the method's name;
+    a name the screen does not know is refused, so a new route stays closed until someone
+    decides who may use it. Anonymous users are sent to the login page.
     """
 
-    endpoint_permissions: ClassVar[Mapping[str, tuple[Permission, ...]]] = {}
+    # The method behind the screen's menu entry.
+    entry_endpoint: ClassVar[str] = "index"
 
     def allows_endpoint(self, name: str) -> bool:
-        return has_any_permission(current_user, *self.endpoint_permissions.get(name, ()))
+        raise NotImplementedError
 
     def is_accessible(self) -> bool:
-        return self.allows_endpoint("index")
+        return self.allows_endpoint(self.entry_endpoint)
 
     def is_visible(self) -> bool:
-        return self.allows_endpoint("index")
+        return self.allows_endpoint(self.entry_endpoint)
 
     def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
         return refuse_access()
 
     def _handle_view(self, name: str, **kwargs: Any) -> Any:
-        refused = super()._handle_view(name, **kwargs)
+        refused = super()._handle_view(name, **kwargs)  # type: ignore[misc]
         if refused is not None:
             return refused
         if not self.allows_endpoint(name):
@@ -114,6 +115,18 @@ class SecureView(BaseView):
         # Every write of this request is audited, in the transaction that writes it.
         set_actor(db.session(), current_user.id)
         return None
+
+
+class SecureView(DenyByDefault, BaseView):
+    """A custom screen: ``endpoint_permissions`` maps the name of every ``@expose``d method
+    to the permissions any one of which allows it. Rows are read through
+    ``app.auth.scoping`` like in the model views.
+    """
+
+    endpoint_permissions: ClassVar[Mapping[str, tuple[Permission, ...]]] = {}
+
+    def allows_endpoint(self, name: str) -> bool:
+        return has_any_permission(current_user, *self.endpoint_permissions.get(name, ()))
 
 
 class ScopedAjaxLoader(QueryAjaxModelLoader):
@@ -139,7 +152,7 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         return super().get_list(term or "", max(offset or 0, 0), min(max(limit, 1), 20))
 
 
-class KimModelView(ModelView):
+class KimModelView(DenyByDefault, ModelView):
     """Deny by default: names the permissions for each kind of access, scopes every row."""
 
     read_permission: ClassVar[Permission | None] = None
@@ -219,25 +232,11 @@ class KimModelView(ModelView):
     def can_export(self) -> bool:
         return self.allows("export")
 
-    def is_accessible(self) -> bool:
-        return self.allows("read")
+    entry_endpoint = "index_view"
 
-    def is_visible(self) -> bool:
-        return self.allows("read")
-
-    def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
-        return refuse_access()
-
-    def _handle_view(self, name: str, **kwargs: Any) -> Any:
-        refused = super()._handle_view(name, **kwargs)
-        if refused is not None:
-            return refused
+    def allows_endpoint(self, name: str) -> bool:
         access = ENDPOINT_ACCESS.get(name)
-        if access is None or not self.allows(access):
-            abort(403)
-        # Every write of this request is audited, in the transaction that writes it.
-        set_actor(db.session(), current_user.id)
-        return None
+        return access is not None and self.allows(access)
 
     # --- which rows ------------------------------------------------------------------
 
