@@ -5,8 +5,11 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
+import admin_views.export
 from models import Organisation, User
 from models.audit import AuditEvent
 from tests.conftest import login
@@ -87,3 +90,26 @@ def test_case_export_lists_topics_by_name(client, world):
     cells = dict(zip(header, rows[0], strict=True))
     assert cells["Handlungsfelder"] == "Arbeit und Beruf"
     assert cells["Klient*in"].startswith(f"{world.a.client_name}, Amina")
+
+
+def test_a_database_error_mid_export_breaks_the_download_instead_of_truncating_it(
+    client, world, monkeypatch
+):
+    original = admin_views.export.cell_reader
+
+    def failing_reader(view, name):
+        read = original(view, name)
+        if name != "notes":
+            return read
+
+        def read_or_fail(record):
+            raise OperationalError("SELECT …", {}, Exception("connection lost"))
+
+        return read_or_fail
+
+    monkeypatch.setattr(admin_views.export, "cell_reader", failing_reader)
+    login(client, world.a.case_manager_email)
+    response = client.get("/admin/clients/export/csv/")
+    assert response.status_code == 200  # the header was sent before the first row
+    with pytest.raises(OperationalError):
+        response.get_data()  # the body never completes: no file that looks whole

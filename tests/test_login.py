@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import time
+
 import pytest
 from flask import Flask
 from sqlalchemy import select
@@ -175,3 +178,20 @@ def test_session_cookie_is_httponly_lax_and_permanent_for_the_idle_timeout(clien
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
     assert "Expires=" in cookie
+
+
+def test_session_ends_after_the_idle_timeout(app, client, world, monkeypatch):
+    login(client, world.a.case_manager_email)
+    monkeypatch.setitem(app.config, "PERMANENT_SESSION_LIFETIME", dt.timedelta(seconds=1))
+    time.sleep(2.1)
+    assert client.get("/admin/clients/").status_code == 302
+
+
+def test_login_starts_a_fresh_session(client, world):
+    with client.session_transaction() as planted:
+        planted["planted_by_someone_else"] = "x"
+    before = client.get_cookie("session").value
+    login(client, world.a.case_manager_email)
+    assert client.get_cookie("session").value != before
+    with client.session_transaction() as after_login:
+        assert "planted_by_someone_else" not in after_login
