@@ -8,6 +8,7 @@ tables rather than by rolling back.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -54,7 +55,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 def _drop_everything() -> None:
     if db.engine.dialect.name == "postgresql":
         # A streamed download a test never read to its end can hold its transaction open
-        # until garbage collection; it must not block dropping the tables.
+        # until garbage collection; collect it first, and never let it block the drop.
+        gc.collect()
         db.engine.dispose()
         with db.engine.begin() as connection:
             connection.execute(
