@@ -441,7 +441,6 @@ class OrgScopedModelView(KimModelView):
 
     @staticmethod
     def refuse_stale_edit(form: Form, model: Any) -> None:
-        loaded_version = parse_id(form.row_version.data)
-        if loaded_version != model.version:
+        if model.is_stale(form.row_version.data):
             editor = model.updated_by.full_name if model.updated_by else _("einer anderen Person")
             raise ValidationError(str(STALE_MESSAGE % {"name": editor}))

@@ -160,9 +160,7 @@ class ClientView(SubjectAccessMixin, ArchivingMixin, CaseworkView):
         "district": {"coerce": int},
         "household_size": {"validators": [validators.NumberRange(min=1, max=30)]},
         "email": {"validators": [validators.Optional(), EMAIL]},
-        "notes": {"render_kw": {"rows": 6}},
     }
-    form_widget_args = {"notes": {"rows": 6}}
 
     def on_model_change(self, form: Form, model: Client, is_created: bool) -> None:
         super().on_model_change(form, model, is_created)

@@ -56,6 +56,10 @@ class OrgOwned:
     def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
 
+    def is_stale(self, loaded_version: object) -> bool:
+        """Whether the version an editor loaded (untrusted form input) is no longer current."""
+        return parse_id(loaded_version) != self.version
+
     def stamp(self, user: User) -> None:
         """Record who wrote this row; a new row belongs to the writer's organisation."""
         if self.organisation_id is None:

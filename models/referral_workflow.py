@@ -93,7 +93,7 @@ def _rule_values(referral: Referral, **changes: Any) -> dict[str, Any]:
 
 
 def _check_version(referral: Referral, expected_version: object) -> None:
-    if parse_id(expected_version) != referral.version:
+    if referral.is_stale(expected_version):
         raise StaleReferralError
 
 
