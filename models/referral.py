@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import gettext as _
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Index, String, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, intpk, str2000, text10k
@@ -49,6 +49,11 @@ def can_transition(current: str, target: str) -> bool:
 
 def next_statuses(current: str) -> list[ReferralStatus]:
     return sorted(ALLOWED_TRANSITIONS.get(S(current), frozenset()), key=list(S).index)
+
+
+def overdue_condition(today: dt.date) -> ColumnElement[bool]:
+    """``Referral.is_overdue`` as SQL: not finished and the follow-up date has passed."""
+    return and_(Referral.status.not_in(FINISHED), Referral.follow_up_on < today)
 
 
 def default_follow_up(referred_on: dt.date) -> dt.date:

@@ -24,7 +24,7 @@ from models.choices import ReferralStatus, Role
 from models.client import Client
 from models.organisation import Organisation
 from models.owned import parse_id
-from models.referral import ANSWERS, FINISHED, Referral, next_statuses
+from models.referral import ANSWERS, FINISHED, Referral, next_statuses, overdue_condition
 from models.user import User
 
 S = ReferralStatus
@@ -288,11 +288,6 @@ def decline_incoming(
 
 
 # --- queries for the screens -----------------------------------------------------------
-
-
-def overdue_condition(today: dt.date) -> ColumnElement[bool]:
-    """Overdue, decided by the database: not finished and the follow-up date has passed."""
-    return and_(Referral.status.not_in(FINISHED), Referral.follow_up_on < today)
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from models.choices import (
 )
 from models.client import Client
 from models.organisation import Organisation
-from models.referral import FINISHED, Referral
+from models.referral import Referral, overdue_condition
 from models.suppression import THRESHOLD, suppress
 
 TOTAL = "Summe"
@@ -415,8 +415,7 @@ class Statistics:
             .join(Case, Referral.case_id == Case.id)
             .where(
                 *self._live_cases(),
-                Referral.status.not_in(FINISHED),
-                Referral.follow_up_on < self.today,
+                overdue_condition(self.today),
             )
             .group_by(Referral.organisation_id)
         )
