@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
@@ -16,7 +18,6 @@ from admin_views.start import StartView
 from admin_views.statistics import StatisticsView
 from admin_views.users import UserView
 from app.extensions import db
-from app.security import csp_nonce
 from models import (
     AuditEvent,
     Barrier,
@@ -35,13 +36,13 @@ CASEWORK = _l("Fallarbeit")
 SETTINGS = _l("Einstellungen")
 
 
-def register_admin(app: Flask) -> Admin:
+def register_admin(app: Flask, *, csp_nonce_generator: Callable[[], str]) -> Admin:
     admin = Admin(
         app,
         name="KIM Admin",
         theme=Bootstrap4Theme(swatch="default", base_template="admin/kim_base.html"),
         index_view=StartView(name=_l("Start"), url="/admin", template="admin/start.html"),
-        csp_nonce_generator=csp_nonce,
+        csp_nonce_generator=csp_nonce_generator,
     )
     session = db  # Flask-Admin resolves db.session per request
     admin.add_view(

@@ -24,11 +24,11 @@ from werkzeug.wrappers import Response
 
 from admin_views.base import OrgScopedModelView
 from admin_views.labels import LABELS
-from app.auth.permissions import Permission
 from app.extensions import db
 from models.base import utcnow
 from models.lifecycle import LifecycleError, archive, erase, restore
 from models.owned import parse_id
+from models.permissions import Permission
 
 ARCHIVE_LABELS = {**LABELS, "archived_at": _l("Archiviert am")}
 

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Query, joinedload
 
 from admin_views.base import KimModelView
 from admin_views.labels import LABELS
-from app.auth.permissions import Permission, has_any_permission
 from models.audit import AuditAction, AuditEvent
+from models.permissions import Permission, has_any_permission
 
 AUDIT_LABELS = {
     **LABELS,

@@ -2,7 +2,7 @@
 
 ``KimModelView`` is closed by default: a view opens only for the permissions it names,
 and every row it reads (list, count, details, edit, delete, bulk action, export, select
-box, ajax look-up) is filtered by ``app.auth.scoping``. ``OrgScopedModelView`` adds what
+box, ajax look-up) is filtered by ``models.visibility``. ``OrgScopedModelView`` adds what
 organisation-owned records need: organisation and audit columns set from the user, and
 a version check so that a stale edit is refused.
 """
@@ -35,13 +35,13 @@ from wtforms import Form, HiddenField, ValidationError
 from admin_views.export import stream_csv_export
 from admin_views.formatting import EXPORT_TYPE_FORMATTERS, TYPE_FORMATTERS
 from admin_views.forms import KimForm, KimModelConverter
-from app.auth.permissions import Permission, has_any_permission, has_permission
-from app.auth.scoping import selectable_criteria, visible_criteria
 from app.clock import today
 from app.extensions import db
 from models import OrgOwned
 from models.audit import record_event, set_actor
 from models.owned import parse_id
+from models.permissions import Permission, has_any_permission, has_permission
+from models.visibility import selectable_criteria, visible_criteria
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ class DenyByDefault:
 class SecureView(DenyByDefault, BaseView):
     """A custom screen: ``endpoint_permissions`` maps the name of every ``@expose``d method
     to the permissions any one of which allows it. Rows are read through
-    ``app.auth.scoping`` like in the model views.
+    ``models.visibility`` like in the model views.
     """
 
     endpoint_permissions: ClassVar[Mapping[str, tuple[Permission, ...]]] = {}

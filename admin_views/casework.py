@@ -21,8 +21,6 @@ from admin_views.formatting import format_date
 from admin_views.forms import EMAIL
 from admin_views.labels import LABELS
 from admin_views.subject_access import SubjectAccessMixin
-from app.auth.permissions import Permission
-from app.auth.scoping import selectable_criteria
 from app.clock import today
 from app.extensions import db
 from models import Barrier, Case, Client, Contact, Referral, User
@@ -38,9 +36,11 @@ from models.choices import (
     ResidenceStatus,
     country_choices,
 )
+from models.permissions import Permission
 from models.referral import default_follow_up
 from models.referral_workflow import response_date
 from models.retention import anonymisation_date
+from models.visibility import selectable_criteria
 
 
 class CaseworkView(OrgScopedModelView):

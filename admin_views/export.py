@@ -15,8 +15,8 @@ from typing import Any
 from flask import Response
 from flask_login import current_user
 
+from admin_views.csv_excel import csv_filename, csv_response
 from app.clock import today
-from app.csv_excel import csv_filename, csv_response
 
 EXPORT_BATCH_SIZE = 1000
 

@@ -22,13 +22,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from admin_views.base import SecureView, error_reference
-from app.auth.permissions import Permission
-from app.auth.scoping import selectable_criteria
 from app.clock import today
 from app.extensions import db
 from models import Partner, Topic, User
 from models.choices import ReferralStatus
 from models.owned import parse_id
+from models.permissions import Permission
 from models.referral_workflow import (
     STATUS_ORDER,
     ReferralNotFoundError,
@@ -43,6 +42,7 @@ from models.referral_workflow import (
     outgoing_referrals,
     reschedule_follow_up,
 )
+from models.visibility import selectable_criteria
 
 log = logging.getLogger(__name__)
 

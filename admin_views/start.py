@@ -10,10 +10,10 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from admin_views.statistics import statistics_summary
-from app.auth.permissions import Permission, has_permission
 from app.clock import today
 from app.extensions import db
 from models import Case, User
+from models.permissions import Permission, has_permission
 from models.referral_workflow import count_incoming, count_overdue, default_case_manager_filter
 
 # Named filters of the case list (``named_filter_urls``): "Case Manager*in gleich" and

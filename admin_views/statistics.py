@@ -18,12 +18,12 @@ from werkzeug.wrappers import Response
 
 from admin_views.base import SecureView
 from admin_views.charts import bar_chart
-from app.auth.permissions import Permission, has_permission
+from admin_views.csv_excel import csv_filename, csv_response
 from app.clock import today
-from app.csv_excel import csv_filename, csv_response
 from app.extensions import db
 from models import BarrierCategory
 from models.owned import parse_id
+from models.permissions import Permission, has_permission
 from models.statistics import (
     DEFAULT_PRESET,
     PRESETS,

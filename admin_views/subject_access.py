@@ -16,8 +16,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from admin_views.csv_excel import csv_filename, csv_rows
 from app.clock import BERLIN
-from app.csv_excel import csv_filename, csv_rows
 from app.extensions import db
 from models.audit import record_event
 from models.base import utcnow

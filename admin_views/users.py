@@ -13,11 +13,11 @@ from wtforms import Form, PasswordField, ValidationError, validators
 from admin_views.base import KimModelView
 from admin_views.forms import EMAIL
 from admin_views.labels import LABELS
-from app.auth.passwords import password_problem
-from app.auth.permissions import Permission, has_permission
 from app.extensions import db
 from models import User
 from models.choices import Role
+from models.passwords import password_problem
+from models.permissions import Permission, has_permission
 
 TEAM_ROLES = [Role.CASE_MANAGER, Role.ORG_LEAD]
 

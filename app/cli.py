@@ -8,10 +8,10 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.auth.passwords import password_problem
 from app.extensions import db
 from models import Organisation, User
 from models.choices import Role
+from models.passwords import password_problem
 from seeds.demo import SeedRefused, seed_demo
 
 seed_cli = AppGroup("seed", help="Fill the database with data.")

@@ -6,9 +6,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
-from models import Base
-
-db = SQLAlchemy(metadata=Base.metadata)
+db = SQLAlchemy()  # the schema is models.Base.metadata; migrations/env.py names it
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -23,9 +23,9 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import event, func, select, text
 
-from app import create_app
 from app.clock import today
 from app.extensions import db
+from app.factory import create_app
 from models import Base, Case, Client
 from seeds.demo import seed_demo
 

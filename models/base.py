@@ -56,7 +56,6 @@ updated_at = Annotated[
     dt.datetime,
     mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, server_default=func.now()),
 ]
-str40 = Annotated[str, 40]
 str100 = Annotated[str, 100]
 str200 = Annotated[str, 200]
 str2000 = Annotated[str, 2000]
@@ -66,7 +65,6 @@ text10k = Annotated[str, 10000]
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {
-        str40: String(40),
         str100: String(100),
         str200: String(200),
         str2000: String(2000),

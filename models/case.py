@@ -71,10 +71,6 @@ class Case(OrgOwned, Base):
     def __str__(self) -> str:
         return f"{self.case_number} – {self.client.last_name}, {self.client.first_name}"
 
-    @property
-    def is_open(self) -> bool:
-        return self.closed_on is None
-
     def assign_case_number(
         self, session: Session, organisation: Organisation, today: dt.date
     ) -> None:

@@ -52,7 +52,7 @@ def next_statuses(current: str) -> list[ReferralStatus]:
 
 
 def overdue_condition(today: dt.date) -> ColumnElement[bool]:
-    """``Referral.is_overdue`` as SQL: not finished and the follow-up date has passed."""
+    """Overdue, as SQL: not finished and the follow-up date has passed."""
     return and_(Referral.status.not_in(FINISHED), Referral.follow_up_on < today)
 
 
@@ -99,9 +99,6 @@ class Referral(OrgOwned, Base):
 
     def __str__(self) -> str:
         return f"{self.partner} ({self.referred_on:%d.%m.%Y})"
-
-    def is_overdue(self, today: dt.date) -> bool:
-        return self.status not in FINISHED and self.follow_up_on < today
 
     @staticmethod
     def field_errors(

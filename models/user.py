@@ -79,10 +79,6 @@ class User(Base):
     def get_id(self) -> str:
         return self.session_token
 
-    @property
-    def role_enum(self) -> Role:
-        return Role(self.role)
-
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, PASSWORD_HASH_METHOD)
         self.end_all_sessions()

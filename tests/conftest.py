@@ -20,8 +20,8 @@ from flask_migrate import upgrade
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from app import create_app
 from app.extensions import db
+from app.factory import create_app
 from models import Base
 from tests.factories import PASSWORD, World, build_world
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from app.csv_excel import csv_filename, csv_response, csv_rows, excel_cell, neutralise
+from admin_views.csv_excel import csv_filename, csv_response, csv_rows, excel_cell, neutralise
 
 
 def read_as_excel(data: bytes) -> list[list[str]]:

@@ -9,10 +9,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from app import create_app
 from app.auth.throttle import ACCOUNT_FAILURE_LIMIT, ADDRESS_FAILURE_LIMIT
 from app.auth.views import SESSION_STARTED_KEY, safe_next_url
 from app.extensions import db
+from app.factory import create_app
 from models import LoginAttempt, User
 from tests.conftest import login
 from tests.factories import PASSWORD

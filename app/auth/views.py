@@ -24,12 +24,12 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import EmailField, PasswordField, validators
 
-from app.auth.passwords import MAX_LENGTH
 from app.auth.throttle import account_key, is_throttled, record_attempt
 from app.extensions import db, login_manager
 from models import User
 from models.audit import record_event
 from models.base import utcnow
+from models.passwords import MAX_LENGTH
 from models.user import check_password_for_unknown_user
 
 log = logging.getLogger(__name__)

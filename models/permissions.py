@@ -5,8 +5,6 @@ from __future__ import annotations
 import enum
 from typing import Protocol
 
-from flask import abort
-
 from models.choices import Role
 
 
@@ -102,8 +100,3 @@ def has_permission(user: Principal | None, permission: Permission | None) -> boo
 
 def has_any_permission(user: Principal | None, *permissions: Permission | None) -> bool:
     return any(has_permission(user, permission) for permission in permissions)
-
-
-def require_permission(user: Principal | None, permission: Permission | None) -> None:
-    if not has_permission(user, permission):
-        abort(403)

@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, false, select
 
-from app.auth.permissions import Principal
 from models import AuditEvent, BarrierCategory, Case, Organisation, OrgOwned, Partner, Topic, User
 from models.choices import Role
+from models.permissions import Principal
 
 # Configuration every signed-in role may read (SPEC §3: partners, categories, topics).
 SHARED_CATALOGUES: tuple[type[Any], ...] = (BarrierCategory, Topic, Partner)
