@@ -18,6 +18,7 @@ from flask_admin.model.template import BaseListRowAction, DeleteRowAction
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from werkzeug.wrappers import Response
@@ -29,6 +30,7 @@ from models.base import utcnow
 from models.lifecycle import LifecycleError, archive, erase, restore
 from models.owned import parse_id
 from models.permissions import Permission
+from models.visibility import Shelf
 
 ARCHIVE_LABELS = {**LABELS, "archived_at": _l("Archiviert am")}
 
@@ -115,7 +117,7 @@ class ArchivingMixin:
         count = 0
         try:
             for record in records:
-                archive(db.session(), record, now)
+                archive(db.session(), current_user, record, now)
                 count += 1
             db.session.commit()
         except Exception as exc:  # noqa: BLE001 - the base view decides how to report it
@@ -135,7 +137,7 @@ class ArchivingMixin:
 class ArchiveView(OrgScopedModelView):
     """Only archived rows of the own organisation; leads restore or erase them."""
 
-    archived_rows = True
+    shelf = Shelf.ARCHIVE
     read_permission = Permission.CASEWORK_DELETE
     delete_permission = Permission.CASEWORK_DELETE
     can_view_details = True
@@ -157,7 +159,7 @@ class ArchiveView(OrgScopedModelView):
         records = selected(self.get_query(), self.model, ids)
         try:
             for record in records:
-                restore(db.session(), record)
+                restore(db.session(), current_user, record)
             db.session.commit()
         except LifecycleError as refused:
             db.session.rollback()
@@ -199,7 +201,7 @@ class ArchiveView(OrgScopedModelView):
 
     def delete_model(self, model: Any) -> bool:
         try:
-            erase(db.session(), model)
+            erase(db.session(), current_user, model)
             db.session.commit()
         except LifecycleError as refused:
             db.session.rollback()

@@ -41,7 +41,7 @@ from models import OrgOwned
 from models.audit import record_event, set_actor
 from models.owned import parse_id
 from models.permissions import Permission, has_any_permission, has_permission
-from models.visibility import selectable_criteria, visible_criteria
+from models.visibility import Shelf, selectable_criteria, visible_criteria
 
 log = logging.getLogger(__name__)
 
@@ -176,8 +176,8 @@ class KimModelView(DenyByDefault, ModelView):
     export_max_rows = 0
     # Row edits in the list bypass the edit form; they stay off everywhere.
     column_editable_list: ClassVar[list[str]] = []
-    # True for the archive lists: only archived rows (see ``visible_criteria``).
-    archived_rows: ClassVar[bool] = False
+    # Which records the screen lists: the working ones, or the archive (``Shelf``).
+    shelf: ClassVar[Shelf] = Shelf.WORKING
 
     # Columns that hold a code of a closed vocabulary: chosen from and shown by label.
     choice_fields: ClassVar[dict[str, list[tuple[Any, Any]]]] = {}
@@ -241,11 +241,11 @@ class KimModelView(DenyByDefault, ModelView):
     # --- which rows ------------------------------------------------------------------
 
     def get_query(self) -> Query[Any]:
-        criteria = visible_criteria(current_user, self.model, archived=self.archived_rows)
+        criteria = visible_criteria(current_user, self.model, shelf=self.shelf)
         return super().get_query().filter(*criteria)
 
     def get_count_query(self) -> Query[Any]:
-        criteria = visible_criteria(current_user, self.model, archived=self.archived_rows)
+        criteria = visible_criteria(current_user, self.model, shelf=self.shelf)
         return super().get_count_query().filter(*criteria)
 
     def get_one(self, id: Any) -> Any:

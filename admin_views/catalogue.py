@@ -143,7 +143,7 @@ class PartnerView(CatalogueView):
         count, partners = super().get_list(*args, **kwargs)
         if kwargs.get("execute", True) and has_permission(current_user, Permission.CASEWORK_READ):
             g.partner_referral_counts = referral_counts_by_partner(
-                db.session(), current_user.organisation_id, [p.id for p in partners], today()
+                db.session(), current_user, [p.id for p in partners], today()
             )
         return count, partners
 

@@ -25,6 +25,7 @@ from admin_views.base import SecureView, error_reference
 from app.clock import today
 from app.extensions import db
 from models import Partner, Topic, User
+from models.caseload import default_case_manager_filter
 from models.choices import ReferralStatus
 from models.owned import parse_id
 from models.permissions import Permission
@@ -37,7 +38,6 @@ from models.referral_workflow import (
     accept_incoming,
     change_status,
     decline_incoming,
-    default_case_manager_filter,
     incoming_referrals,
     outgoing_referrals,
     reschedule_follow_up,

@@ -23,6 +23,7 @@ from models.audit import record_event
 from models.base import utcnow
 from models.client import Client
 from models.subject_access import AccessTable, subject_access_tables
+from models.visibility import Shelf, visible_one
 
 
 def readme_text(client: Client, tables: list[AccessTable], by: str, at: dt.datetime) -> str:
@@ -77,13 +78,13 @@ class SubjectAccessMixin:
     @expose("/subject-access/")
     def subject_access(self) -> Response:
         # Archived clients too: their data is still stored, so it is part of the answer.
-        client = Client.get_for_organisation(
-            db.session(), request.args.get("id"), current_user.organisation_id
+        client = visible_one(
+            db.session(), current_user, Client, request.args.get("id"), shelf=Shelf.ANY
         )
         if client is None:
             abort(404)
         now = utcnow()
-        tables = subject_access_tables(db.session(), client)
+        tables = subject_access_tables(db.session(), current_user, client)
         payload = subject_access_zip(client, tables, current_user.full_name, now)
         record_event(
             db.session(),

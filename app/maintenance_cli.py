@@ -11,7 +11,8 @@ from flask.cli import with_appcontext
 from app.backup import BackupError, backup_database, restore_database
 from app.clock import today
 from app.extensions import db
-from models.retention import anonymise_due_clients
+from models.audit import set_actor
+from models.retention import RETENTION_JOB, anonymise_due_clients
 
 
 def _database_url() -> str:
@@ -48,6 +49,7 @@ def restore_command(path: Path) -> None:
 def retention_command(dry_run: bool) -> None:
     """Anonymise clients whose retention period has passed (KIM_RETENTION_YEARS)."""
     years = int(current_app.config["KIM_RETENTION_YEARS"])
+    set_actor(db.session(), RETENTION_JOB)
     report = anonymise_due_clients(db.session(), today(), years, dry_run=dry_run)
     if dry_run:
         db.session.rollback()

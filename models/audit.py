@@ -26,6 +26,7 @@ from sqlalchemy.types import String as StringType
 from models.base import Base, intpk, utcnow
 from models.choices import Choice
 from models.owned import OrgOwned
+from models.permissions import SystemJob
 
 if TYPE_CHECKING:
     from models.user import User
@@ -56,7 +57,12 @@ class AuditEvent(Base):
     id: Mapped[intpk]
     occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # No foreign keys: the trail must outlive deleted accounts, records and organisations.
-    actor_user_id: Mapped[int | None] = mapped_column(comment="who acted; empty for a failed login")
+    actor_user_id: Mapped[int | None] = mapped_column(
+        comment="who acted; empty for a failed login and for an operator's command"
+    )
+    actor_job: Mapped[str | None] = mapped_column(
+        String(40), comment="the operator's command that acted (e.g. retention); empty for a person"
+    )
     organisation_id: Mapped[int | None] = mapped_column(
         index=True,
         comment="owning organisation of the record; empty for configuration and logins",
@@ -228,8 +234,8 @@ def record_event(
 ) -> AuditEvent:
     """Add one event to ``session``: it is committed, or rolled back, with the change.
 
-    ``actor`` is a user (or its id, or None for a failed login). For a record without an
-    id yet the session is flushed first.
+    ``actor`` is a user (or its id), an operator's command (``SystemJob``), or None for a
+    failed login. For a record without an id yet the session is flushed first.
     """
     if record is not None:
         if getattr(record, "id", None) is None:
@@ -238,10 +244,12 @@ def record_event(
         record_id = record.id
         if organisation_id is None and _is_org_owned(type(record)):
             organisation_id = record.organisation_id
+    job = actor.name if isinstance(actor, SystemJob) else None
     actor_id = actor if isinstance(actor, int) or actor is None else getattr(actor, "id", None)
     audit_event = AuditEvent(
         occurred_at=utcnow(),
         actor_user_id=actor_id,
+        actor_job=job,
         organisation_id=organisation_id,
         action=AuditAction(action).value,
         record_type=record_type,
@@ -259,12 +267,15 @@ ACTOR_KEY = "kim_audit_actor"
 PENDING_KEY = "kim_audit_pending"
 
 
-def set_actor(session: Session, user_id: int | None) -> None:
-    """From now on, every flush of ``session`` writes an event per changed record."""
-    if user_id is None:
+def set_actor(session: Session, actor: int | SystemJob | None) -> None:
+    """From now on, every flush of ``session`` writes an event per changed record.
+
+    ``actor`` is the signed-in user's id, or the operator's command run from the CLI.
+    """
+    if actor is None:
         session.info.pop(ACTOR_KEY, None)
     else:
-        session.info[ACTOR_KEY] = user_id
+        session.info[ACTOR_KEY] = actor
 
 
 def is_audited(record: Any) -> bool:

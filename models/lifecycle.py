@@ -8,6 +8,7 @@ restored and erased together with the cases archived with it.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -17,7 +18,9 @@ from models.barrier import Barrier
 from models.base import utcnow
 from models.case import Case
 from models.client import Client
+from models.permissions import Principal
 from models.referral import Referral
+from models.visibility import Shelf, visible_criteria
 
 Archivable = Client | Case
 
@@ -26,19 +29,30 @@ class LifecycleError(Exception):
     """The step is not possible for this record; the message says why (German)."""
 
 
-def archive(session: Session, record: Archivable, now: dt.datetime | None = None) -> None:
+def _cases_of(
+    session: Session, user: Principal, client: Client, shelf: Shelf, *criteria: Any
+) -> list[Case]:
+    statement = select(Case).where(
+        Case.client_id == client.id, *visible_criteria(user, Case, shelf=shelf), *criteria
+    )
+    return list(session.scalars(statement))
+
+
+def archive(
+    session: Session, user: Principal, record: Archivable, now: dt.datetime | None = None
+) -> None:
+    """Archive a record ``user`` sees in the working lists; a client with its cases."""
     if record.archived_at is not None:
         return
     now = now or utcnow()
-    record.archived_at = now
     if isinstance(record, Client):
-        for case in session.scalars(
-            select(Case).where(Case.client_id == record.id, Case.archived_at.is_(None))
-        ):
+        for case in _cases_of(session, user, record, Shelf.WORKING):
             case.archived_at = now
+    record.archived_at = now
 
 
-def restore(session: Session, record: Archivable) -> None:
+def restore(session: Session, user: Principal, record: Archivable) -> None:
+    """Bring a record back from the archive; a client with the cases archived with it."""
     if record.archived_at is None:
         return
     if isinstance(record, Case) and record.client.archived_at is not None:
@@ -50,33 +64,35 @@ def restore(session: Session, record: Archivable) -> None:
             )
         )
     if isinstance(record, Client):
-        for case in session.scalars(
-            select(Case).where(Case.client_id == record.id, Case.archived_at == record.archived_at)
-        ):
+        archived_with_client = Case.archived_at == record.archived_at
+        for case in _cases_of(session, user, record, Shelf.ARCHIVE, archived_with_client):
             case.archived_at = None
     record.archived_at = None
 
 
-def erase(session: Session, record: Archivable) -> None:
+def erase(session: Session, user: Principal, record: Archivable) -> None:
     """Delete an archived record for good, with everything that belongs to it."""
     if record.archived_at is None:
         raise LifecycleError(_("Nur archivierte Datensätze können endgültig gelöscht werden."))
     if isinstance(record, Client):
-        cases = list(session.scalars(select(Case).where(Case.client_id == record.id)))
+        cases = _cases_of(session, user, record, Shelf.ANY)
         if any(case.archived_at is None for case in cases):
             raise LifecycleError(
                 _("Die Person hat noch nicht archivierte Fälle; bitte diese zuerst archivieren.")
             )
         for case in cases:
-            _erase_case(session, case)
+            _erase_case(session, user, case)
         session.delete(record)
     else:
-        _erase_case(session, record)
+        _erase_case(session, user, record)
 
 
-def _erase_case(session: Session, case: Case) -> None:
+def _erase_case(session: Session, user: Principal, case: Case) -> None:
     # Deleted one by one (not by the database's cascade) so that each gets an audit event.
     for child_model in (Referral, Barrier):
-        for child in session.scalars(select(child_model).where(child_model.case_id == case.id)):
+        children = select(child_model).where(
+            child_model.case_id == case.id, *visible_criteria(user, child_model, shelf=Shelf.ANY)
+        )
+        for child in session.scalars(children):
             session.delete(child)
     session.delete(case)

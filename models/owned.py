@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, select
-from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relationship
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from models.base import created_at, updated_at
 
@@ -67,17 +67,3 @@ class OrgOwned:
         if self.created_by_id is None:
             self.created_by_id = user.id
         self.updated_by_id = user.id
-
-    @classmethod
-    def get_for_organisation(
-        cls, session: Session, raw_id: object, organisation_id: int
-    ) -> Self | None:
-        """The row with this id if the organisation owns it; None for foreign and missing alike."""
-        record_id = parse_id(raw_id)
-        if record_id is None:
-            return None
-        statement = select(cls).where(
-            cls.id == record_id,  # type: ignore[attr-defined]
-            cls.organisation_id == organisation_id,
-        )
-        return session.execute(statement).scalar_one_or_none()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from typing import Protocol
 
 from models.choices import Role
 
 
 class Permission(enum.Enum):
+    START_PAGE = "start_page"
     CASEWORK_READ = "casework_read"
     CASEWORK_WRITE = "casework_write"
     CASEWORK_DELETE = "casework_delete"
@@ -34,6 +36,7 @@ class Permission(enum.Enum):
 P = Permission
 _CASE_MANAGER = frozenset(
     {
+        P.START_PAGE,
         P.CASEWORK_READ,
         P.CASEWORK_WRITE,
         P.CASEWORK_EXPORT,
@@ -55,6 +58,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     },
     Role.COORDINATOR: frozenset(
         {
+            P.START_PAGE,
             P.PARTNER_READ,
             P.PARTNER_WRITE,
             P.PARTNER_DELETE,
@@ -66,6 +70,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.ADMIN: frozenset(
         {
+            P.START_PAGE,
             P.PARTNER_READ,
             P.PARTNER_WRITE,
             P.PARTNER_DELETE,
@@ -81,8 +86,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 
 
 class Principal(Protocol):
-    role: str
-    organisation_id: int | None
+    """Whoever acts: a signed-in ``User`` or an operator's ``SystemJob``."""
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def organisation_id(self) -> int | None: ...
 
     @property
     def is_authenticated(self) -> bool: ...
@@ -91,9 +101,27 @@ class Principal(Protocol):
     def is_active(self) -> bool: ...
 
 
+@dataclass(frozen=True)
+class SystemJob:
+    """An operator's command (``flask retention``, ``flask users create``) acting itself.
+
+    A principal of its own rather than a role, so that no account can ever hold it; the
+    audit trail names it as the actor (``AuditEvent.actor_job``).
+    """
+
+    name: str
+    role: str = "system"
+    organisation_id: int | None = None
+    id: int | None = None
+    is_authenticated: bool = True
+    is_active: bool = True
+
+
 def has_permission(user: Principal | None, permission: Permission | None) -> bool:
     """True if an active, logged-in user's role grants ``permission``; None grants nothing."""
     if permission is None or user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if isinstance(user, SystemJob):
         return False
     return permission in ROLE_PERMISSIONS.get(Role(user.role), frozenset())
 

@@ -20,12 +20,13 @@ from sqlalchemy.orm import Session
 
 from models.case import Case
 from models.catalogue import Partner, Topic
-from models.choices import ReferralStatus, Role
+from models.choices import ReferralStatus
 from models.client import Client
 from models.organisation import Organisation
 from models.owned import parse_id
 from models.referral import ANSWERS, FINISHED, Referral, next_statuses, overdue_condition
 from models.user import User
+from models.visibility import incoming_referral_criteria, visible_criteria, visible_one
 
 S = ReferralStatus
 # The order of the groups on the tracking screen: what waits for the partner first.
@@ -101,9 +102,7 @@ def _check_version(referral: Referral, expected_version: object) -> None:
 
 
 def _own_referral(session: Session, user: User, referral_id: object) -> Referral:
-    if user.organisation_id is None:
-        raise ReferralNotFoundError
-    referral = Referral.get_for_organisation(session, referral_id, user.organisation_id)
+    referral = visible_one(session, user, Referral, referral_id, for_update=True)
     if referral is None:
         raise ReferralNotFoundError
     return referral
@@ -171,22 +170,13 @@ def reschedule_follow_up(
 # --- the receiver's steps --------------------------------------------------------------
 
 
-def _addressed_to_user(user: User) -> list[ColumnElement[bool]]:
-    """A referral of another organisation to a partner linked to the user's organisation."""
-    return [
-        Partner.organisation_id == user.organisation_id,
-        Referral.organisation_id != user.organisation_id,
-    ]
-
-
 def _incoming_referral(session: Session, user: User, referral_id: object) -> Referral:
     record_id = parse_id(referral_id)
-    if record_id is None or user.organisation_id is None:
+    if record_id is None:
         raise ReferralNotFoundError
     statement = (
         select(Referral)
-        .join(Partner, Referral.partner_id == Partner.id)
-        .where(Referral.id == record_id, *_addressed_to_user(user))
+        .where(Referral.id == record_id, *incoming_referral_criteria(user))
         .with_for_update(of=Referral)
     )
     referral = session.execute(statement).scalar_one_or_none()
@@ -343,12 +333,7 @@ class IncomingReferral:
 
 
 def _own_criteria(user: User, filters: TrackingFilters) -> list[Any]:
-    criteria: list[ColumnElement[bool]] = [
-        Referral.organisation_id == user.organisation_id,
-        Case.organisation_id == user.organisation_id,
-        Case.archived_at.is_(None),
-        Client.archived_at.is_(None),
-    ]
+    criteria: list[ColumnElement[bool]] = visible_criteria(user, Referral)
     if filters.partner_id is not None:
         criteria.append(Referral.partner_id == filters.partner_id)
     if filters.topic_id is not None:
@@ -422,19 +407,19 @@ def outgoing_referrals(
     ]
 
 
-def _incoming_criteria(user: User) -> list[ColumnElement[bool]]:
+def _waiting_for_answer() -> list[ColumnElement[bool]]:
+    """Sent, with the client's consent to share, which the client has not withdrawn."""
+    withdrawn = select(Case.id).join(Client, Case.client_id == Client.id)
+    withdrawn = withdrawn.where(Client.consent_withdrawn_on.is_not(None))
     return [
-        *_addressed_to_user(user),
         Referral.status == S.SENT,
         Referral.consent_confirmed.is_(True),
-        Client.consent_withdrawn_on.is_(None),
+        Referral.case_id.not_in(withdrawn),
     ]
 
 
 def incoming_referrals(session: Session, user: User) -> list[IncomingReferral]:
     """Referrals of other organisations waiting for the user's organisation to answer."""
-    if user.organisation_id is None:
-        return []
     statement = (
         select(
             Referral.id,
@@ -453,7 +438,7 @@ def incoming_referrals(session: Session, user: User) -> list[IncomingReferral]:
         .join(Client, Case.client_id == Client.id)
         .join(Organisation, Referral.organisation_id == Organisation.id)
         .outerjoin(Topic, Referral.topic_id == Topic.id)
-        .where(*_incoming_criteria(user))
+        .where(*incoming_referral_criteria(user), *_waiting_for_answer())
         .order_by(Referral.referred_on, Referral.id)
     )
     return [
@@ -480,7 +465,6 @@ def count_overdue(
         select(func.count())
         .select_from(Referral)
         .join(Case, Referral.case_id == Case.id)
-        .join(Client, Case.client_id == Client.id)
         .where(
             overdue_condition(today),
             *_own_criteria(user, TrackingFilters(case_manager_id=case_manager_id)),
@@ -498,27 +482,22 @@ def count_incoming(session: Session, user: User) -> int:
         .join(Partner, Referral.partner_id == Partner.id)
         .join(Case, Referral.case_id == Case.id)
         .join(Client, Case.client_id == Client.id)
-        .where(*_incoming_criteria(user))
+        .where(*incoming_referral_criteria(user), *_waiting_for_answer())
     )
     return session.execute(statement).scalar_one()
 
 
-def default_case_manager_filter(user: User) -> int | None:
-    """Case managers see their own referrals first; leads the whole team."""
-    return user.id if user.role == Role.CASE_MANAGER else None
-
-
 def referral_counts_by_partner(
-    session: Session, organisation_id: int, partner_ids: list[int], today: dt.date
+    session: Session, user: User, partner_ids: list[int], today: dt.date
 ) -> dict[int, tuple[int, int]]:
-    """``{partner_id: (open, overdue)}`` of one organisation, in one grouped query."""
+    """``{partner_id: (open, overdue)}`` of the user's visible referrals, in one grouped query."""
     if not partner_ids:
         return {}
     overdue = func.sum(case((overdue_condition(today), 1), else_=0))
     statement = (
         select(Referral.partner_id, func.count(), overdue)
         .where(
-            Referral.organisation_id == organisation_id,
+            *visible_criteria(user, Referral),
             Referral.partner_id.in_(partner_ids),
             Referral.status.not_in(FINISHED),
         )

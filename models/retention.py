@@ -32,8 +32,10 @@ from models.base import Base, intpk, utcnow
 from models.case import Case, Contact
 from models.choices import Choice
 from models.client import Client
+from models.permissions import SystemJob
 from models.referral import Referral
 from models.statistics import AGE_BANDS, MAX_PERIOD_DAYS
+from models.visibility import Shelf, visible_criteria, visible_one
 
 DEFAULT_RETENTION_YEARS = 3
 WITHDRAWN_CONSENT_GRACE = dt.timedelta(days=30)
@@ -114,6 +116,11 @@ class RetentionReport:
         return lines
 
 
+# The principal of ``flask retention``: it reads every organisation's clients, and the
+# audit trail names it as the actor of what it changes.
+RETENTION_JOB = SystemJob("retention")
+
+
 def years_before(day: dt.date, years: int) -> dt.date:
     """The same calendar day ``years`` earlier (29 February becomes 28 February)."""
     try:
@@ -150,7 +157,12 @@ def due_clients(session: Session, today: dt.date, years: int) -> list[DueClient]
     closed_long_ago = any_case & (last_closed < years_before(today, years))
     statement = (
         select(Client.id, Client.organisation_id, withdrawn.label("withdrawn"))
-        .where(~open_case, ~_already_anonymised(), withdrawn | closed_long_ago)
+        .where(
+            *visible_criteria(RETENTION_JOB, Client, shelf=Shelf.ANY),
+            ~open_case,
+            ~_already_anonymised(),
+            withdrawn | closed_long_ago,
+        )
         .order_by(Client.organisation_id, Client.id)
     )
     return [
@@ -207,8 +219,16 @@ def anonymise_due_clients(
 
 
 def _anonymise_client(session: Session, due: DueClient) -> None:
-    client = session.get_one(Client, due.client_id)
-    cases = list(session.scalars(select(Case).where(Case.client_id == client.id)))
+    client = visible_one(session, RETENTION_JOB, Client, due.client_id, shelf=Shelf.ANY)
+    assert client is not None  # noqa: S101 - due_clients found it in this transaction
+    cases = list(
+        session.scalars(
+            select(Case).where(
+                Case.client_id == client.id,
+                *visible_criteria(RETENTION_JOB, Case, shelf=Shelf.ANY),
+            )
+        )
+    )
     case_ids = [case.id for case in cases]
     client.date_of_birth = coarse_birth_date(
         client.date_of_birth,
@@ -221,7 +241,10 @@ def _anonymise_client(session: Session, due: DueClient) -> None:
         _erase(case)
     erased["Case"] = case_ids
     for model in (Contact, Barrier, Referral):
-        records: list[Any] = list(session.scalars(select(model).where(model.case_id.in_(case_ids))))
+        of_cases = select(model).where(
+            model.case_id.in_(case_ids), *visible_criteria(RETENTION_JOB, model, shelf=Shelf.ANY)
+        )
+        records: list[Any] = list(session.scalars(of_cases))
         for record in records:
             _erase(record)
         erased[model.__name__] = [record.id for record in records]

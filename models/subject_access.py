@@ -35,7 +35,9 @@ from models.choices import (
 )
 from models.client import Client
 from models.organisation import Organisation
+from models.permissions import Principal
 from models.referral import Referral
+from models.visibility import Shelf, visible_criteria
 
 Cell = str | int | bool | dt.date | dt.datetime | None
 DISTRICT_NAMES = dict(DISTRICTS)
@@ -114,14 +116,17 @@ def _case_table(cases: list[Case]) -> AccessTable:
     return AccessTable("faelle.csv", "Fälle", header, rows)
 
 
-def subject_access_tables(session: Session, client: Client) -> list[AccessTable]:
-    """The Art. 15 tables of ``client``, in the order of the README."""
-    organisation_id = client.organisation_id
-    organisation = session.get_one(Organisation, organisation_id)
+def subject_access_tables(session: Session, user: Principal, client: Client) -> list[AccessTable]:
+    """The Art. 15 tables of ``client``, in the order of the README.
+
+    Archived records too (``Shelf.ANY``): their data is still stored, so it is part of
+    the answer.
+    """
+    organisation = session.get_one(Organisation, client.organisation_id)
     cases = list(
         session.scalars(
             select(Case)
-            .where(Case.client_id == client.id, Case.organisation_id == organisation_id)
+            .where(Case.client_id == client.id, *visible_criteria(user, Case, shelf=Shelf.ANY))
             .options(selectinload(Case.topics), selectinload(Case.case_manager))
             .order_by(Case.opened_on, Case.id)
         )
@@ -133,7 +138,7 @@ def subject_access_tables(session: Session, client: Client) -> list[AccessTable]
         return list(
             session.scalars(
                 select(model)
-                .where(model.case_id.in_(case_ids), model.organisation_id == organisation_id)
+                .where(model.case_id.in_(case_ids), *visible_criteria(user, model, shelf=Shelf.ANY))
                 .order_by(*order, model.id)
             )
         )
@@ -221,7 +226,7 @@ def subject_access_tables(session: Session, client: Client) -> list[AccessTable]
         ),
         _audit_table(
             session,
-            organisation_id,
+            user,
             {
                 "Client": [client.id],
                 "Case": case_ids,
@@ -243,7 +248,7 @@ RECORD_TYPE_NAMES = {
 
 
 def _audit_table(
-    session: Session, organisation_id: int, record_ids: dict[str, list[int]]
+    session: Session, user: Principal, record_ids: dict[str, list[int]]
 ) -> AccessTable:
     """Who did what with these records, when: the trail's events about them."""
     about = [
@@ -253,7 +258,7 @@ def _audit_table(
     ]
     events = session.scalars(
         select(AuditEvent)
-        .where(AuditEvent.organisation_id == organisation_id, or_(*about))
+        .where(*visible_criteria(user, AuditEvent), or_(*about))
         .order_by(AuditEvent.occurred_at, AuditEvent.id)
     )
     rows: list[list[Cell]] = [

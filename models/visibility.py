@@ -1,39 +1,64 @@
-"""Which rows a user may see: the one place where organisation scoping is decided.
+"""Which rows a user may see: the one rule every path of the app goes through.
 
-Every list, count, details/edit/delete look-up, select box, ajax look-up and export of
-the admin goes through ``visible_criteria``. A model it does not know is invisible.
+Every list, count, look-up by id, select box, ajax look-up, export, service (referral
+workflow, incoming referrals, start page and partner counts, subject access, archive,
+retention) and statistic asks ``visible_criteria`` or ``visible_one``. A model the rule
+does not know is invisible; a record of another organisation, a missing, malformed or
+archived id all look the same: nothing.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import enum
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, false, select
+from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy.orm import Session
 
-from models import AuditEvent, BarrierCategory, Case, Organisation, OrgOwned, Partner, Topic, User
+from models.audit import AuditEvent
+from models.case import Case
+from models.catalogue import BarrierCategory, Partner, Topic
 from models.choices import Role
-from models.permissions import Principal
+from models.client import Client
+from models.organisation import Organisation
+from models.owned import OrgOwned, parse_id
+from models.permissions import Principal, SystemJob
+from models.referral import Referral
+from models.user import User
 
 # Configuration every signed-in role may read (SPEC §3: partners, categories, topics).
 SHARED_CATALOGUES: tuple[type[Any], ...] = (BarrierCategory, Topic, Partner)
 
+RecordT = TypeVar("RecordT")
+
+
+class Shelf(enum.Enum):
+    """Where a record stands in its lifecycle, as far as a look-up cares."""
+
+    WORKING = "working"  # the working lists: archived records and their children hidden
+    ARCHIVE = "archive"  # the archive lists: only the archived records themselves
+    ANY = "any"  # both: an Art. 15 answer covers every stored record
+
 
 def visible_criteria(  # noqa: PLR0911 - one answer per kind of model
-    user: Principal, model: type[Any], *, archived: bool = False
+    user: Principal, model: type[Any], *, shelf: Shelf = Shelf.WORKING
 ) -> list[ColumnElement[bool]]:
-    """WHERE criteria that restrict ``model`` to the rows ``user`` may see.
-
-    Archived records (and the records of an archived case) are hidden; with
-    ``archived=True`` only the archived records themselves are shown, for the archive lists.
-    """
+    """WHERE criteria that restrict ``model`` to the rows ``user`` may see."""
     if not user.is_authenticated or not user.is_active:
         return [false()]
+    if isinstance(user, SystemJob):
+        return _lifecycle_criteria(model, shelf, None) if issubclass(model, OrgOwned) else [false()]
     role = Role(user.role)
     if issubclass(model, AuditEvent):
-        return [false()] if archived else _visible_audit_events(user, role)
+        return [false()] if shelf is Shelf.ARCHIVE else _visible_audit_events(user, role)
     if issubclass(model, OrgOwned):
-        return _visible_owned(user, role, model, archived=archived)
-    if archived:
+        if not role.is_case_level or user.organisation_id is None:
+            return [false()]
+        return [
+            model.organisation_id == user.organisation_id,
+            *_lifecycle_criteria(model, shelf, user.organisation_id),
+        ]
+    if shelf is Shelf.ARCHIVE:
         return [false()]
     if issubclass(model, User):
         return _visible_users(user, role)
@@ -42,29 +67,73 @@ def visible_criteria(  # noqa: PLR0911 - one answer per kind of model
     return [] if issubclass(model, SHARED_CATALOGUES) else [false()]
 
 
-def _visible_owned(
-    user: Principal, role: Role, model: type[Any], *, archived: bool
+def visible_one(
+    session: Session,
+    user: Principal,
+    model: type[RecordT],
+    raw_id: object,
+    *,
+    shelf: Shelf = Shelf.WORKING,
+    for_update: bool = False,
+) -> RecordT | None:
+    """The row with this (untrusted) id if ``user`` may see it; None for any other id."""
+    record_id = parse_id(raw_id)
+    if record_id is None:
+        return None
+    statement = select(model).where(
+        model.id == record_id,  # type: ignore[attr-defined]
+        *visible_criteria(user, model, shelf=shelf),
+    )
+    if for_update:
+        statement = statement.with_for_update(of=model)
+    return session.execute(statement).scalar_one_or_none()
+
+
+def _lifecycle_criteria(
+    model: type[Any], shelf: Shelf, organisation_id: int | None
 ) -> list[ColumnElement[bool]]:
-    """Own organisation only; archived rows (and those of an archived case) apart."""
-    if not role.is_case_level or user.organisation_id is None:
-        return [false()]
-    criteria = [model.organisation_id == user.organisation_id]
+    """Archived rows, and the contacts, barriers and referrals of an archived case, apart."""
     archived_at = getattr(model, "archived_at", None)
-    if archived:
-        if archived_at is None:
-            return [false()]
-        criteria.append(archived_at.is_not(None))
-        return criteria
+    if shelf is Shelf.ANY:
+        return []
+    if shelf is Shelf.ARCHIVE:
+        return [false()] if archived_at is None else [archived_at.is_not(None)]
+    criteria: list[ColumnElement[bool]] = []
     if archived_at is not None:
         criteria.append(archived_at.is_(None))
     case_id = getattr(model, "case_id", None)
     if case_id is not None:
-        # Contacts, barriers and referrals go into the archive with their case.
-        archived_cases = select(Case.id).where(
-            Case.organisation_id == user.organisation_id, Case.archived_at.is_not(None)
-        )
+        # A client goes into the archive with all its cases (models.lifecycle), so the
+        # case's own mark covers both. The archive is small: NOT IN stays cheap.
+        archived_cases = select(Case.id).where(Case.archived_at.is_not(None))
+        if organisation_id is not None:
+            archived_cases = archived_cases.where(Case.organisation_id == organisation_id)
         criteria.append(case_id.not_in(archived_cases))
     return criteria
+
+
+def incoming_referral_criteria(user: Principal) -> list[ColumnElement[bool]]:
+    """Referrals another organisation addressed to a partner of ``user``'s organisation.
+
+    What the receiver may read of them is the workflow's business (``IncomingReferral``);
+    once the sender archives the case or the client, the referral is gone for the receiver.
+    """
+    if not user.is_authenticated or not user.is_active or isinstance(user, SystemJob):
+        return [false()]
+    if not Role(user.role).is_case_level or user.organisation_id is None:
+        return [false()]
+    archived_cases = (
+        select(Case.id)
+        .join(Client, Case.client_id == Client.id)
+        .where(or_(Case.archived_at.is_not(None), Client.archived_at.is_not(None)))
+    )
+    return [
+        Referral.partner_id.in_(
+            select(Partner.id).where(Partner.organisation_id == user.organisation_id)
+        ),
+        Referral.organisation_id != user.organisation_id,
+        Referral.case_id.not_in(archived_cases),
+    ]
 
 
 def _visible_audit_events(user: Principal, role: Role) -> list[ColumnElement[bool]]:

@@ -8,10 +8,10 @@ import zipfile
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from models import Client
+from models import Client, User
 from models.audit import record_event
 from models.lifecycle import archive
 from models.subject_access import subject_access_tables
@@ -51,12 +51,19 @@ def _read_zip(payload: bytes) -> dict[str, str]:
         return {name: archive.read(name).decode("utf-8") for name in archive.namelist()}
 
 
+def _lead(session: Session, world: World) -> User:
+    return session.execute(select(User).where(User.email == world.a.lead_email)).scalar_one()
+
+
 def test_tables_hold_every_kind_and_only_that_clients_rows(
     session: Session, world: World, neighbour_id: int
 ) -> None:
     client = session.get_one(Client, world.a.client_id)
 
-    tables = {table.filename: table for table in subject_access_tables(session, client)}
+    tables = {
+        table.filename: table
+        for table in subject_access_tables(session, _lead(session, world), client)
+    }
 
     assert list(tables) == FILES[1:]
     assert tables["klient_in.csv"].rows[0][3] == "Haddad"
@@ -118,7 +125,7 @@ def test_download_is_audited_without_personal_values(
 def test_archived_client_is_still_answered(
     client: FlaskClient, session: Session, world: World
 ) -> None:
-    archive(session, session.get_one(Client, world.a.client_id))
+    archive(session, _lead(session, world), session.get_one(Client, world.a.client_id))
     session.commit()
     login(client, world.a.lead_email)
 
