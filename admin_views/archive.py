@@ -24,15 +24,13 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from admin_views.base import OrgScopedModelView
-from admin_views.labels import LABELS
 from app.extensions import db
 from models.base import utcnow
+from models.labels import LABELS
 from models.lifecycle import LifecycleError, archive, erase, restore
 from models.owned import parse_id
 from models.permissions import Permission
 from models.visibility import Shelf
-
-ARCHIVE_LABELS = {**LABELS, "archived_at": _l("Archiviert am")}
 
 
 def selected(query: Any, model: type[Any], raw_ids: Iterable[str]) -> list[Any]:
@@ -141,7 +139,7 @@ class ArchiveView(OrgScopedModelView):
     read_permission = Permission.CASEWORK_DELETE
     delete_permission = Permission.CASEWORK_DELETE
     can_view_details = True
-    column_labels = ARCHIVE_LABELS
+    column_labels = LABELS
     column_default_sort: ClassVar[Any] = [("archived_at", True), ("id", True)]
     column_details_exclude_list: ClassVar[list[str]] = []
 

@@ -13,8 +13,8 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import Query, joinedload
 
 from admin_views.base import KimModelView
-from admin_views.labels import LABELS
 from models.audit import AuditAction, AuditEvent
+from models.labels import LABELS
 from models.permissions import Permission, has_any_permission
 
 AUDIT_LABELS = {

@@ -32,6 +32,7 @@ from werkzeug.exceptions import Forbidden
 from werkzeug.wrappers import Response
 from wtforms import Form, HiddenField, ValidationError
 
+from admin_views.compat import ViewHooks, action_names, form_field, is_model_form
 from admin_views.export import stream_csv_export
 from admin_views.formatting import EXPORT_TYPE_FORMATTERS, TYPE_FORMATTERS
 from admin_views.forms import KimForm, KimModelConverter
@@ -83,10 +84,10 @@ def refuse_access() -> Response:
     raise Forbidden
 
 
-class DenyByDefault:
+class DenyByDefault(ViewHooks):
     """The gate every admin screen shares: closed unless ``allows_endpoint`` says otherwise.
 
-    Flask-Admin runs ``_handle_view`` before every exposed method with the method's name;
+    Flask-Admin runs ``before_endpoint`` before every exposed method with the method's name;
     a name the screen does not know is refused, so a new route stays closed until someone
     decides who may use it. Anonymous users are sent to the login page.
     """
@@ -106,10 +107,7 @@ class DenyByDefault:
     def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
         return refuse_access()
 
-    def _handle_view(self, name: str, **kwargs: Any) -> Any:
-        refused = super()._handle_view(name, **kwargs)  # type: ignore[misc]
-        if refused is not None:
-            return refused
+    def before_endpoint(self, name: str) -> Any:
         if not self.allows_endpoint(name):
             abort(403)
         # Every write of this request is audited, in the transaction that writes it.
@@ -209,7 +207,7 @@ class KimModelView(DenyByDefault, ModelView):
 
     def allows(self, access: str) -> bool:
         if access == "action":
-            return any(self.is_action_allowed(name) for name, _text in self._actions)
+            return any(self.is_action_allowed(name) for name in action_names(self))
         if access == "lookup":
             return self.allows("create") or self.allows("edit")
         if access != "read" and not self.allows("read"):
@@ -315,7 +313,7 @@ class KimModelView(DenyByDefault, ModelView):
     # Eager loads for export-only columns, so that the export runs a fixed number of queries.
     export_loader_options: ClassVar[tuple[Any, ...]] = ()
 
-    def _export_csv(self, return_url: Any) -> Response:
+    def export_csv(self) -> Response:
         """German Excel CSV, streamed; the export is audited before the first byte."""
         response, row_count, asked = stream_csv_export(self)
         record_event(
@@ -338,12 +336,12 @@ class KimModelView(DenyByDefault, ModelView):
 
     def validate_form(self, form: Form) -> bool:
         valid = super().validate_form(form)
-        if not isinstance(form, (self._create_form_class, self._edit_form_class)):
+        if not is_model_form(self, form):
             return valid
         if not valid or request.method != "POST":
             return valid
         for name, message in self.rule_errors(form).items():
-            field = form._fields.get(name)
+            field = form_field(form, name)
             if field is None:
                 flash(message, "error")
             else:

@@ -19,7 +19,6 @@ from admin_views.archive import ArchivingMixin
 from admin_views.base import OrgScopedModelView
 from admin_views.formatting import format_date
 from admin_views.forms import EMAIL
-from admin_views.labels import LABELS
 from admin_views.subject_access import SubjectAccessMixin
 from app.clock import today
 from app.extensions import db
@@ -36,6 +35,7 @@ from models.choices import (
     ResidenceStatus,
     country_choices,
 )
+from models.labels import LABELS
 from models.permissions import Permission
 from models.referral import default_follow_up
 from models.referral_workflow import response_date

@@ -12,11 +12,11 @@ from wtforms import Form, ValidationError, validators
 
 from admin_views.base import KimModelView
 from admin_views.forms import EMAIL
-from admin_views.labels import LABELS
 from app.clock import today
 from app.extensions import db
 from models import Barrier, BarrierCategory, Partner, Referral, Topic, case_topic
 from models.choices import BenefitsDomain, PartnerKind
+from models.labels import LABELS
 from models.permissions import Permission, has_permission
 from models.referral_workflow import referral_counts_by_partner
 

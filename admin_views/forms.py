@@ -13,6 +13,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import fields, validators
 from wtforms.widgets import DateInput
 
+from admin_views.compat import string_field_arguments
+
 # C0 controls other than tab, newline and carriage return; DEL; lone surrogates.
 _FORBIDDEN_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
@@ -51,7 +53,7 @@ class KimModelConverter(AdminModelConverter):
     def conv_String(self, column: Any, field_args: dict[str, Any], **extra: Any) -> Any:
         length = getattr(column.type, "length", None)
         if length and length > LONG_TEXT:
-            self._string_common(column=column, field_args=field_args, **extra)
+            string_field_arguments(self, column, field_args, **extra)
             field_args.setdefault("render_kw", {}).setdefault("rows", 5)
             return fields.TextAreaField(**field_args)
         return super().conv_String(column=column, field_args=field_args, **extra)

@@ -12,10 +12,10 @@ from wtforms import Form, PasswordField, ValidationError, validators
 
 from admin_views.base import KimModelView
 from admin_views.forms import EMAIL
-from admin_views.labels import LABELS
 from app.extensions import db
 from models import User
 from models.choices import Role
+from models.labels import LABELS
 from models.passwords import password_problem
 from models.permissions import Permission, has_permission
 

@@ -34,6 +34,7 @@ from models.choices import (
     country_name,
 )
 from models.client import Client
+from models.labels import label, labels
 from models.organisation import Organisation
 from models.permissions import Principal
 from models.referral import Referral
@@ -53,52 +54,52 @@ class AccessTable:
 
 def _client_table(client: Client, organisation: Organisation) -> AccessTable:
     fields: Sequence[tuple[str, Cell]] = (
-        ("Organisation", organisation.name),
-        ("Aktenzeichen", client.file_number),
-        ("Vorname", client.first_name),
-        ("Nachname", client.last_name),
-        ("Geburtsdatum", client.date_of_birth),
-        ("Geschlecht", Gender.label_of(client.gender)),
-        ("Herkunftsland", country_name(client.country_of_origin)),
-        ("Staatsangehörigkeit", country_name(client.nationality)),
-        ("Sprachen", client.languages),
-        ("Dolmetschbedarf", client.needs_interpreter),
-        ("Einreisedatum", client.arrival_date),
-        ("Aufenthaltsstatus", ResidenceStatus.label_of(client.residence_status)),
-        ("Rechtskreis", BenefitsDomain.label_of(client.benefits_domain)),
-        ("Haushaltsgröße", client.household_size),
-        ("Telefon", client.phone),
-        ("E-Mail", client.email),
-        ("Straße", client.street),
-        ("Postleitzahl", client.postcode),
-        ("Stadtbezirk", DISTRICT_NAMES.get(client.district or 0)),
-        ("Einwilligung erteilt am", client.consent_given_on),
-        ("Einwilligung widerrufen am", client.consent_withdrawn_on),
-        ("Notizen", client.notes),
-        ("Archiviert am", client.archived_at),
-        ("Angelegt am", client.created_at),
-        ("Geändert am", client.updated_at),
+        ("organisation", organisation.name),
+        ("file_number", client.file_number),
+        ("first_name", client.first_name),
+        ("last_name", client.last_name),
+        ("date_of_birth", client.date_of_birth),
+        ("gender", Gender.label_of(client.gender)),
+        ("country_of_origin", country_name(client.country_of_origin)),
+        ("nationality", country_name(client.nationality)),
+        ("languages", client.languages),
+        ("needs_interpreter", client.needs_interpreter),
+        ("arrival_date", client.arrival_date),
+        ("residence_status", ResidenceStatus.label_of(client.residence_status)),
+        ("benefits_domain", BenefitsDomain.label_of(client.benefits_domain)),
+        ("household_size", client.household_size),
+        ("phone", client.phone),
+        ("email", client.email),
+        ("street", client.street),
+        ("postcode", client.postcode),
+        ("district", DISTRICT_NAMES.get(client.district or 0)),
+        ("consent_given_on", client.consent_given_on),
+        ("consent_withdrawn_on", client.consent_withdrawn_on),
+        ("notes", client.notes),
+        ("archived_at", client.archived_at),
+        ("created_at", client.created_at),
+        ("updated_at", client.updated_at),
     )
     return AccessTable(
         "klient_in.csv",
         "Stammdaten",
-        [name for name, _value in fields],
+        [label(name) for name, _value in fields],
         [[value for _name, value in fields]],
     )
 
 
 def _case_table(cases: list[Case]) -> AccessTable:
-    header = [
-        "Fallnummer",
-        "Case Manager*in",
-        "Eröffnet am",
-        "Phase",
-        "Handlungsfelder",
-        "Ziele",
-        "Abgeschlossen am",
-        "Abschlussgrund",
-        "Archiviert am",
-    ]
+    header = labels(
+        "case_number",
+        "case_manager",
+        "opened_on",
+        "phase",
+        "topics",
+        "goals",
+        "closed_on",
+        "closure_reason",
+        "archived_at",
+    )
     rows: list[list[Cell]] = [
         [
             case.case_number,
@@ -152,7 +153,7 @@ def subject_access_tables(session: Session, user: Principal, client: Client) -> 
         AccessTable(
             "kontakte.csv",
             "Kontakte",
-            ["Fallnummer", "Datum", "Art", "Dauer (Minuten)", "Notiz"],
+            labels("case_number", "contact_date", "kind", "minutes", "note"),
             [
                 [
                     number_of[c.case_id],
@@ -167,15 +168,15 @@ def subject_access_tables(session: Session, user: Principal, client: Client) -> 
         AccessTable(
             "barrieren.csv",
             "Dokumentierte Barrieren",
-            [
-                "Fallnummer",
-                "Kategorie",
-                "Partner",
-                "Beobachtet am",
-                "Beschreibung",
-                "Status",
-                "Gelöst am",
-            ],
+            labels(
+                "case_number",
+                "category",
+                "partner",
+                "observed_on",
+                "description",
+                "status",
+                "resolved_on",
+            ),
             [
                 [
                     number_of[b.case_id],
@@ -193,18 +194,20 @@ def subject_access_tables(session: Session, user: Principal, client: Client) -> 
             "vermittlungen.csv",
             "Vermittlungen und Empfänger (Art. 15 Abs. 1 lit. c DSGVO)",
             [
-                "Fallnummer",
+                label("case_number"),
                 "Empfänger",
                 "Art des Empfängers",
-                "Handlungsfeld",
-                "Anlass",
-                "Einwilligung zur Datenweitergabe",
-                "Vermittelt am",
-                "Wiedervorlage am",
-                "Status",
-                "Antwort am",
-                "Ergebnis",
-                "Ablehnungsgrund",
+                *labels(
+                    "topic",
+                    "reason",
+                    "consent_confirmed",
+                    "referred_on",
+                    "follow_up_on",
+                    "status",
+                    "responded_on",
+                    "outcome",
+                    "decline_reason",
+                ),
             ],
             [
                 [

@@ -1,4 +1,8 @@
-"""German labels for attribute names: column headers, form labels and CSV headers."""
+"""German labels for attribute names: the one place for what a field is called.
+
+List columns, forms, details, CSV exports, the Art. 15 download, the audit trail and the
+statistics use these labels, so the same field has the same name everywhere.
+"""
 
 from flask_babel import lazy_gettext as _l
 
@@ -8,6 +12,7 @@ LABELS = {
     "created_at": _l("Angelegt am"),
     "updated_at": _l("Geändert am"),
     "updated_by": _l("Geändert von"),
+    "archived_at": _l("Archiviert am"),
     "active": _l("Aktiv"),
     "name": _l("Name"),
     "slug": _l("Kürzel"),
@@ -32,7 +37,7 @@ LABELS = {
     "phone": _l("Telefon"),
     "email": _l("E-Mail"),
     "street": _l("Straße und Hausnummer"),
-    "postcode": _l("PLZ"),
+    "postcode": _l("Postleitzahl"),
     "city": _l("Ort"),
     "district": _l("Stadtbezirk"),
     "consent_given_on": _l("Einwilligung erteilt am"),
@@ -79,3 +84,12 @@ LABELS = {
     "last_login_at": _l("Letzte Anmeldung"),
     "new_password": _l("Neues Passwort"),
 }
+
+
+def label(name: str) -> str:
+    """The German label of a field, as plain text (for CSV headers and the audit trail)."""
+    return str(LABELS[name])
+
+
+def labels(*names: str) -> list[str]:
+    return [label(name) for name in names]
