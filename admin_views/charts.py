@@ -1,7 +1,8 @@
-"""Bar charts as SVG markup drawn on the server: no JavaScript, no external files.
+"""How statistics figures look: German notation, and bar charts as SVG drawn on the server.
 
-Every text that goes into the SVG is escaped; the chart is shown next to its table, which
-carries the same figures for screen readers and for copying.
+The charts need no JavaScript and no external files. Every text that goes into the SVG is
+escaped; the chart is shown next to its table, which carries the same figures (in the same
+notation, ``format_cell``) for screen readers and for copying.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from markupsafe import Markup, escape
+
+from models.statistics import DASH
 
 WIDTH = 640
 LABEL_WIDTH = 230
@@ -22,9 +25,16 @@ def _short(label: str) -> str:
     return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1] + "…"
 
 
-def _number(value: object) -> str:
+def format_cell(value: object) -> str:
+    """A figure in German notation: 1.234 and 66,7; no value is a dash."""
+    if value is None:
+        return DASH
+    if isinstance(value, bool):
+        return str(value)
     if isinstance(value, int):
         return f"{value:,}".replace(",", ".")
+    if isinstance(value, float):
+        return f"{value:,.1f}".replace(",", " ").replace(".", ",").replace(" ", ".")
     return str(value)
 
 
@@ -55,7 +65,7 @@ def bar_chart(title: str, bars: Sequence[tuple[str, object]]) -> Markup:
                 f'fill="#2f6f9f"></rect>'
             )
         parts.append(
-            f'<text x="{LABEL_WIDTH + length + 4}" y="{text_y}">{escape(_number(value))}</text>'
+            f'<text x="{LABEL_WIDTH + length + 4}" y="{text_y}">{escape(format_cell(value))}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every interpolated text is escaped above

@@ -8,7 +8,6 @@ else are refused. Closed by default like ``KimModelView``: an endpoint not liste
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import abort, flash, request
@@ -17,7 +16,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from admin_views.base import SecureView
-from admin_views.charts import bar_chart
+from admin_views.charts import bar_chart, format_cell
 from admin_views.csv_excel import csv_filename, csv_response
 from app.clock import today
 from app.extensions import db
@@ -27,51 +26,21 @@ from models.permissions import Permission, has_permission
 from models.statistics import (
     DEFAULT_PRESET,
     PRESETS,
-    OrganisationColumn,
+    SUPPRESSED,
     Period,
+    PeriodError,
     Scope,
     ShownTable,
     Statistics,
-    load_scope,
+    organisations_to_choose,
     preset_period,
     quarter_start,
+    requested_period,
+    scope_for,
 )
-from models.suppression import SUPPRESSED
 
 # The routes of this view; anything else is refused.
 STATISTICS_PERMISSIONS = (Permission.STATISTICS_OWN_ORGANISATION, Permission.STATISTICS_ALL)
-
-
-def format_cell(value: object) -> str:
-    """A figure in German notation: 1.234 and 66,7; no value is a dash."""
-    if value is None:
-        return "\u2013"
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return f"{value:,}".replace(",", ".")
-    if isinstance(value, float):
-        return f"{value:,.1f}".replace(",", " ").replace(".", ",").replace(" ", ".")
-    return str(value)
-
-
-def _parse_day(raw: str) -> dt.date:
-    raw = raw.strip()
-    if "." in raw:
-        return dt.datetime.strptime(raw, "%d.%m.%Y").date()  # noqa: DTZ007 - a plain date
-    return dt.date.fromisoformat(raw)
-
-
-def requested_period(args: Any, day: dt.date) -> tuple[Period, str | None]:
-    """The period asked for in the query string, and an error message if it was invalid."""
-    start_raw, end_raw = args.get("from", ""), args.get("to", "")
-    if start_raw or end_raw:
-        try:
-            return Period(_parse_day(start_raw), _parse_day(end_raw)), None
-        except ValueError as error:
-            message = str(error) if "Zeitraum" in str(error) else "Bitte gültige Daten angeben."
-            return preset_period(DEFAULT_PRESET, day), message
-    return preset_period(args.get("preset", DEFAULT_PRESET), day), None
 
 
 def statistics_summary() -> dict[str, Any] | None:
@@ -82,7 +51,9 @@ def statistics_summary() -> dict[str, Any] | None:
     if not has_permission(current_user, Permission.STATISTICS_ALL):
         return None
     day = today()
-    scope = load_scope(db.session, None, across=True)
+    scope = scope_for(db.session, current_user)
+    if scope is None:
+        return None
     summary = Statistics(db.session, scope, Period(quarter_start(day), day), day).summary()
     summary["format_cell"] = format_cell
     return summary
@@ -100,31 +71,25 @@ class StatisticsView(SecureView):
     # --- whose figures, which period ------------------------------------------------
 
     def scope(self) -> Scope:
-        """All organisations or one for the coordination; else the own one only.
-
-        A case-level user asking for another organisation gets 404, as for any record
-        of another organisation.
-        """
-        raw = request.args.get("organisation", "")
-        if has_permission(current_user, Permission.STATISTICS_ALL):
-            if not raw:
-                return load_scope(db.session, None, across=True)
-            organisation_id = parse_id(raw)
-            scope = load_scope(db.session, [organisation_id or 0], across=True)
-        else:
-            own = current_user.organisation_id
-            if own is None or (raw and parse_id(raw) != own):
-                abort(404)
-            scope = load_scope(db.session, [own], across=False)
-        if not scope.organisations:
+        """Whose figures (``models.statistics.statistics_organisations``); 404 for an
+        organisation that is not the user's to see, as for any record of another one."""
+        scope = scope_for(db.session, current_user, request.args.get("organisation", ""))
+        if scope is None:
             abort(404)
         return scope
 
     def _report(self) -> tuple[Statistics, dict[str, str]]:
         day = today()
-        period, error = requested_period(request.args, day)
-        if error:
-            flash(error, "error")
+        try:
+            period = requested_period(
+                request.args.get("from", ""),
+                request.args.get("to", ""),
+                request.args.get("preset", DEFAULT_PRESET),
+                day,
+            )
+        except PeriodError as error:
+            flash(str(error), "error")
+            period = preset_period(DEFAULT_PRESET, day)
         scope = self.scope()
         args = {"from": period.start.isoformat(), "to": period.end.isoformat()}
         if request.args.get("organisation"):
@@ -134,9 +99,6 @@ class StatisticsView(SecureView):
     def _render(
         self, template: str, report: Statistics, args: dict[str, str], **context: Any
     ) -> Any:
-        organisations: tuple[OrganisationColumn, ...] = ()
-        if report.suppressed:
-            organisations = load_scope(db.session, None, across=True).organisations
         return self.render(
             template,
             report=report,
@@ -144,7 +106,7 @@ class StatisticsView(SecureView):
             scope=report.scope,
             args=args,
             presets=PRESETS,
-            organisations=organisations,
+            organisations=organisations_to_choose(db.session, current_user),
             selected_organisation=args.get("organisation", ""),
             suppressed_mark=SUPPRESSED,
             format_cell=format_cell,

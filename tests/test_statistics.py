@@ -18,14 +18,18 @@ from app.extensions import db
 from models import User
 from models.choices import Role
 from models.statistics import (
+    DEFAULT_PRESET,
+    TABLES,
     Period,
+    PeriodError,
     Statistics,
     load_scope,
     median_from_counts,
     preset_period,
     rate_is_safe,
+    requested_period,
 )
-from models.suppression import SUPPRESSED
+from models.statistics.suppression import SUPPRESSED
 from tests.conftest import login
 from tests.factories import (
     make_barrier,
@@ -378,6 +382,18 @@ def test_category_drill_down_is_exact(session, data):
     ]
 
 
+def test_one_registry_names_the_tables_of_page_drill_down_and_csv(session, data):
+    stats = report(session, [data["awo"].id], across=False)
+    shown = stats.main_tables() + stats.category_tables(data["language"])
+    assert [(table.key, table.title) for table in shown] == [
+        (spec.key, spec.title) for spec in TABLES.values()
+    ]
+    for spec, table in zip(TABLES.values(), shown, strict=True):
+        category = data["language"] if spec.per_category else None
+        assert rows_of(stats.table(spec.key, category)) == rows_of(table)
+        assert stats.table(spec.key, None if category else data["language"]) is None
+
+
 # --- the coordination: all organisations, suppressed ----------------------------------
 
 
@@ -502,6 +518,43 @@ def test_invalid_period_falls_back_to_this_year_with_a_message(client, data):
     assert "Ende des Zeitraums liegt vor dem Anfang" in body
     assert "01.01.2026 \u2013 31.12.2026" in body
     assert client.get("/admin/statistics/?from=kaputt&to=2026-01-01").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("from=2026-12-31&to=2026-01-01", "Das Ende des Zeitraums liegt vor dem Anfang."),
+        ("from=2010-01-01&to=2026-01-01", "Der Zeitraum darf höchstens fünf Jahre umfassen."),
+        # Years the age bands cannot count back from: once "year -17 is out of range", a 500.
+        ("from=0065-01-01&to=0065-12-31", "Der Zeitraum muss nach dem Jahr 65 beginnen."),
+        ("from=0048-01-01&to=0048-12-31", "Der Zeitraum muss nach dem Jahr 65 beginnen."),
+        ("from=01.01.0001&to=31.12.0001", "Der Zeitraum muss nach dem Jahr 65 beginnen."),
+        ("from=0065-01-01", "Bitte gültige Daten angeben."),
+        ("from=2026-02-30&to=2026-03-01", "Bitte gültige Daten angeben."),
+    ],
+)
+def test_bad_period_gives_a_german_message_and_no_error(client, data, query, message):
+    login(client, data["awo_lead"])
+    for path in ("/admin/statistics/", f"/admin/statistics/category/{data['language']}/"):
+        response = client.get(f"{path}?{query}")
+        body = response.get_data(as_text=True)
+        assert response.status_code == 200, (path, query)
+        assert message in body
+        assert "01.01.2026 \u2013 31.12.2026" in body
+    download = client.get(f"/admin/statistics/csv/klienten_alter/?{query}")
+    assert download.status_code == 200
+    assert _parse_csv(download)[-1] == ["Summe", "4"]
+
+
+def test_period_error_is_the_one_error_of_a_requested_period():
+    with pytest.raises(PeriodError, match="nach dem Jahr 65"):
+        requested_period("0065-01-01", "0065-12-31", DEFAULT_PRESET, TODAY)
+    with pytest.raises(PeriodError, match="gültige Daten"):
+        requested_period("", "2026-01-01", DEFAULT_PRESET, TODAY)
+    assert requested_period("", "", "last_year", TODAY) == preset_period("last_year", TODAY)
+    assert requested_period("01.02.2026", "2026-03-31", "", TODAY) == Period(
+        D(2026, 2, 1), D(2026, 3, 31)
+    )
 
 
 def _links(body, kind):

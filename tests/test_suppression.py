@@ -1,4 +1,4 @@
-"""The small-cell rule of the coordination's figures (models.suppression)."""
+"""The small-cell rule of the coordination's figures (models.statistics.suppression)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from models.suppression import SUPPRESSED, suppress, suppression_mask
+from models.statistics.suppression import SUPPRESSED, suppress, suppression_mask
 
 H = SUPPRESSED
 

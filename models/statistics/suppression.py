@@ -2,6 +2,8 @@
 
 One rule, one function: ``suppression_mask`` decides which cells of a table of counts are
 hidden. Views and CSV exports of the coordination show every hidden cell as ``"<5"``.
+Figures that are not counts (medians, rates) are not cells of that rule; they are left out
+as a whole when too few values stand behind them (``median_is_safe``, ``rate_is_safe``).
 
 Totals. The caller passes the table *with* the totals it will show (a "Summe" row and/or
 column) as ordinary cells of the grid, and every row and column of that grid is treated
@@ -103,3 +105,15 @@ def suppress(
     """``grid`` as the coordination sees it (see ``suppression_mask``)."""
     mask = suppression_mask(grid, rows_add_up=rows_add_up, columns_add_up=columns_add_up)
     return apply_mask(grid, mask)
+
+
+def median_is_safe(values: int) -> bool:
+    """A median across organisations may show when at least ``THRESHOLD`` values stand behind it."""
+    return values >= THRESHOLD
+
+
+def rate_is_safe(numerator: int, denominator: int) -> bool:
+    """A rate across organisations may show when none of the counts it implies is 1 to 4."""
+    return denominator >= THRESHOLD and all(
+        count == 0 or count >= THRESHOLD for count in (numerator, denominator - numerator)
+    )
