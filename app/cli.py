@@ -12,7 +12,7 @@ from app.extensions import db
 from models import Organisation, User
 from models.choices import Role
 from models.passwords import password_problem
-from seeds.demo import SeedRefused, seed_demo
+from seeds.demo import DEFAULT_PASSWORD, SeedRefused, seed_demo
 
 seed_cli = AppGroup("seed", help="Fill the database with data.")
 users_cli = AppGroup("users", help="Manage staff accounts.")
@@ -21,7 +21,7 @@ users_cli = AppGroup("users", help="Manage staff accounts.")
 @seed_cli.command("demo")
 @click.option("--clients", default=30, show_default=True, help="Demo clients per organisation.")
 @click.option(
-    "--password", default="kim-demo-2026", show_default=True, help="Password of all demo users."
+    "--password", default=DEFAULT_PASSWORD, show_default=True, help="Password of all demo users."
 )
 @click.option("--if-empty", is_flag=True, help="Skip quietly when the database has users.")
 def seed_demo_command(clients: int, password: str, if_empty: bool) -> None:
