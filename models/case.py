@@ -71,12 +71,16 @@ class Case(OrgOwned, Base):
     def __str__(self) -> str:
         return f"{self.case_number} – {self.client.last_name}, {self.client.first_name}"
 
+    @staticmethod
+    def format_case_number(slug: str, year: int, number: int) -> str:
+        """``AWO-F-2026-0007``: organisation, F for Fall, year, running number."""
+        return f"{slug.upper()}-F-{year}-{number:04d}"
+
     def assign_case_number(
         self, session: Session, organisation: Organisation, today: dt.date
     ) -> None:
-        """``AWO-F-2026-0007``: organisation, F for Fall, year, running number."""
         number = next_number(session, organisation.id, "case", today.year)
-        self.case_number = f"{organisation.slug.upper()}-F-{today.year}-{number:04d}"
+        self.case_number = self.format_case_number(organisation.slug, today.year, number)
 
     @staticmethod
     def field_errors(values: FormValues, today: dt.date) -> FieldErrors:

@@ -67,12 +67,16 @@ class Client(OrgOwned, Base):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
+    @staticmethod
+    def format_file_number(slug: str, year: int, number: int) -> str:
+        """``AWO-2026-0042``: organisation, year of intake, running number."""
+        return f"{slug.upper()}-{year}-{number:04d}"
+
     def assign_file_number(
         self, session: Session, organisation: Organisation, today: dt.date
     ) -> None:
-        """``AWO-2026-0042``: organisation, year of intake, running number."""
         number = next_number(session, organisation.id, "client", today.year)
-        self.file_number = f"{organisation.slug.upper()}-{today.year}-{number:04d}"
+        self.file_number = self.format_file_number(organisation.slug, today.year, number)
 
     @staticmethod
     def field_errors(values: FormValues, today: dt.date) -> FieldErrors:

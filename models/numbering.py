@@ -22,6 +22,11 @@ class NumberSequence(Base):
 
 def next_number(session: Session, organisation_id: int, name: str, year: int) -> int:
     """Take the next number; the row lock of the UPDATE serialises concurrent writers."""
+    return take_numbers(session, organisation_id, name, year, 1).start
+
+
+def take_numbers(session: Session, organisation_id: int, name: str, year: int, count: int) -> range:
+    """Take ``count`` consecutive numbers at once (the demo seed numbers thousands of records)."""
     key = (
         NumberSequence.organisation_id == organisation_id,
         NumberSequence.name == name,
@@ -30,12 +35,12 @@ def next_number(session: Session, organisation_id: int, name: str, year: int) ->
     statement = (
         update(NumberSequence)
         .where(*key)
-        .values(last_value=NumberSequence.last_value + 1)
+        .values(last_value=NumberSequence.last_value + count)
         .returning(NumberSequence.last_value)
     )
-    taken = session.execute(statement).scalar_one_or_none()
-    if taken is not None:
-        return taken
+    last = session.execute(statement).scalar_one_or_none()
+    if last is not None:
+        return range(last - count + 1, last + 1)
     # Not a savepoint with session.add(): begin_nested() flushes the caller's pending record,
     # which has no number yet. If another writer creates the row first, this insert does
     # nothing and the UPDATE waits for that writer's row lock.
@@ -45,4 +50,5 @@ def next_number(session: Session, organisation_id: int, name: str, year: int) ->
         .values(organisation_id=organisation_id, name=name, year=year, last_value=0)
         .on_conflict_do_nothing()
     )
-    return session.execute(statement).scalar_one()
+    last = session.execute(statement).scalar_one()
+    return range(last - count + 1, last + 1)

@@ -3,14 +3,16 @@
 The tables it draws from are in ``seeds.demo_data``; this module only builds and writes rows.
 The caseload is written with bulk inserts of plain rows, not ORM objects, so that tens of
 thousands of clients per organisation take minutes, not hours. Ids are computed here; on
-PostgreSQL the id sequences are moved past them afterwards. File and case numbers come from
-the models' own numbering (``Client.assign_file_number``, ``Case.assign_case_number``).
+PostgreSQL the id sequences are moved past them afterwards. File and case numbers are taken
+from the organisation's number sequences in blocks and formatted by the models
+(``Client.format_file_number``, ``Case.format_case_number``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, cast
@@ -43,6 +45,7 @@ from models.choices import (
     ResidenceStatus,
     Role,
 )
+from models.numbering import take_numbers
 from models.referral import default_follow_up
 from models.user import PASSWORD_HASH_METHOD
 from seeds import demo_data as data
@@ -234,15 +237,13 @@ class CaseloadBuilder:
 
     # -- numbers: taken and formatted by the models, so each format is written once ----------
 
-    def _file_number(self, org: OrgContext, intake: dt.date) -> str:
-        client = Client()
-        client.assign_file_number(self.session, org.organisation, intake)
-        return client.file_number
-
-    def _case_number(self, org: OrgContext, opened_on: dt.date) -> str:
-        case = Case()
-        case.assign_case_number(self.session, org.organisation, opened_on)
-        return case.case_number
+    def _numbers(self, org: OrgContext, name: str, days: list[dt.date]) -> list[int]:
+        """Running numbers for records dated ``days``, in this order; one block per year."""
+        blocks = {
+            year: iter(take_numbers(self.session, org.organisation_id, name, year, count))
+            for year, count in sorted(Counter(day.year for day in days).items())
+        }
+        return [next(blocks[day.year]) for day in days]
 
     # -- clients and cases ---------------------------------------------------------------------
 
@@ -258,21 +259,24 @@ class CaseloadBuilder:
             _working_day(today - dt.timedelta(days=rng.randint(1, data.HISTORY_DAYS)))
             for _ in range(count)
         )
+        file_numbers = self._numbers(org, "client", intakes)
         clients: list[Row] = []
         cases: list[Row] = []
-        for intake in intakes:
-            client = self._client(org, origins.pick(rng), intake)
+        for intake, number in zip(intakes, file_numbers, strict=True):
+            file_number = Client.format_file_number(org.slug, intake.year, number)
+            client = self._client(org, origins.pick(rng), intake, file_number)
             clients.append(client)
             cases.extend(self._cases_of(org, client, intake))
 
         # Case ids and numbers follow the opening date.
         cases.sort(key=lambda row: (row["opened_on"], row["client_id"]))
+        case_numbers = self._numbers(org, "case", [case["opened_on"] for case in cases])
         case_topics: list[Row] = []
         topics_of: dict[int, list[str]] = {}
-        for case in cases:
+        for case, number in zip(cases, case_numbers, strict=True):
             case_id = self.ids.take("case_file")
             case["id"] = case_id
-            case["case_number"] = self._case_number(org, case["opened_on"])
+            case["case_number"] = Case.format_case_number(org.slug, case["opened_on"].year, number)
             topic_names = case.pop("_topics")
             topics_of[case_id] = topic_names
             case_topics.extend(
@@ -281,7 +285,7 @@ class CaseloadBuilder:
             )
         return clients, cases, case_topics, topics_of
 
-    def _client(self, org: OrgContext, origin: Origin, intake: dt.date) -> Row:
+    def _client(self, org: OrgContext, origin: Origin, intake: dt.date, file_number: str) -> Row:
         rng, today = self.rng, self.today
         gender = data.GENDERS.pick(rng)
         female = gender == Gender.FEMALE or (
@@ -308,7 +312,7 @@ class CaseloadBuilder:
         return {
             "id": self.ids.take("client"),
             "organisation_id": org.organisation_id,
-            "file_number": self._file_number(org, intake),
+            "file_number": file_number,
             "first_name": first_name,
             "last_name": last_name,
             "date_of_birth": date_of_birth,
@@ -722,9 +726,7 @@ def seed_demo(
                 if other != slug
             ],
         )
-        # Nothing is pending while numbers are taken: skip the flush check of each statement.
-        with session.no_autoflush:
-            clients, cases, case_topics, topics_of = builder.clients_and_cases(org, clients_per_org)
+        clients, cases, case_topics, topics_of = builder.clients_and_cases(org, clients_per_org)
         summary.clients += _bulk_insert(session, CLIENT, clients)
         summary.cases += _bulk_insert(session, CASE, cases)
         summary.case_topics += _bulk_insert(session, case_topic, case_topics)
