@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any, ClassVar
 
@@ -13,9 +14,18 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import Query, joinedload
 
 from admin_views.base import KimModelView
+from app.clock import BERLIN
 from models.audit import AuditAction, AuditEvent
 from models.labels import LABELS
 from models.permissions import Permission, has_any_permission
+
+
+class BerlinDateTimeBetweenFilter(DateTimeBetweenFilter):
+    """Times typed into the filter are Düsseldorf's local times; the trail stores UTC."""
+
+    def clean(self, value: str) -> list[dt.datetime]:
+        return [moment.replace(tzinfo=BERLIN) for moment in super().clean(value)]
+
 
 AUDIT_LABELS = {
     **LABELS,
@@ -75,7 +85,7 @@ class AuditEventView(KimModelView):
         "action",
         "record_type",
         "record_id",
-        DateTimeBetweenFilter(AuditEvent.occurred_at, _l("Zeitpunkt")),
+        BerlinDateTimeBetweenFilter(AuditEvent.occurred_at, _l("Zeitpunkt")),
     ]
     choice_fields: ClassVar[dict[str, list[tuple[Any, Any]]]] = {
         "action": AuditAction.choices(),

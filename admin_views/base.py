@@ -35,7 +35,7 @@ from wtforms import Form, HiddenField, ValidationError
 from admin_views.compat import ViewHooks, action_names, form_field, is_model_form
 from admin_views.export import stream_csv_export
 from admin_views.formatting import EXPORT_TYPE_FORMATTERS, TYPE_FORMATTERS
-from admin_views.forms import KimForm, KimModelConverter
+from admin_views.forms import KimFilterConverter, KimForm, KimModelConverter
 from app.clock import today
 from app.extensions import db
 from models import OrgOwned
@@ -60,6 +60,9 @@ ENDPOINT_ACCESS: dict[str, str] = {
     "ajax_update": "edit",
     "subject_access": "subject_access",
 }
+
+# Deeper than any list of a city's caseload; beyond it OFFSET would overflow the database.
+MAX_PAGE = 100_000
 
 STALE_MESSAGE = _l(
     "Dieser Datensatz wurde inzwischen von %(name)s geändert. Ihre Eingaben wurden nicht "
@@ -162,6 +165,7 @@ class KimModelView(DenyByDefault, ModelView):
 
     form_base_class = KimForm
     model_form_converter = KimModelConverter
+    filter_converter = KimFilterConverter()
     column_type_formatters = TYPE_FORMATTERS
     column_type_formatters_export = EXPORT_TYPE_FORMATTERS
     column_type_formatters_detail = TYPE_FORMATTERS
@@ -245,6 +249,12 @@ class KimModelView(DenyByDefault, ModelView):
     def get_count_query(self) -> Query[Any]:
         criteria = visible_criteria(current_user, self.model, shelf=self.shelf)
         return super().get_count_query().filter(*criteria)
+
+    def get_list(self, page: int | None, *args: Any, **kwargs: Any) -> Any:
+        """A page number no list can have (negative, or past any real list) is a 404."""
+        if page is not None and not 0 <= page <= MAX_PAGE:
+            abort(404)
+        return super().get_list(page, *args, **kwargs)
 
     def get_one(self, id: Any) -> Any:
         """The visible row with this id; 404 for a foreign, missing or malformed id alike."""

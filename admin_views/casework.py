@@ -17,6 +17,7 @@ from wtforms import Form, validators
 
 from admin_views.archive import ArchivingMixin
 from admin_views.base import OrgScopedModelView
+from admin_views.compat import form_object
 from admin_views.formatting import format_date
 from admin_views.forms import EMAIL
 from admin_views.subject_access import SubjectAccessMixin
@@ -367,9 +368,12 @@ class ReferralView(CaseworkView):
     }
 
     def rule_errors(self, form: Form) -> dict[str, str]:
-        existing = getattr(form, "_obj", None)
-        previous_status = existing.status if existing is not None else None
-        return Referral.field_errors(form.data, today(), previous_status)
+        existing = form_object(form)
+        if existing is None:
+            return Referral.field_errors(form.data, today())
+        return Referral.field_errors(
+            form.data, today(), existing.status, previous_partner_id=existing.partner_id
+        )
 
     def on_model_change(self, form: Form, model: Referral, is_created: bool) -> None:
         super().on_model_change(form, model, is_created)

@@ -48,6 +48,11 @@ def form_field(form: Any, name: str) -> Any:
     return form._fields.get(name)
 
 
+def form_object(form: Any) -> Any:
+    """The record an edit form was built for (None on a create form)."""
+    return getattr(form, "_obj", None)
+
+
 def list_arguments(view: Any) -> Any:
     """Page, sort, search and filters of the current list URL."""
     return view._get_list_extra_args()

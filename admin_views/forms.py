@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.form import BaseForm
+from flask_admin.model.filters import BaseIntFilter, BaseIntListFilter
 from flask_admin.model.form import converts
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -42,6 +44,8 @@ class KimForm(BaseForm):
         return False
 
 
+# What an INTEGER column holds on PostgreSQL; a number outside is a field error, not a 500.
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 # Longer than this, a text column is free text (notes, goals) and gets a text area.
 LONG_TEXT = 500
 
@@ -62,7 +66,7 @@ class KimModelConverter(AdminModelConverter):
     def handle_integer_types(self, column: Any, field_args: dict[str, Any], **extra: Any) -> Any:
         """Numbers the database column can hold: a field error instead of a database error."""
         if not any(isinstance(v, validators.NumberRange) for v in field_args["validators"]):
-            field_args["validators"].append(validators.NumberRange(min=-(2**31), max=2**31 - 1))
+            field_args["validators"].append(validators.NumberRange(min=INT_MIN, max=INT_MAX))
         return super().handle_integer_types(column=column, field_args=field_args, **extra)
 
     @converts("Date")
@@ -75,3 +79,31 @@ class KimModelConverter(AdminModelConverter):
 EMAIL = validators.Regexp(
     r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Bitte eine gültige E-Mail-Adresse angeben.")
 )
+
+
+def _bounded(filter_class: type[Any]) -> type[Any]:
+    """An integer filter that refuses numbers the column cannot hold.
+
+    Flask-Admin flashes its "invalid filter value" message for a value whose ``clean``
+    fails, instead of passing it to the database, which would answer with an error.
+    """
+
+    class Bounded(filter_class):
+        def clean(self, value: str) -> Any:
+            cleaned = super().clean(value)
+            numbers = cleaned if isinstance(cleaned, list) else [cleaned]
+            if any(not INT_MIN <= number <= INT_MAX for number in numbers):
+                raise ValueError(value)
+            return cleaned
+
+    Bounded.__name__ = filter_class.__name__
+    return Bounded
+
+
+class KimFilterConverter(FilterConverter):
+    int_filters = tuple(
+        _bounded(filter_class)
+        if issubclass(filter_class, BaseIntFilter | BaseIntListFilter)
+        else filter_class
+        for filter_class in FilterConverter.int_filters
+    )

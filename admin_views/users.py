@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from wtforms import Form, PasswordField, ValidationError, validators
 
 from admin_views.base import KimModelView
+from admin_views.compat import form_object
 from admin_views.forms import EMAIL
 from app.extensions import db
 from models import User
@@ -32,13 +33,26 @@ class UserView(KimModelView):
     column_filters = ["role", "active"]
     column_default_sort = [("full_name", False)]
     column_choices = {"role": Role.choices()}
-    form_columns = ["full_name", "email", "role", "organisation", "active", "new_password"]
+    form_columns = [
+        "full_name",
+        "email",
+        "role",
+        "organisation",
+        "active",
+        "current_password",
+        "new_password",
+    ]
     form_extra_fields = {
+        "current_password": PasswordField(
+            LABELS["current_password"],
+            validators=[validators.Optional(), validators.Length(max=1024)],
+            description=_l("Nur nötig, wenn Sie Ihr eigenes Passwort ändern."),
+        ),
         "new_password": PasswordField(
             LABELS["new_password"],
             validators=[validators.Optional(), validators.Length(max=1024)],
             description=_l("Mindestens 12 Zeichen. Leer lassen, um das Passwort zu behalten."),
-        )
+        ),
     }
     choice_fields = {"role": Role.choices()}
     form_args = {"email": {"validators": [EMAIL]}}
@@ -69,16 +83,20 @@ class UserView(KimModelView):
 
     def create_form(self, obj: Any = None) -> Form:
         form = self._restrict_form(super().create_form(obj), None)
+        del form["current_password"]
         form.new_password.validators = [validators.InputRequired(), validators.Length(max=1024)]
         form.new_password.flags.required = True
         return form
 
     def edit_form(self, obj: Any = None) -> Form:
-        return self._restrict_form(super().edit_form(obj), obj)
+        form = self._restrict_form(super().edit_form(obj), obj)
+        if obj is None or obj.id != current_user.id:
+            del form["current_password"]
+        return form
 
     def rule_errors(self, form: Form) -> dict[str, str]:
         errors: dict[str, str] = {}
-        existing: User | None = getattr(form, "_obj", None)
+        existing: User | None = form_object(form)
         if "email" in form and form.email.data:
             email = form.email.data.strip().lower()
             taken = select(User.id).where(func.lower(User.email) == email)
@@ -90,6 +108,12 @@ class UserView(KimModelView):
             problem = password_problem(form.new_password.data)
             if problem:
                 errors["new_password"] = problem
+            # One's own password changes only with the current one: a session left open
+            # on a shared computer must not be enough to take over the account.
+            if "current_password" in form and not current_user.check_password(
+                form.current_password.data or ""
+            ):
+                errors["current_password"] = _("Das aktuelle Passwort ist nicht richtig.")
         if "role" in form and "organisation" in form:
             case_level = Role(form.role.data).is_case_level if form.role.data else False
             if case_level and form.organisation.data is None:

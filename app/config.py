@@ -56,6 +56,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "REMEMBER_COOKIE_SECURE": secure_cookies,
         "PERMANENT_SESSION_LIFETIME": int(os.environ.get("KIM_IDLE_TIMEOUT_SECONDS", "1800")),
         "SESSION_REFRESH_EACH_REQUEST": True,
+        # How many reverse proxies stand in front of the app (app/security.py).
+        "KIM_TRUSTED_PROXIES": int(os.environ.get("KIM_TRUSTED_PROXIES", "0")),
         "KIM_SESSION_MAX_SECONDS": int(os.environ.get("KIM_SESSION_MAX_SECONDS", "43200")),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from app.extensions import db
@@ -51,7 +51,28 @@ def render_error(status: int, reference: str | None = None) -> tuple[str, int]:
     )
 
 
+def end_request_session(error: BaseException | None) -> None:
+    """Close the request's session without letting a dropped connection escape.
+
+    Runs before Flask-SQLAlchemy's own teardown (teardowns run in reverse order). If the
+    database went away mid-request, the rollback in ``close`` fails too; an exception
+    raised here would bypass every error handler and reach the WSGI server as its bare
+    500, after the German 503 page had already been chosen.
+    """
+    try:
+        db.session.remove()
+    except SQLAlchemyError:
+        log.warning("database connection lost while ending the request", exc_info=True)
+        try:
+            db.session.registry().invalidate()
+        except SQLAlchemyError:
+            log.warning("could not invalidate the lost connection", exc_info=True)
+        db.session.registry.clear()
+
+
 def register_error_handlers(app: Flask) -> None:
+    app.teardown_appcontext(end_request_session)
+
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Any:
         reference = uuid.uuid4().hex[:8]

@@ -15,7 +15,12 @@ from app.config import load_config
 from app.errors import register_error_handlers
 from app.extensions import babel, csrf, db, login_manager, migrate
 from app.maintenance_cli import backup_command, restore_command, retention_command
-from app.security import csp_nonce, register_security_headers
+from app.security import (
+    csp_nonce,
+    register_request_guards,
+    register_security_headers,
+    trust_reverse_proxies,
+)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -27,6 +32,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_cli(app)
     register_error_handlers(app)
     register_security_headers(app)
+    register_request_guards(app)
+    trust_reverse_proxies(app)
     register_health(app)
     return app
 

@@ -83,6 +83,7 @@ LABELS = {
     "role": _l("Rolle"),
     "last_login_at": _l("Letzte Anmeldung"),
     "new_password": _l("Neues Passwort"),
+    "current_password": _l("Aktuelles Passwort"),
 }
 
 

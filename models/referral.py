@@ -106,7 +106,12 @@ class Referral(OrgOwned, Base):
         today: dt.date,
         previous_status: str | None = None,
         answered_by_receiver: bool = False,
+        previous_partner_id: int | None = None,
     ) -> FieldErrors:
+        """The referral's rules for ``values``, checked on every change of status or partner.
+
+        ``previous_status`` and ``previous_partner_id`` are the stored values of an edit.
+        """
         errors: FieldErrors = {}
         for field in ("referred_on", "responded_on"):
             check_not_future(errors, values, field, today)
@@ -138,8 +143,24 @@ class Referral(OrgOwned, Base):
                 target=S.label_of(status),
             )
         partner = values.get("partner")
-        answering = status in ANSWERS and status != previous_status
-        if answering and getattr(partner, "organisation_id", None) and not answered_by_receiver:
+        partner_organisation_id = getattr(partner, "organisation_id", None)
+        partner_changed = (
+            previous_partner_id is not None and getattr(partner, "id", None) != previous_partner_id
+        )
+        if partner_changed and start != S.PLANNED:
+            # A sent referral's recipient is who was asked; another one is a new referral.
+            errors["partner"] = _(
+                "Der Empfänger einer bereits versendeten Vermittlung kann nicht geändert "
+                "werden; bitte legen Sie eine neue Vermittlung an."
+            )
+        own_organisation_id = getattr(values.get("case"), "organisation_id", None)
+        if partner_organisation_id is not None and partner_organisation_id == own_organisation_id:
+            errors["partner"] = _(
+                "Eine Vermittlung an die eigene Organisation ist nicht möglich; bitte "
+                "einen anderen Empfänger wählen."
+            )
+        answering = status in ANSWERS and (status != previous_status or partner_changed)
+        if answering and partner_organisation_id and not answered_by_receiver:
             # A KIM organisation answers in its own tracking screen; accepting there opens
             # its client and case, which a status set by the sender would skip.
             errors["status"] = _(

@@ -5,7 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ColumnElement,
+    ForeignKey,
+    String,
+    UniqueConstraint,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -70,7 +78,8 @@ class User(Base):
 
     @property
     def is_active(self) -> bool:
-        return self.active
+        """An account works while it and its organisation are active (``active_accounts``)."""
+        return self.active and (self.organisation is None or self.organisation.active)
 
     @property
     def is_anonymous(self) -> bool:
@@ -94,3 +103,12 @@ def check_password_for_unknown_user(password: str) -> bool:
     """Spend the time of a real check and fail, so unknown e-mails are not revealed."""
     check_password_hash(_DUMMY_PASSWORD_HASH, password)
     return False
+
+
+def active_accounts() -> list[ColumnElement[bool]]:
+    """``User.is_active`` as SQL: the account and its organisation (if any) are active."""
+    active_organisations = select(Organisation.id).where(Organisation.active.is_(True))
+    return [
+        User.active.is_(True),
+        or_(User.organisation_id.is_(None), User.organisation_id.in_(active_organisations)),
+    ]

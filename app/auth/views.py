@@ -30,7 +30,7 @@ from models import User
 from models.audit import record_event
 from models.base import utcnow
 from models.passwords import MAX_LENGTH
-from models.user import check_password_for_unknown_user
+from models.user import active_accounts, check_password_for_unknown_user
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("auth", __name__)
@@ -63,7 +63,8 @@ def safe_next_url(target: str | None) -> str:
 
 @login_manager.user_loader
 def load_user(session_token: str) -> User | None:
-    statement = select(User).where(User.session_token == session_token, User.active.is_(True))
+    # A deactivated account or organisation ends every session at the next request.
+    statement = select(User).where(User.session_token == session_token, *active_accounts())
     return db.session.execute(statement).scalar_one_or_none()
 
 
@@ -73,7 +74,7 @@ def authenticate(email: str, password: str) -> User | None:
     if user is None:
         check_password_for_unknown_user(password)
         return None
-    if not user.check_password(password) or not user.active:
+    if not user.check_password(password) or not user.is_active:
         return None
     return user
 
