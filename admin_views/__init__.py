@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from flask import Flask
 from flask_admin import Admin
@@ -32,6 +33,7 @@ from models import (
     User,
 )
 
+TRANSLATIONS = Path(__file__).parent / "translations"
 CASEWORK = _l("Fallarbeit")
 SETTINGS = _l("Einstellungen")
 
@@ -43,6 +45,8 @@ def register_admin(app: Flask, *, csp_nonce_generator: Callable[[], str]) -> Adm
         theme=Bootstrap4Theme(swatch="default", base_template="admin/kim_base.html"),
         index_view=StartView(name=_l("Start"), url="/admin", template="admin/start.html"),
         csp_nonce_generator=csp_nonce_generator,
+        # German for the few messages Flask-Admin's own catalogue leaves in English.
+        translations_path=str(TRANSLATIONS),
     )
     session = db  # Flask-Admin resolves db.session per request
     admin.add_view(
