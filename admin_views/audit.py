@@ -14,9 +14,10 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import Query, joinedload
 
 from admin_views.base import KimModelView
+from admin_views.formatting import format_bool, format_date, format_datetime
 from app.clock import BERLIN
 from models.audit import AuditAction, AuditEvent
-from models.labels import LABELS
+from models.labels import CODED_FIELDS, LABELS, RECORD_TYPE_LABELS, record_type_label
 from models.permissions import Permission, has_any_permission
 
 
@@ -38,37 +39,66 @@ AUDIT_LABELS = {
     "details": _l("Details"),
     "archived_at": _l("Archiviert am"),
 }
-RECORD_TYPES = {
-    "Client": _l("Klient*in"),
-    "Case": _l("Fall"),
-    "Contact": _l("Kontakt"),
-    "Barrier": _l("Barriere"),
-    "Referral": _l("Vermittlung"),
-    "Partner": _l("Partner"),
-    "BarrierCategory": _l("Barriere-Kategorie"),
-    "Topic": _l("Handlungsfeld"),
-    "Organisation": _l("Organisation"),
-    "User": _l("Benutzer*in"),
-}
+RECORD_TYPES = RECORD_TYPE_LABELS
 
 
-def _short(value: Any) -> str:
+def describe_value(record_type: str | None, name: str, value: Any) -> str:  # noqa: PLR0911
+    """A recorded value as a person reads it: labels for codes, German dates, "Nr. 307"."""
+    if value is None or value == []:
+        return "\u2013"
     if isinstance(value, list):
-        return ", ".join(str(item) for item in value) or "\u2013"
-    return "\u2013" if value is None else str(value)
+        return ", ".join(describe_value(record_type, name, item) for item in value)
+    coded = CODED_FIELDS.get((record_type or "", name))
+    if coded is not None:
+        return str(coded.label_of(value))
+    if isinstance(value, bool):
+        return format_bool(value)
+    if isinstance(value, int) and name in LINKS:
+        return f"Nr. {value}"
+    if isinstance(value, str):
+        return _german_date_or_time(value)
+    return str(value)
 
 
-def describe_changes(raw: str | None) -> Markup:
-    """``Phase: intake → assessment; Nachname (geändert)`` from the stored JSON."""
+def _german_date_or_time(text: str) -> str:
+    """``2026-12-01`` → ``01.12.2026``; an ISO time → ``01.12.2026, 14:05``; else as is."""
+    try:
+        if len(text) == 10:
+            return format_date(dt.date.fromisoformat(text))
+        return format_datetime(dt.datetime.fromisoformat(text))
+    except ValueError:
+        return text
+
+
+# Many-to-one links, recorded by id under the relationship's name.
+LINKS = frozenset(
+    {
+        "client",
+        "case",
+        "case_manager",
+        "partner",
+        "topic",
+        "category",
+        "organisation",
+        "receiving_case",
+        "topics",
+    }
+)
+
+
+def describe_changes(record_type: str | None, raw: str | None) -> Markup:
+    """``Status: geplant → vermittelt; Nachname (geändert)`` from the stored JSON."""
     if not raw:
         return Markup("")
     parts = []
     for name, change in json.loads(raw).items():
-        label = str(AUDIT_LABELS.get(name, name))
+        field = name.removesuffix("_id") if name.endswith("_id") else name
+        label = str(AUDIT_LABELS.get(field, AUDIT_LABELS.get(name, name)))
         if change is None:
             parts.append(f"{label} ({_('geändert')})")
         else:
-            parts.append(f"{label}: {_short(change[0])} → {_short(change[1])}")
+            old, new = (describe_value(record_type, field, value) for value in change)
+            parts.append(f"{label}: {old} → {new}")
     return escape("; ".join(parts))
 
 
@@ -92,7 +122,10 @@ class AuditEventView(KimModelView):
         "record_type": list(RECORD_TYPES.items()),
     }
     column_formatters = {
-        "changed_fields": lambda view, context, model, name: describe_changes(model.changed_fields),
+        "changed_fields": lambda view, context, model, name: describe_changes(
+            model.record_type, model.changed_fields
+        ),
+        "record_type": lambda view, context, model, name: record_type_label(model.record_type),
         "actor": lambda view, context, model, name: model.actor.full_name if model.actor else "",
     }
 

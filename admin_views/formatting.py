@@ -18,7 +18,7 @@ def format_date(value: dt.date | None) -> str:
 def format_datetime(value: dt.datetime | None) -> str:
     if value is None:
         return ""
-    return to_user_timezone(value).strftime("%d.%m.%Y %H:%M")
+    return to_user_timezone(value).strftime("%d.%m.%Y, %H:%M")
 
 
 def format_bool(value: bool | None) -> str:

@@ -6,6 +6,18 @@ statistics use these labels, so the same field has the same name everywhere.
 
 from flask_babel import lazy_gettext as _l
 
+from models.choices import (
+    BarrierStatus,
+    BenefitsDomain,
+    CasePhase,
+    Choice,
+    ClosureReason,
+    ContactKind,
+    PartnerKind,
+    ReferralStatus,
+    Role,
+)
+
 LABELS = {
     "id": _l("Nr."),
     "organisation": _l("Organisation"),
@@ -75,6 +87,7 @@ LABELS = {
     "outcome": _l("Ergebnis"),
     "decline_reason": _l("Ablehnungsgrund"),
     "consent_confirmed": _l("Einwilligung zur Datenweitergabe liegt vor"),
+    "receiving_case": _l("Fall der aufnehmenden Organisation"),
     # Partner
     "website": _l("Website"),
     "contact_person": _l("Ansprechpartner*in"),
@@ -86,6 +99,32 @@ LABELS = {
     "current_password": _l("Aktuelles Passwort"),
 }
 
+# What kind of record an audit event, a history or an Art. 15 table speaks of.
+RECORD_TYPE_LABELS = {
+    "Client": _l("Klient*in"),
+    "Case": _l("Fall"),
+    "Contact": _l("Kontakt"),
+    "Barrier": _l("Barriere"),
+    "Referral": _l("Vermittlung"),
+    "Partner": _l("Partner"),
+    "BarrierCategory": _l("Barriere-Kategorie"),
+    "Topic": _l("Handlungsfeld"),
+    "Organisation": _l("Organisation"),
+    "User": _l("Benutzer*in"),
+}
+
+# Columns that hold a code of a closed vocabulary, per kind of record: shown by label.
+CODED_FIELDS: dict[tuple[str, str], type[Choice]] = {
+    ("Referral", "status"): ReferralStatus,
+    ("Barrier", "status"): BarrierStatus,
+    ("Case", "phase"): CasePhase,
+    ("Case", "closure_reason"): ClosureReason,
+    ("Contact", "kind"): ContactKind,
+    ("Partner", "kind"): PartnerKind,
+    ("Partner", "benefits_domain"): BenefitsDomain,
+    ("User", "role"): Role,
+}
+
 
 def label(name: str) -> str:
     """The German label of a field, as plain text (for CSV headers and the audit trail)."""
@@ -94,3 +133,7 @@ def label(name: str) -> str:
 
 def labels(*names: str) -> list[str]:
     return [label(name) for name in names]
+
+
+def record_type_label(record_type: str | None) -> str:
+    return str(RECORD_TYPE_LABELS.get(record_type or "", record_type or ""))

@@ -34,7 +34,7 @@ from models.choices import (
     country_name,
 )
 from models.client import Client
-from models.labels import label, labels
+from models.labels import label, labels, record_type_label
 from models.organisation import Organisation
 from models.permissions import Principal
 from models.referral import Referral
@@ -241,15 +241,6 @@ def subject_access_tables(session: Session, user: Principal, client: Client) -> 
     ]
 
 
-RECORD_TYPE_NAMES = {
-    "Client": "Klient*in",
-    "Case": "Fall",
-    "Contact": "Kontakt",
-    "Barrier": "Barriere",
-    "Referral": "Vermittlung",
-}
-
-
 def _audit_table(
     session: Session, user: Principal, record_ids: dict[str, list[int]]
 ) -> AccessTable:
@@ -268,7 +259,7 @@ def _audit_table(
         [
             event.occurred_at,
             AuditAction.label_of(event.action),
-            RECORD_TYPE_NAMES.get(event.record_type or "", event.record_type),
+            record_type_label(event.record_type),
             event.record_id,
             ", ".join(sorted(json.loads(event.changed_fields or "{}"))),
         ]

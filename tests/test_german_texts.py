@@ -27,3 +27,22 @@ def test_the_page_size_menu_is_german(client: FlaskClient, world: World) -> None
     assert "50 pro Seite" in body
     for english in ENGLISH:
         assert english not in body, english
+
+
+def test_the_audit_trail_shows_labels_and_german_dates_not_codes() -> None:
+    from admin_views.audit import describe_changes
+
+    described = str(
+        describe_changes(
+            "Referral",
+            '{"status": ["planned", "sent"], "receiving_case_id": [null, 307],'
+            ' "follow_up_on": ["2026-12-01", "2026-12-15"], "consent_confirmed": [false, true],'
+            ' "reason": null}',
+        )
+    )
+
+    assert "Status: geplant → vermittelt" in described
+    assert "Fall der aufnehmenden Organisation: – → Nr. 307" in described
+    assert "Wiedervorlage am: 01.12.2026 → 15.12.2026" in described
+    assert "Einwilligung zur Datenweitergabe liegt vor: nein → ja" in described
+    assert "Anlass (geändert)" in described
