@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
-from flask import flash, redirect
+from flask import flash, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.helpers import flash_errors, get_redirect_target
@@ -25,9 +25,17 @@ from werkzeug.wrappers import Response
 
 from admin_views.base import OrgScopedModelView
 from app.extensions import db
+from models import Client
 from models.base import utcnow
 from models.labels import LABELS
-from models.lifecycle import LifecycleError, archive, erase, restore
+from models.lifecycle import (
+    ArchivePreview,
+    LifecycleError,
+    archive,
+    archive_preview,
+    erase,
+    restore,
+)
 from models.owned import parse_id
 from models.permissions import Permission
 from models.visibility import Shelf
@@ -40,27 +48,53 @@ def selected(query: Any, model: type[Any], raw_ids: Iterable[str]) -> list[Any]:
 
 
 class ArchiveRowAction(BaseListRowAction):
-    """The row's bin icon, as an archive button: posts to the view's (archiving) delete route."""
+    """The row's archive icon: a link to the confirmation page that lists what goes along."""
 
     def render(self, context: Any, row_id: str, row: Any) -> Markup:
         get_url = context.resolve("get_url")
         return_url = context.resolve("return_url")
-        question = _("Diesen Datensatz archivieren? Er kann im Archiv wiederhergestellt werden.")
+        return Markup(
+            '<a class="icon" href="{href}" title="{title}" aria-label="{title}">'
+            '<span class="fa fa-archive" aria-hidden="true"></span></a>'
+        ).format(href=get_url(".archive_view", id=row_id, url=return_url), title=_("Archivieren"))
+
+
+class RestoreRowAction(BaseListRowAction):
+    """The archive list's restore icon: a form button, no script needed."""
+
+    def render(self, context: Any, row_id: str, row: Any) -> Markup:
+        get_url = context.resolve("get_url")
         return Markup(
             '<form class="icon" method="POST" action="{action}">'
             '<input type="hidden" name="id" value="{id}">'
             '<input type="hidden" name="url" value="{url}">'
             '<input type="hidden" name="csrf_token" value="{csrf}">'
-            '<button onclick="return faHelpers.safeConfirm(\'{question}\');" title="{title}">'
-            '<span class="fa fa-archive"></span></button></form>'
+            '<button type="submit" title="{title}" aria-label="{title}">'
+            '<span class="fa fa-undo" aria-hidden="true"></span></button></form>'
         ).format(
-            action=get_url(".delete_view"),
+            action=get_url(".restore_view"),
             id=row_id,
-            url=return_url,
+            url=context.resolve("return_url"),
             csrf=generate_csrf(),
-            question=question,
-            title=_("Archivieren"),
+            title=_("Wiederherstellen"),
         )
+
+
+def archived_message(preview: ArchivePreview | None, count: int) -> str:
+    """An honest count: the cases that went into the archive with a client are named."""
+    if preview is not None and preview.cases:
+        return ngettext(
+            "Die Person wurde mit %(num)d Fall archiviert; beides kann im Archiv "
+            "wiederhergestellt werden.",
+            "Die Person wurde mit %(num)d Fällen archiviert; alles kann im Archiv "
+            "wiederhergestellt werden.",
+            len(preview.cases),
+        )
+    return ngettext(
+        "%(num)d Datensatz archiviert; er kann im Archiv wiederhergestellt werden.",
+        "%(num)d Datensätze archiviert; sie können im Archiv wiederhergestellt werden.",
+        count,
+    )
 
 
 class ArchivingMixin:
@@ -69,6 +103,7 @@ class ArchivingMixin:
     get_query: Callable[[], Any]
     get_one: Callable[[Any], Any]
     get_url: Callable[..., str]
+    render: Callable[..., Any]
     model: type[Any]
     can_delete: bool
     delete_form: Callable[[], Any]
@@ -88,6 +123,18 @@ class ArchivingMixin:
             ArchiveRowAction() if isinstance(row_action, DeleteRowAction) else row_action
             for row_action in actions
         ]
+
+    @expose("/archive/", methods=("GET",))
+    def archive_view(self) -> Any:
+        """Asks before archiving, and lists what goes into the archive with the record."""
+        record = self.get_one(request.args.get("id"))
+        return self.render(
+            "admin/archive_confirm.html",
+            record=record,
+            preview=archive_preview(db.session(), current_user, record),
+            form=self.delete_form(),
+            return_url=get_redirect_target() or self.get_url(".index_view"),
+        )
 
     @expose("/delete/", methods=("POST",))
     def delete_view(self) -> Response:
@@ -113,8 +160,10 @@ class ArchivingMixin:
     def archive_records(self, records: Iterable[Any]) -> None:
         now = utcnow()
         count = 0
+        preview = None
         try:
             for record in records:
+                preview = archive_preview(db.session(), current_user, record)
                 archive(db.session(), current_user, record, now)
                 count += 1
             db.session.commit()
@@ -122,14 +171,7 @@ class ArchivingMixin:
             db.session.rollback()
             self.handle_view_exception(exc)
             return
-        flash(
-            ngettext(
-                "%(num)d Datensatz archiviert; er kann im Archiv wiederhergestellt werden.",
-                "%(num)d Datensätze archiviert; sie können im Archiv wiederhergestellt werden.",
-                count,
-            ),
-            "success",
-        )
+        flash(archived_message(preview if count == 1 else None, count), "success")
 
 
 class ArchiveView(OrgScopedModelView):
@@ -148,13 +190,29 @@ class ArchiveView(OrgScopedModelView):
             return self.can_delete
         return super().is_action_allowed(name)
 
+    def get_list_row_actions(self) -> list[Any]:
+        actions: list[Any] = super().get_list_row_actions()
+        return [RestoreRowAction(), *actions] if self.can_delete else actions
+
+    @expose("/restore/", methods=("POST",))
+    def restore_view(self) -> Response:
+        return_url = get_redirect_target() or self.get_url(".index_view")
+        form = self.delete_form()
+        if self.validate_form(form):
+            self.restore_records([self.get_one(form.id.data)])
+        else:
+            flash_errors(form, message=_("Wiederherstellen fehlgeschlagen. %(error)s"))
+        return redirect(return_url)
+
     @action(
         "restore",
         _l("Wiederherstellen"),
         _l("Die ausgewählten Datensätze wiederherstellen?"),
     )
     def action_restore(self, ids: list[str]) -> None:
-        records = selected(self.get_query(), self.model, ids)
+        self.restore_records(selected(self.get_query(), self.model, ids))
+
+    def restore_records(self, records: list[Any]) -> None:
         try:
             for record in records:
                 restore(db.session(), current_user, record)
@@ -215,6 +273,7 @@ class ArchiveView(OrgScopedModelView):
 class ArchivedClientView(ArchiveView):
     column_list = ["file_number", "last_name", "first_name", "date_of_birth", "archived_at"]
     column_searchable_list = ["file_number", "last_name", "first_name"]
+    search_columns = (Client.search_text,)
     column_sortable_list = ["file_number", "last_name", "archived_at"]
     column_details_list = [
         "file_number",

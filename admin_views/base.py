@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar
 
@@ -24,7 +25,8 @@ from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import and_, inspect, or_
+from markupsafe import Markup
+from sqlalchemy import and_, func, inspect, or_, true
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Query
 from sqlalchemy.orm.exc import StaleDataError
@@ -34,14 +36,21 @@ from wtforms import Form, HiddenField, ValidationError
 
 from admin_views.compat import ViewHooks, action_names, form_field, is_model_form
 from admin_views.export import stream_csv_export
-from admin_views.formatting import EXPORT_TYPE_FORMATTERS, TYPE_FORMATTERS
+from admin_views.formatting import (
+    EXPORT_TYPE_FORMATTERS,
+    TYPE_FORMATTERS,
+    describe_changes,
+    format_datetime,
+)
 from admin_views.forms import KimFilterConverter, KimForm, KimModelConverter
 from app.clock import today
 from app.extensions import db
 from models import OrgOwned
-from models.audit import record_event, set_actor
+from models.audit import AuditAction, record_event, set_actor
 from models.owned import parse_id
 from models.permissions import Permission, has_any_permission, has_permission
+from models.related import record_history
+from models.search import contains, is_normalised, search_terms
 from models.visibility import Shelf, selectable_criteria, visible_criteria
 
 log = logging.getLogger(__name__)
@@ -54,6 +63,8 @@ ENDPOINT_ACCESS: dict[str, str] = {
     "create_view": "create",
     "edit_view": "edit",
     "delete_view": "delete",
+    "archive_view": "delete",
+    "restore_view": "delete",
     "action_view": "action",
     "export": "export",
     "ajax_lookup": "lookup",
@@ -70,9 +81,42 @@ STALE_MESSAGE = _l(
 )
 
 
+def _contains_word(column: Any, word: str) -> Any:
+    if is_normalised(column):
+        terms = search_terms(word)
+        return and_(*(contains(column, term) for term in terms)) if terms else true()
+    return contains(func.lower(column), word.lower())
+
+
 def _empty_as_blank(view: Any, context: Any, model: Any, name: str) -> Any:
     value = getattr(model, name)
     return "" if value is None else value
+
+
+@dataclass(frozen=True)
+class RelatedRow:
+    url: str
+    text: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RelatedSection:
+    """One list below a record's details: its cases, contacts, … with an "add" link."""
+
+    title: str
+    rows: list[RelatedRow]
+    empty: str
+    add_url: str | None = None
+    add_label: str = ""
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    when: str
+    who: str
+    action: str
+    changes: Markup
 
 
 def error_reference() -> str:
@@ -240,6 +284,44 @@ class KimModelView(DenyByDefault, ModelView):
         access = ENDPOINT_ACCESS.get(name)
         return access is not None and self.allows(access)
 
+    # --- search ----------------------------------------------------------------------
+
+    # Columns the search box looks in, and the many-to-one joins they need. Columns kept
+    # normalised by ``models.search`` are compared with normalised terms (any case, any
+    # accent); others case-insensitively. Default: ``column_searchable_list``'s own columns.
+    search_columns: ClassVar[tuple[Any, ...]] = ()
+    search_joins: ClassVar[tuple[Any, ...]] = ()
+    # What the search box says it finds ("Name, Aktenzeichen").
+    search_hint: ClassVar[str | None] = None
+
+    def searched_columns(self) -> tuple[Any, ...]:
+        if self.search_columns:
+            return self.search_columns
+        names = self.column_searchable_list or ()
+        return tuple(getattr(self.model, name) for name in names if isinstance(name, str))
+
+    def apply_search(self, query: Any, count_query: Any, search: str) -> tuple[Any, Any]:
+        """Every typed word must occur in one of the columns, literally (% and _ too)."""
+        columns = self.searched_columns()
+        words = search.split()
+        if not words or not columns:
+            return query, count_query
+        if self.search_joins:
+            query = query.join(*self.search_joins)
+            count_query = count_query.join(*self.search_joins) if count_query else None
+        for word in words:
+            found = or_(*(_contains_word(column, word) for column in columns))
+            query = query.filter(found)
+            count_query = count_query.filter(found) if count_query is not None else None
+        return query, count_query
+
+    def search_placeholder(self) -> str | None:
+        if self.search_hint:
+            return str(self.search_hint)
+        labels = dict(self.column_labels or {})
+        names = [name for name in self.column_searchable_list or () if isinstance(name, str)]
+        return ", ".join(str(labels.get(name, name)) for name in names) or None
+
     # --- which rows ------------------------------------------------------------------
 
     def get_query(self) -> Query[Any]:
@@ -315,6 +397,31 @@ class KimModelView(DenyByDefault, ModelView):
                 keep_ids = tuple(record.id for record in linked)
                 form[name].query = self.relation_choices(remote_model, keep_ids)
         return form
+
+    # --- details page: related records and the record's history -------------------------
+
+    details_template = "admin/kim_details.html"
+
+    def related_sections(self, model: Any) -> list[RelatedSection]:
+        """Lists of the records that belong to ``model``, shown below its details."""
+        return []
+
+    def history_rows(self, model: Any) -> list[HistoryRow]:
+        return [
+            HistoryRow(
+                when=format_datetime(event.occurred_at),
+                who=event.actor.full_name if event.actor else (event.actor_job or ""),
+                action=str(AuditAction.label_of(event.action)),
+                changes=describe_changes(event.record_type, event.changed_fields),
+            )
+            for event in record_history(db.session(), model)
+        ]
+
+    def render(self, template: str, **kwargs: Any) -> Any:
+        if template == self.details_template and kwargs.get("model") is not None:
+            kwargs["related"] = self.related_sections(kwargs["model"])
+            kwargs["history"] = self.history_rows(kwargs["model"])
+        return super().render(template, **kwargs)
 
     # --- export -----------------------------------------------------------------------
 

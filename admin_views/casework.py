@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
-from flask import current_app, flash, request
+from flask import current_app, flash, request, url_for
 from flask_admin.contrib.sqla.filters import IntEqualFilter
 from flask_admin.model.form import InlineFormAdmin
 from flask_babel import gettext as _
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Query, joinedload, selectinload
 from wtforms import Form, validators
 
 from admin_views.archive import ArchivingMixin
-from admin_views.base import OrgScopedModelView
+from admin_views.base import OrgScopedModelView, RelatedRow, RelatedSection
 from admin_views.compat import form_object
 from admin_views.formatting import format_date
 from admin_views.forms import EMAIL
@@ -40,12 +40,16 @@ from models.labels import LABELS
 from models.permissions import Permission
 from models.referral import default_follow_up
 from models.referral_workflow import response_date
+from models.related import cases_of_client, other_open_cases, possible_duplicates, records_of_case
 from models.retention import anonymisation_date
-from models.visibility import selectable_criteria
+from models.visibility import selectable_criteria, visible_one
 
 
 class CaseworkView(OrgScopedModelView):
     """Own organisation only: case managers read and write, leads may also delete."""
+
+    # Link fields a create form takes from the URL (``?case=7`` from the case's page).
+    prefilled_links: ClassVar[dict[str, type[Any]]] = {}
 
     read_permission = Permission.CASEWORK_READ
     create_permission = Permission.CASEWORK_WRITE
@@ -59,6 +63,23 @@ class CaseworkView(OrgScopedModelView):
 
     def get_query(self) -> Query[Any]:
         return super().get_query().options(*self.list_loader_options)
+
+    def create_form(self, obj: Any = None) -> Form:
+        form = super().create_form(obj)
+        if request.method == "GET":
+            for name, model in self.prefilled_links.items():
+                linked = visible_one(db.session(), current_user, model, request.args.get(name))
+                if linked is not None and name in form:
+                    form[name].data = linked
+        return form
+
+
+def details_link(endpoint: str, record: Any, text: str, note: str = "") -> RelatedRow:
+    return RelatedRow(url_for(f"{endpoint}.details_view", id=record.id), text, note)
+
+
+def add_link(endpoint: str, back: str, **links: Any) -> str:
+    return url_for(f"{endpoint}.create_view", url=back, **links)
 
 
 def consent_state(client: Client) -> str:
@@ -107,6 +128,8 @@ class ClientView(SubjectAccessMixin, ArchivingMixin, CaseworkView):
     ]
     column_formatters = {"consent": _consent_column, "anonymise_from": _anonymise_from_column}
     column_searchable_list = ["file_number", "last_name", "first_name", "phone", "email"]
+    search_columns = (Client.search_text,)
+    search_hint = _l("Name, Aktenzeichen, Telefon oder E-Mail")
     column_filters = [
         "residence_status",
         "benefits_domain",
@@ -172,6 +195,50 @@ class ClientView(SubjectAccessMixin, ArchivingMixin, CaseworkView):
     def on_form_prefill(self, form: Form, id: Any) -> None:
         warn_if_consent_withdrawn(self.get_one(id))
 
+    def after_model_change(self, form: Form, model: Client, is_created: bool) -> None:
+        if not is_created:
+            return
+        twins = possible_duplicates(
+            db.session(),
+            current_user,
+            model.first_name,
+            model.last_name,
+            model.date_of_birth,
+            except_client_id=model.id,
+        )
+        if twins:
+            flash(
+                _(
+                    "Hinweis: Eine Person mit demselben Namen und Geburtsdatum ist bereits "
+                    "erfasst (%(numbers)s). Bitte prüfen Sie, ob es dieselbe Person ist.",
+                    numbers=", ".join(twin.file_number for twin in twins),
+                ),
+                "warning",
+            )
+
+    def related_sections(self, model: Client) -> list[RelatedSection]:
+        back = url_for(".details_view", id=model.id)
+        cases = cases_of_client(db.session(), current_user, model)
+        return [
+            RelatedSection(
+                title=_("Fälle"),
+                rows=[
+                    details_link(
+                        "cases",
+                        case,
+                        case.case_number,
+                        _("offen seit %(day)s", day=format_date(case.opened_on))
+                        if case.closed_on is None
+                        else _("abgeschlossen am %(day)s", day=format_date(case.closed_on)),
+                    )
+                    for case in cases
+                ],
+                empty=_("Noch kein Fall."),
+                add_url=add_link("cases", back, client=model.id) if self.can_create else None,
+                add_label=_("Fall anlegen"),
+            )
+        ]
+
 
 class ContactInline(InlineFormAdmin):
     form_columns = ["id", "contact_date", "kind", "minutes", "note"]
@@ -205,8 +272,12 @@ class ColleagueOptions:
 
 class CaseView(ArchivingMixin, CaseworkView):
     export_basename = "faelle"
+    prefilled_links = {"client": Client}
     column_list = ["case_number", "client", "case_manager", "phase", "opened_on", "closed_on"]
     column_searchable_list = ["case_number", "client.last_name", "client.first_name"]
+    search_columns = (Case.case_number, Client.search_text)
+    search_joins = (Case.client,)
+    search_hint = _l("Fallnummer oder Name")
     column_filters = [
         "phase",
         "closure_reason",
@@ -278,6 +349,93 @@ class CaseView(ArchivingMixin, CaseworkView):
     def on_form_prefill(self, form: Form, id: Any) -> None:
         warn_if_consent_withdrawn(self.get_one(id).client)
 
+    def after_model_change(self, form: Form, model: Case, is_created: bool) -> None:
+        if model.closed_on is not None:
+            return
+        others = other_open_cases(db.session(), current_user, model.client_id, model.id)
+        if others:
+            flash(
+                _(
+                    "Hinweis: Für diese Person ist bereits ein weiterer Fall offen (%(numbers)s). "
+                    "Meist genügt ein Fall je Person.",
+                    numbers=", ".join(case.case_number for case in others),
+                ),
+                "warning",
+            )
+
+    def related_sections(self, model: Case) -> list[RelatedSection]:
+        back = url_for(".details_view", id=model.id)
+        records = records_of_case(db.session(), current_user, model)
+        can_add = self.can_create
+
+        def section(title: str, endpoint: str, rows: list[RelatedRow], add: str) -> RelatedSection:
+            return RelatedSection(
+                title=title,
+                rows=rows,
+                empty=_("Keine."),
+                add_url=add_link(endpoint, back, case=model.id) if can_add else None,
+                add_label=add,
+            )
+
+        return [
+            RelatedSection(
+                title=_("Klient*in"),
+                rows=[
+                    details_link(
+                        "clients",
+                        model.client,
+                        f"{model.client.last_name}, {model.client.first_name}",
+                        model.client.file_number,
+                    )
+                ],
+                empty="",
+            ),
+            section(
+                _("Kontakte"),
+                "contacts",
+                [
+                    details_link(
+                        "contacts",
+                        contact,
+                        format_date(contact.contact_date),
+                        str(ContactKind.label_of(contact.kind)),
+                    )
+                    for contact in records.contacts
+                ],
+                _("Kontakt erfassen"),
+            ),
+            section(
+                _("Barrieren"),
+                "barriers",
+                [
+                    details_link(
+                        "barriers",
+                        barrier,
+                        barrier.category.name,
+                        f"{format_date(barrier.observed_on)}, "
+                        f"{BarrierStatus.label_of(barrier.status)}",
+                    )
+                    for barrier in records.barriers
+                ],
+                _("Barriere erfassen"),
+            ),
+            section(
+                _("Vermittlungen"),
+                "referrals",
+                [
+                    details_link(
+                        "referrals",
+                        referral,
+                        referral.partner.name,
+                        f"{format_date(referral.referred_on)}, "
+                        f"{ReferralStatus.label_of(referral.status)}",
+                    )
+                    for referral in records.referrals
+                ],
+                _("Vermittlung anlegen"),
+            ),
+        ]
+
 
 CASE_LOOKUP = {
     "case": {
@@ -291,9 +449,13 @@ CASE_LOOKUP = {
 
 class ContactView(CaseworkView):
     export_basename = "kontakte"
+    prefilled_links = {"case": Case}
     column_list = ["case", "contact_date", "kind", "minutes"]
     column_filters = ["kind", "contact_date"]
     column_searchable_list = ["note", "case.case_number"]
+    search_columns = (Contact.note, Case.case_number)
+    search_joins = (Contact.case,)
+    search_hint = _l("Fallnummer oder Text")
     column_default_sort = [("contact_date", True), ("id", True)]
     list_loader_options = (joinedload(Contact.case).joinedload(Case.client),)
     form_columns = ["case", "contact_date", "kind", "minutes", "note"]
@@ -309,9 +471,13 @@ class ContactView(CaseworkView):
 
 class BarrierView(CaseworkView):
     export_basename = "barrieren"
+    prefilled_links = {"case": Case}
     column_list = ["case", "category", "partner", "observed_on", "status", "resolved_on"]
     column_filters = ["category.name", "partner.name", "status", "observed_on", "resolved_on"]
     column_searchable_list = ["description", "case.case_number"]
+    search_columns = (Barrier.description, Case.case_number)
+    search_joins = (Barrier.case,)
+    search_hint = _l("Fallnummer oder Text")
     column_default_sort = [("observed_on", True), ("id", True)]
     list_loader_options = (
         joinedload(Barrier.case).joinedload(Case.client),
@@ -336,9 +502,13 @@ class BarrierView(CaseworkView):
 
 class ReferralView(CaseworkView):
     export_basename = "vermittlungen"
+    prefilled_links = {"case": Case}
     column_list = ["case", "partner", "topic", "referred_on", "follow_up_on", "status"]
     column_filters = ["partner.name", "topic.name", "status", "referred_on", "follow_up_on"]
     column_searchable_list = ["reason", "case.case_number"]
+    search_columns = (Referral.reason, Case.case_number)
+    search_joins = (Referral.case,)
+    search_hint = _l("Fallnummer oder Text")
     column_default_sort = [("follow_up_on", False), ("id", True)]
     list_loader_options = (
         joinedload(Referral.case).joinedload(Case.client),

@@ -32,6 +32,19 @@ class ViewHooks:
     def _export_csv(self, return_url: Any) -> Response:
         return self.export_csv()
 
+    def apply_search(self, query: Any, count_query: Any, search: str) -> tuple[Any, Any]:
+        """The list and count queries narrowed to ``search``; Flask-Admin's own by default."""
+        query, count_query, _joins, _count_joins = super()._apply_search(  # type: ignore[misc]
+            query, count_query, {}, {}, search
+        )
+        return query, count_query
+
+    def _apply_search(
+        self, query: Any, count_query: Any, joins: Any, count_joins: Any, search: str
+    ) -> tuple[Any, Any, Any, Any]:
+        query, count_query = self.apply_search(query, count_query, search)
+        return query, count_query, joins, count_joins
+
 
 def action_names(view: Any) -> list[str]:
     """The names of the bulk actions the view declares."""

@@ -101,6 +101,8 @@ BOOKKEEPING = frozenset(
         "updated_by_id",
         "created_by",
         "updated_by",
+        # Derived from the names on every write (models/search.py), never edited itself.
+        "search_text",
     }
 )
 # Every column of every audited table, classified once: either its value may be written

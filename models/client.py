@@ -20,11 +20,12 @@ from models.rules import (
     check_not_future,
     check_plausible,
 )
+from models.search import Searchable
 
 PERSONAL = "personal data; never shown to coordination or admins, erased by retention"
 
 
-class Client(OrgOwned, Base):
+class Client(Searchable, OrgOwned, Base):
     __tablename__ = "client"
     __table_args__ = (
         UniqueConstraint("organisation_id", "file_number"),
@@ -34,7 +35,10 @@ class Client(OrgOwned, Base):
         CheckConstraint("district BETWEEN 1 AND 10", name="district_range"),
         CheckConstraint("household_size BETWEEN 1 AND 30", name="household_size_range"),
         Index("ix_client_organisation_name", "organisation_id", "last_name", "first_name"),
+        # The search box scans this narrow index, not the table (models/search.py).
+        Index("ix_client_organisation_search", "organisation_id", "search_text"),
     )
+    search_sources = ("last_name", "first_name", "file_number", "phone", "email")
 
     id: Mapped[intpk]
     file_number: Mapped[str] = mapped_column(String(30))
@@ -59,6 +63,9 @@ class Client(OrgOwned, Base):
     consent_withdrawn_on: Mapped[dt.date | None]
     notes: Mapped[text10k | None] = mapped_column(comment=PERSONAL)
     archived_at: Mapped[dt.datetime | None]
+    search_text: Mapped[str] = mapped_column(
+        String(700), default="", comment="normalised names and numbers for the search; " + PERSONAL
+    )
 
     def __str__(self) -> str:
         return f"{self.last_name}, {self.first_name} ({self.file_number})"

@@ -8,15 +8,16 @@ restored and erased together with the cases archived with it.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.barrier import Barrier
 from models.base import utcnow
-from models.case import Case
+from models.case import Case, Contact
 from models.client import Client
 from models.permissions import Principal
 from models.referral import Referral
@@ -27,6 +28,29 @@ Archivable = Client | Case
 
 class LifecycleError(Exception):
     """The step is not possible for this record; the message says why (German)."""
+
+
+@dataclass(frozen=True)
+class ArchivePreview:
+    """What goes into the archive with a record (and comes back with it)."""
+
+    cases: list[Case]
+    contacts: int
+    barriers: int
+    referrals: int
+
+
+def archive_preview(session: Session, user: Principal, record: Archivable) -> ArchivePreview:
+    cases = _cases_of(session, user, record, Shelf.WORKING) if isinstance(record, Client) else []
+    case_ids = [case.id for case in cases] if isinstance(record, Client) else [record.id]
+
+    def count(model: Any) -> int:
+        statement = select(func.count()).where(
+            model.case_id.in_(case_ids), *visible_criteria(user, model)
+        )
+        return session.execute(statement).scalar_one() if case_ids else 0
+
+    return ArchivePreview(cases, count(Contact), count(Barrier), count(Referral))
 
 
 def _cases_of(

@@ -305,7 +305,8 @@ class OutgoingReferral:
     responded_on: dt.date | None
     decline_reason: str | None
     overdue: bool
-    days_waiting: int
+    # Days since the referral went to the partner; None while it is only planned.
+    days_waiting: int | None
 
     @property
     def next_statuses(self) -> list[ReferralStatus]:
@@ -401,7 +402,7 @@ def outgoing_referrals(
             responded_on=row.responded_on,
             decline_reason=row.decline_reason,
             overdue=bool(row.overdue),
-            days_waiting=(today - row.referred_on).days,
+            days_waiting=None if row.status == S.PLANNED else (today - row.referred_on).days,
         )
         for row in session.execute(statement)
     ]

@@ -309,7 +309,7 @@ class CaseloadBuilder:
         phone, email = self._phone_and_email(age, first_name, last_name)
 
         created = _stamp(rng, intake)
-        return {
+        row: Row = {
             "id": self.ids.take("client"),
             "organisation_id": org.organisation_id,
             "file_number": file_number,
@@ -340,6 +340,8 @@ class CaseloadBuilder:
             "updated_by_id": org.case_manager_id,
             "version": 1,
         }
+        row["search_text"] = Client.search_text_from(row)
+        return row
 
     def _life_dates(
         self, origin: Origin, intake: dt.date

@@ -413,6 +413,34 @@ ROUTES: dict[str, Route] = {
             answers(L, F, A, F, F, F, N),
             lambda world: {"id": world.a.client_id},
         ),
+        # Archiving asks first, on a page that lists what goes along: leads of the own
+        # organisation only, like archiving itself.
+        Route(
+            "GET",
+            "clients.archive_view",
+            answers(L, F, A, F, F, F, N),
+            lambda world: {"id": world.a.client_id},
+        ),
+        Route(
+            "GET",
+            "cases.archive_view",
+            answers(L, F, A, F, F, F, N),
+            lambda world: {"id": world.a.case_id},
+        ),
+        # Restoring by row button: the probed records are not archived, so even their lead
+        # gets 404, exactly like for a missing or foreign id.
+        Route(
+            "POST",
+            "archive_clients.restore_view",
+            answers(L, F, N, F, F, F, N),
+            form=lambda world: {"id": world.a.client_id},
+        ),
+        Route(
+            "POST",
+            "archive_cases.restore_view",
+            answers(L, F, N, F, F, F, N),
+            form=lambda world: {"id": world.a.case_id},
+        ),
     ]
 } | {
     **model_view_routes("clients", CLIENTS),

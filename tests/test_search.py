@@ -1,0 +1,106 @@
+"""The search box finds people as they are typed: any case, any accent, any script;
+a typed % or _ is a character, not a wildcard. The same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Organisation, User
+from models.search import normalise
+from tests.conftest import login
+from tests.factories import World, make_client
+
+PEOPLE = {
+    "Лесик Коваленко": ("Лесик", "Коваленко"),
+    "Çetin Şahin": ("Çetin", "Şahin"),
+    "Nguyễn Thị Hằng": ("Hằng", "Nguyễn Thị"),
+    "Yılmaz Aydın": ("Aydın", "Yılmaz"),
+    "محمّد الحسن": ("محمّد", "الحسن"),
+    "Anna 100%": ("Anna", "Rabatt_100%"),
+}
+
+
+@pytest.fixture
+def people(session: Session, world: World) -> dict[str, int]:
+    organisation = session.get_one(Organisation, world.a.organisation_id)
+    author = session.execute(
+        select(User).where(User.email == world.a.case_manager_email)
+    ).scalar_one()
+    ids = {}
+    for key, (first, last) in PEOPLE.items():
+        ids[key] = make_client(session, organisation, author, first_name=first, last_name=last).id
+    session.commit()
+    return ids
+
+
+def found(client: FlaskClient, typed: str) -> str:
+    response = client.get("/admin/clients/", query_string={"search": typed})
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("typed", "person"),
+    [
+        ("лесик", "Лесик Коваленко"),
+        ("ЛЕСИК коваленко", "Лесик Коваленко"),
+        ("cetin", "Çetin Şahin"),
+        ("sahin", "Çetin Şahin"),
+        ("nguyen hang", "Nguyễn Thị Hằng"),
+        ("yilmaz", "Yılmaz Aydın"),
+        ("YILMAZ", "Yılmaz Aydın"),
+        ("محمد", "محمّد الحسن"),
+    ],
+)
+def test_a_name_is_found_whatever_its_case_and_accents(
+    client: FlaskClient, world: World, people: dict[str, int], typed: str, person: str
+) -> None:
+    login(client, world.a.case_manager_email)
+    body = found(client, typed)
+    assert f"details/?id={people[person]}" in body
+    others = [key for key in PEOPLE if key != person]
+    assert not any(f"details/?id={people[other]}&" in body for other in others)
+
+
+@pytest.mark.parametrize("typed", ["%", "_", "100%", "a%n"])
+def test_typed_wildcards_are_literal_characters(
+    client: FlaskClient, world: World, people: dict[str, int], typed: str
+) -> None:
+    login(client, world.a.case_manager_email)
+    body = found(client, typed)
+    hits = [key for key, client_id in people.items() if f"details/?id={client_id}" in body]
+    expected = [
+        key
+        for key, (first, last) in PEOPLE.items()
+        if typed.lower() in normalise(f"{first} {last}")
+    ]
+    assert hits == expected
+    assert f"details/?id={world.a.client_id}" not in body or typed in "Haddad"
+
+
+def test_another_organisations_people_are_not_found(
+    client: FlaskClient, world: World, people: dict[str, int]
+) -> None:
+    login(client, world.b.case_manager_email)
+    body = found(client, "лесик")
+    assert f"details/?id={people['Лесик Коваленко']}" not in body
+
+
+def test_the_case_list_finds_cases_by_their_clients_name(
+    client: FlaskClient, world: World, session: Session
+) -> None:
+    login(client, world.a.case_manager_email)
+    response = client.get("/admin/cases/", query_string={"search": "haddad"})
+    assert f"details/?id={world.a.case_id}" in response.get_data(as_text=True)
+
+
+def test_the_search_text_follows_a_changed_name(session: Session, world: World) -> None:
+    from models import Client
+
+    record = session.get_one(Client, world.a.client_id)
+    record.last_name = "Öztürk"
+    session.flush()
+    assert "ozturk" in record.search_text.split()
