@@ -88,6 +88,11 @@ LABELS = {
     "decline_reason": _l("Ablehnungsgrund"),
     "consent_confirmed": _l("Einwilligung zur Datenweitergabe liegt vor"),
     "receiving_case": _l("Fall der aufnehmenden Organisation"),
+    # Filters along a link: the linked record's name, by the link's label
+    "category.name": _l("Kategorie"),
+    "partner.name": _l("Partner"),
+    "topic.name": _l("Handlungsfeld"),
+    "topics.name": _l("Handlungsfeld"),
     # Partner
     "website": _l("Website"),
     "contact_person": _l("Ansprechpartner*in"),
@@ -96,6 +101,14 @@ LABELS = {
     "role": _l("Rolle"),
     "last_login_at": _l("Letzte Anmeldung"),
     "new_password": _l("Neues Passwort"),
+    # Audit event
+    "occurred_at": _l("Zeitpunkt"),
+    "actor": _l("Person"),
+    "action": _l("Aktion"),
+    "record_type": _l("Datensatzart"),
+    "record_id": _l("Datensatz-Nr."),
+    "changed_fields": _l("Geänderte Felder"),
+    "details": _l("Details"),
     "current_password": _l("Aktuelles Passwort"),
 }
 
