@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
+from admin_views.formatting import describe_changes
 from tests.conftest import login
 from tests.factories import World
 from tests.lifecycle_helpers import client_form
@@ -30,8 +31,6 @@ def test_the_page_size_menu_is_german(client: FlaskClient, world: World) -> None
 
 
 def test_the_audit_trail_shows_labels_and_german_dates_not_codes() -> None:
-    from admin_views.audit import describe_changes
-
     described = str(
         describe_changes(
             "Referral",

@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Organisation, User
+from models import Client, Organisation, User
 from models.search import normalise
 from tests.conftest import login
 from tests.factories import World, make_client
@@ -98,8 +98,6 @@ def test_the_case_list_finds_cases_by_their_clients_name(
 
 
 def test_the_search_text_follows_a_changed_name(session: Session, world: World) -> None:
-    from models import Client
-
     record = session.get_one(Client, world.a.client_id)
     record.last_name = "Öztürk"
     session.flush()
