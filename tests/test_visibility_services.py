@@ -62,6 +62,15 @@ def state_of(session: Session, referral_id: int) -> tuple[int, str, dt.date]:
     return referral.version, referral.status, referral.follow_up_on
 
 
+def referral_out_of_reach(session: Session, world: World, record: str) -> tuple[int, int]:
+    """Id and version of a referral organisation a's lead must not touch: archived or b's."""
+    if record == "archived":
+        referral = open_referral_of_a(session, world)
+        archive_client_of_a(session, world)
+        return referral.id, referral.version
+    return world.b.referral_id, session.get_one(Referral, world.b.referral_id).version
+
+
 def count(session: Session, model: type) -> int:
     return session.execute(select(func.count()).select_from(model)).scalar_one()
 
@@ -104,13 +113,7 @@ def test_visible_one_hides_archived_records_and_their_children_from_the_working_
 def test_follow_up_of_an_archived_or_foreign_referral_is_404_and_changes_nothing(
     client: FlaskClient, session, world, record
 ):
-    if record == "archived":
-        referral = open_referral_of_a(session, world)
-        archive_client_of_a(session, world)
-        referral_id, version = referral.id, referral.version
-    else:
-        referral_id = world.b.referral_id
-        version = session.get_one(Referral, referral_id).version
+    referral_id, version = referral_out_of_reach(session, world, record)
     before = state_of(session, referral_id)
     login(client, world.a.lead_email)
 
@@ -127,13 +130,7 @@ def test_follow_up_of_an_archived_or_foreign_referral_is_404_and_changes_nothing
 def test_status_button_of_an_archived_or_foreign_referral_is_404_and_changes_nothing(
     client: FlaskClient, session, world, record
 ):
-    if record == "archived":
-        referral = open_referral_of_a(session, world)
-        archive_client_of_a(session, world)
-        referral_id, version = referral.id, referral.version
-    else:
-        referral_id = world.b.referral_id
-        version = session.get_one(Referral, referral_id).version
+    referral_id, version = referral_out_of_reach(session, world, record)
     before = state_of(session, referral_id)
     login(client, world.a.lead_email)
 
