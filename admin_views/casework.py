@@ -447,21 +447,34 @@ CASE_LOOKUP = {
 }
 
 
-class ContactView(CaseworkView):
-    export_basename = "kontakte"
+class CaseRecordView(CaseworkView):
+    """Contacts, barriers and referrals: records of one case, opened from its page."""
+
     prefilled_links = {"case": Case}
+    form_ajax_refs = CASE_LOOKUP
+    search_hint = _l("Fallnummer oder Text")
+    # The record's free text, searched beside its case's number.
+    free_text_column: ClassVar[str] = ""
+
+    def searched_columns(self) -> tuple[Any, ...]:
+        return (getattr(self.model, self.free_text_column), Case.case_number)
+
+    @property
+    def search_joins(self) -> tuple[Any, ...]:  # type: ignore[override]
+        return (self.model.case,)
+
+
+class ContactView(CaseRecordView):
+    export_basename = "kontakte"
     column_list = ["case", "contact_date", "kind", "minutes"]
     column_filters = ["kind", "contact_date"]
     column_searchable_list = ["note", "case.case_number"]
-    search_columns = (Contact.note, Case.case_number)
-    search_joins = (Contact.case,)
-    search_hint = _l("Fallnummer oder Text")
+    free_text_column = "note"
     column_default_sort = [("contact_date", True), ("id", True)]
     list_loader_options = (joinedload(Contact.case).joinedload(Case.client),)
     form_columns = ["case", "contact_date", "kind", "minutes", "note"]
     column_details_list = [*form_columns, "created_at", "updated_at", "updated_by"]
     column_export_list = form_columns
-    form_ajax_refs = CASE_LOOKUP
     choice_fields = {"kind": ContactKind.choices()}
     form_args = {
         "contact_date": {"default": today},
@@ -469,15 +482,12 @@ class ContactView(CaseworkView):
     }
 
 
-class BarrierView(CaseworkView):
+class BarrierView(CaseRecordView):
     export_basename = "barrieren"
-    prefilled_links = {"case": Case}
     column_list = ["case", "category", "partner", "observed_on", "status", "resolved_on"]
     column_filters = ["category.name", "partner.name", "status", "observed_on", "resolved_on"]
     column_searchable_list = ["description", "case.case_number"]
-    search_columns = (Barrier.description, Case.case_number)
-    search_joins = (Barrier.case,)
-    search_hint = _l("Fallnummer oder Text")
+    free_text_column = "description"
     column_default_sort = [("observed_on", True), ("id", True)]
     list_loader_options = (
         joinedload(Barrier.case).joinedload(Case.client),
@@ -495,20 +505,16 @@ class BarrierView(CaseworkView):
     ]
     column_details_list = [*form_columns, "created_at", "updated_at", "updated_by"]
     column_export_list = form_columns
-    form_ajax_refs = CASE_LOOKUP
     choice_fields = {"status": BarrierStatus.choices()}
     form_args = {"observed_on": {"default": today}}
 
 
-class ReferralView(CaseworkView):
+class ReferralView(CaseRecordView):
     export_basename = "vermittlungen"
-    prefilled_links = {"case": Case}
     column_list = ["case", "partner", "topic", "referred_on", "follow_up_on", "status"]
     column_filters = ["partner.name", "topic.name", "status", "referred_on", "follow_up_on"]
     column_searchable_list = ["reason", "case.case_number"]
-    search_columns = (Referral.reason, Case.case_number)
-    search_joins = (Referral.case,)
-    search_hint = _l("Fallnummer oder Text")
+    free_text_column = "reason"
     column_default_sort = [("follow_up_on", False), ("id", True)]
     list_loader_options = (
         joinedload(Referral.case).joinedload(Case.client),
@@ -530,7 +536,6 @@ class ReferralView(CaseworkView):
     ]
     column_details_list = [*form_columns, "created_at", "updated_at", "updated_by"]
     column_export_list = form_columns
-    form_ajax_refs = CASE_LOOKUP
     choice_fields = {"status": ReferralStatus.choices()}
     form_args = {
         "referred_on": {"default": today},
