@@ -1,9 +1,11 @@
 """``/admin/statistics/``: the figures of SPEC §6 and the barrier report.
 
-Case-level roles see their own organisation; the coordination sees all organisations
-(or one), with small cells suppressed in the page and in every CSV. Admins and anyone
-else are refused. Closed by default like ``KimModelView``: an endpoint not listed in
-``endpoint_permissions`` answers 403 (see ``SecureView``).
+Case-level roles see their own organisation, exactly, for any period; the coordination
+sees all organisations (or one), for calendar quarters and years only, every figure cut
+from one protected pattern per family of tables (docs/statistics-suppression.md), in the
+page, in every CSV and on the start page. Admins and anyone else are refused. Closed by
+default like ``KimModelView``: an endpoint not listed in ``endpoint_permissions`` answers
+403 (see ``SecureView``).
 """
 
 from __future__ import annotations
@@ -24,17 +26,17 @@ from models import BarrierCategory
 from models.owned import parse_id
 from models.permissions import Permission, has_permission
 from models.statistics import (
+    COORDINATION_PRESETS,
     DEFAULT_PRESET,
     PRESETS,
     SUPPRESSED,
-    Period,
     PeriodError,
     Scope,
     ShownTable,
     Statistics,
+    coordination_period,
     organisations_to_choose,
     preset_period,
-    quarter_start,
     requested_period,
     scope_for,
 )
@@ -44,7 +46,8 @@ STATISTICS_PERMISSIONS = (Permission.STATISTICS_OWN_ORGANISATION, Permission.STA
 
 
 def statistics_summary() -> dict[str, Any] | None:
-    """For the coordination's start page: the current quarter, suppressed; else None.
+    """For the coordination's start page: the current year, from the same protected
+    figures as the statistics page; else None.
 
     Renders with ``templates/admin/_statistics_summary.html`` (``statistics_summary``).
     """
@@ -54,7 +57,7 @@ def statistics_summary() -> dict[str, Any] | None:
     scope = scope_for(db.session, current_user)
     if scope is None:
         return None
-    summary = Statistics(db.session, scope, Period(quarter_start(day), day), day).summary()
+    summary = Statistics(db.session, scope, preset_period(DEFAULT_PRESET, day), day).summary()
     summary["format_cell"] = format_cell
     return summary
 
@@ -80,6 +83,7 @@ class StatisticsView(SecureView):
 
     def _report(self) -> tuple[Statistics, dict[str, str]]:
         day = today()
+        scope = self.scope()
         try:
             period = requested_period(
                 request.args.get("from", ""),
@@ -87,10 +91,13 @@ class StatisticsView(SecureView):
                 request.args.get("preset", DEFAULT_PRESET),
                 day,
             )
+            if scope.across_organisations:
+                # Refused, not moved onto the grid: the figures shown are always those
+                # of the period the page names.
+                coordination_period(period, day)
         except PeriodError as error:
             flash(str(error), "error")
             period = preset_period(DEFAULT_PRESET, day)
-        scope = self.scope()
         args = {"from": period.start.isoformat(), "to": period.end.isoformat()}
         if request.args.get("organisation"):
             args["organisation"] = str(scope.organisations[0].id)
@@ -105,7 +112,7 @@ class StatisticsView(SecureView):
             period=report.period,
             scope=report.scope,
             args=args,
-            presets=PRESETS,
+            presets=COORDINATION_PRESETS if report.scope.across_organisations else PRESETS,
             organisations=organisations_to_choose(db.session, current_user),
             selected_organisation=args.get("organisation", ""),
             suppressed_mark=SUPPRESSED,

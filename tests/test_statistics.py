@@ -23,6 +23,7 @@ from models.statistics import (
     Period,
     PeriodError,
     Statistics,
+    coordination_period,
     load_scope,
     median_from_counts,
     preset_period,
@@ -401,7 +402,8 @@ def test_coordinator_barrier_tables_are_suppressed_exactly(session, data):
     stats = report(session, None, across=True)
     tables = {table.key: table for table in stats.main_tables()}
     assert tables["barrieren_kategorie"].header[-1] == "Summe"
-    # Sprache 8 open, 1 solved; Wartezeit 2 reported: cascade as in test_suppression.
+    # Sprache 8 open, 1 solved; Wartezeit 2 reported: every line holds two hidden cells,
+    # and no combination of lines fixes one (the grand total 11 stays).
     assert rows_of(tables["barrieren_kategorie"]) == [
         ["Sprache", H, H, 0, H],
         ["Wartezeit", 0, 0, H, H],
@@ -414,13 +416,14 @@ def test_coordinator_barrier_tables_are_suppressed_exactly(session, data):
         "Summe",
     ]
     # Distinct cases: Sprache AWO 2 / Caritas 6; Wartezeit AWO 1 / Caritas 1; totals 3 / 6 / 9.
-    # Sprache 2 hides 6 in its row; the column "Summe" then hides 8, the totals row 6.
+    # Rows add up over organisations (2 + 6 = 8: both hidden); a distinct total is no sum
+    # of its categories, so the columns are no equations (before: 8 was hidden too).
     assert rows_of(tables["barrieren_faelle"]) == [
-        ["Sprache", H, H, H],
+        ["Sprache", H, H, 8],
         ["Wartezeit", H, H, H],
         ["Summe", H, H, 9],
     ]
-    # Medians only with five values or more; the rate only when no count 1-4 stands behind it.
+    # Medians and rates only where the counts behind them are visible (none are here).
     assert rows_of(tables["kennzahlen"]) == [
         ["AWO Düsseldorf", None, None, None],
         ["CARITAS Düsseldorf", None, None, None],
@@ -444,7 +447,51 @@ def test_coordinator_tables_never_show_a_count_from_one_to_four(session, data):
 
 def test_coordinator_may_narrow_to_one_organisation_still_suppressed(session, data):
     stats = report(session, [data["awo"].id], across=True)
-    assert rows_of(stats.overview().shown(stats.suppressed)) == [["AWO Düsseldorf", H, H, H, H]]
+    assert rows_of(stats.table("uebersicht")) == [["AWO Düsseldorf", H, H, H, H]]
+
+
+def test_one_organisation_for_the_coordinator_is_a_column_of_the_same_table(session, data):
+    every = {table.key: table for table in report(session, None, across=True).main_tables()}
+    awo = {
+        table.key: table for table in report(session, [data["awo"].id], across=True).main_tables()
+    }
+    for key, table in awo.items():
+        if table.unavailable:
+            assert key in {
+                "barrieren_kategorie",
+                "barrieren_quartal",
+                "barrieren_partner",
+                "vermittlungen_partner",
+            }
+            continue
+        full = every[key]
+        if key in {"uebersicht", "kennzahlen"}:  # organisations are rows
+            assert rows_of(table)[0] == rows_of(full)[0], key
+            continue
+        column = full.header.index("AWO Düsseldorf")
+        assert [[row.label, row.cells[column - 1]] for row in full.rows] == rows_of(table), key
+
+
+def test_coordinator_periods_are_calendar_quarters_and_years():
+    assert coordination_period(YEAR, TODAY) == (2026, 0)
+    assert coordination_period(Period(D(2026, 4, 1), D(2026, 6, 30)), TODAY) == (2026, 2)
+    for start, end in ((D(2026, 1, 1), D(2026, 5, 31)), (D(2025, 11, 26), TODAY)):
+        with pytest.raises(PeriodError, match="Kalenderquartale oder Kalenderjahre"):
+            coordination_period(Period(start, end), TODAY)
+    with pytest.raises(PeriodError, match="laufenden Jahres"):
+        coordination_period(Period(D(2027, 1, 1), D(2027, 3, 31)), TODAY)
+
+
+def test_coordinator_gets_year_only_tables_for_years_only(client, data):
+    login(client, data["coordinator"])
+    quarter = "from=2026-01-01&to=2026-03-31"
+    page = client.get(f"/admin/statistics/?{quarter}").get_data(as_text=True)
+    assert "nur für ganze Kalenderjahre" in page
+    assert client.get(f"/admin/statistics/csv/klienten_alter/?{quarter}").status_code == 404
+    assert client.get(f"/admin/statistics/csv/faelle_monat/?{quarter}").status_code == 200
+    one = f"organisation={data['awo'].id}&{PERIOD_ARGS}"
+    assert client.get(f"/admin/statistics/csv/barrieren_kategorie/?{one}").status_code == 404
+    assert client.get(f"/admin/statistics/csv/klienten_alter/?{one}").status_code == 200
 
 
 # --- pages and routes ------------------------------------------------------------------
@@ -752,10 +799,16 @@ def test_start_page_summary_for_coordinator_only(app, client, data, monkeypatch)
         login_user(coordinator)
         summary = statistics_summary()
         assert summary is not None
-        # Q1 2026: Caritas opened 6 (open), AWO 2 (closed); Sprache in 1 AWO + 6 Caritas cases.
-        assert summary["opened_cases"] == 8
-        assert [label for label, _count in summary["top_barriers"]] == ["Sprache", "Wartezeit"]
-        assert summary["cases_with_barriers"] == 8
+        # The current year, cut from the same protected figures as the statistics page
+        # (before: the quarter to date, counted apart, so it could be set against the page).
+        assert summary["period"] == YEAR
+        year = Statistics(db.session, load_scope(db.session, None, True), YEAR, D(2026, 3, 31))
+        overview = year.table("uebersicht").rows[-1].cells
+        affected = year.table("barrieren_faelle")
+        assert summary["opened_cases"] == overview[1]
+        assert summary["cases_with_barriers"] == affected.rows[-1].cells[-1] == 9
+        # Ranked by what is shown: the hidden Wartezeit count ranks last.
+        assert summary["top_barriers"] == [("Sprache", 8), ("Wartezeit", H)]
         html = render_template("admin/_statistics_summary.html", statistics_summary=summary)
         assert "Sprache" in html
         assert "Haddad" not in html

@@ -6,7 +6,13 @@ import random
 
 import pytest
 
-from models.statistics.suppression import SUPPRESSED, suppress, suppression_mask
+from models.statistics.suppression import (
+    SUPPRESSED,
+    determined_cells,
+    grid_cover,
+    suppress,
+    suppression_mask,
+)
 
 H = SUPPRESSED
 
@@ -33,8 +39,32 @@ def test_a_non_zero_cell_is_preferred_to_a_zero_as_the_second_cell():
     assert suppress([[0, 2, 6, 8]], columns_add_up=False) == [[0, H, H, 8]]
 
 
-def test_a_zero_is_hidden_when_nothing_else_is_left():
-    assert suppress([[3], [0]], rows_add_up=False) == [[H], [H]]
+def test_a_zero_is_never_hidden():
+    # Before: a zero was hidden "when nothing else was left". A hidden zero would let a
+    # bound (counts are not negative) fix cells the audit counts as open; and a line
+    # with one small cell always holds another non-zero one: its total.
+    assert suppress([[3, 0, 3], [6, 0, 6], [9, 0, 9]]) == [[H, 0, H], [H, 0, H], [9, 0, 9]]
+
+
+def test_counts_that_do_not_add_up_are_refused():
+    with pytest.raises(ValueError, match="do not satisfy"):
+        suppress([[3], [0]], rows_add_up=False)
+
+
+def test_a_pattern_no_single_line_gives_away_but_the_lines_together_do():
+    # Each line holds two hidden cells, yet rows 0 and 1 minus column 0 fix the 2
+    # (the old line-by-line rule stopped here); the audit solves all lines at once.
+    grid = [
+        [2, 30, 0, 32],
+        [40, 0, 3, 43],
+        [42, 30, 3, 75],
+    ]
+    mask = suppression_mask(grid)
+    cover = grid_cover(grid)
+    hidden = {(r, c) for r, row in enumerate(mask) for c, value in enumerate(row) if value}
+    order = {key: index for index, key in enumerate(cover.values)}
+    assert not determined_cells(cover.equations, hidden, order)
+    assert mask[0][0] and mask[1][2]
 
 
 def test_a_small_total_is_hidden_like_any_small_count():

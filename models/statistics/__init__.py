@@ -2,7 +2,9 @@
 
 - ``periods``: the period counted (presets, months, quarters, ``PeriodError``);
 - ``scope``: whose figures (``statistics_organisations``) and whether they are suppressed;
-- ``suppression``: the small-cell rule for figures across organisations;
+- ``suppression``: the small-cell rule for figures across organisations: one protected
+  pattern per cover, against differencing (docs/statistics-suppression.md);
+- ``coordination``: the coordination's tables, each a cut of such a cover;
 - ``tables``: the layout of a table, from grouped counts to the rows shown;
 - ``queries``: one aggregate SQL query per table;
 - ``report``: the one registry of tables (key, title, builder) and the report over it.
@@ -12,12 +14,15 @@ The names below are the package's public face; import from ``models.statistics``
 
 from models.statistics.periods import (
     AGE_BANDS,
+    COORDINATION_PRESETS,
     DASH,
     DEFAULT_PRESET,
     MAX_PERIOD_DAYS,
     PRESETS,
     Period,
     PeriodError,
+    coordination_period,
+    grid_position,
     preset_period,
     quarter_start,
     requested_period,
@@ -37,6 +42,7 @@ from models.statistics.tables import ShownTable, median_from_counts
 
 __all__ = [
     "AGE_BANDS",
+    "COORDINATION_PRESETS",
     "DASH",
     "DEFAULT_PRESET",
     "MAX_PERIOD_DAYS",
@@ -51,6 +57,8 @@ __all__ = [
     "ShownTable",
     "Statistics",
     "TableSpec",
+    "coordination_period",
+    "grid_position",
     "load_scope",
     "median_from_counts",
     "organisations_to_choose",

@@ -19,6 +19,11 @@ PRESETS: dict[str, str] = {
     "last_12_months": "letzte 12 Monate",
 }
 DEFAULT_PRESET = "this_year"
+# The coordination counts on a fixed grid of periods (docs/statistics-suppression.md).
+COORDINATION_PRESETS: dict[str, str] = {
+    name: PRESETS[name] for name in ("this_year", "last_year", "last_quarter")
+}
+YEAR = 0  # the "quarter" of a grid period that is a whole year
 
 # Label and the age the band stays below; a client's age is counted at the period's end.
 AGE_BANDS: list[tuple[str, int | None]] = [
@@ -67,6 +72,40 @@ class Period:
 
     def quarters(self) -> list[tuple[int, int]]:
         return list(dict.fromkeys(quarter_of(year, month) for year, month in self.months()))
+
+
+def grid_position(period: Period) -> tuple[int, int] | None:
+    """``(year, quarter)`` of a calendar quarter, ``(year, YEAR)`` of a calendar year;
+    None for any other period."""
+    start, end = period.start, period.end
+    if start.year != end.year:
+        return None
+    if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31):
+        return start.year, YEAR
+    if start == quarter_start(start) and end == quarter_end(start):
+        return start.year, (start.month - 1) // 3 + 1
+    return None
+
+
+def coordination_period(period: Period, today: dt.date) -> tuple[int, int]:
+    """The grid position of a period the coordination asks for; ``PeriodError`` for any
+    period that is not a calendar quarter or year, or that lies after the current year."""
+    position = grid_position(period)
+    if position is None:
+        raise PeriodError(
+            "Die Koordination sieht Zahlen nur für ganze Kalenderquartale oder "
+            "Kalenderjahre (etwa 01.04.2026 bis 30.06.2026 oder 01.01.2026 bis 31.12.2026), "
+            "damit sich kleine Zahlen nicht aus überlappenden Zeiträumen errechnen lassen."
+        )
+    if position[0] > today.year:
+        raise PeriodError("Zahlen gibt es höchstens bis zum Ende des laufenden Jahres.")
+    return position
+
+
+def quarter_end(day: dt.date) -> dt.date:
+    start = quarter_start(day)
+    following = dt.date(start.year + (start.month == 10), (start.month + 2) % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
 
 
 def quarter_of(year: int, month: int) -> tuple[int, int]:

@@ -216,15 +216,19 @@ class StatisticsQueries:
         reasons = [(code, str(label)) for code, label in ClosureReason.choices()]
         return self._by_organisation("Abschlussgrund", reasons, self._rows(statement))
 
-    def durations(self) -> list[tuple[int, list[Cell]]]:
-        """Per organisation: closed cases and the median of their duration in days."""
+    def duration_counts(self) -> list[Any]:
+        """``(organisation, days, cases)`` of the cases closed in the period."""
         days = days_between(Case.opened_on, Case.closed_on)
         statement = (
             select(Case.organisation_id, days, func.count())
             .where(*self._live_cases(), Case.closed_on.between(self.period.start, self.period.end))
             .group_by(Case.organisation_id, days)
         )
-        return self._medians(self._rows(statement))
+        return self._rows(statement)
+
+    def durations(self) -> list[tuple[int, list[Cell]]]:
+        """Per organisation: closed cases and the median of their duration in days."""
+        return self._medians(self.duration_counts())
 
     def _medians(self, rows: Iterable[tuple[int, int, int]]) -> list[tuple[int, list[Cell]]]:
         result: list[tuple[int, list[Cell]]] = []
@@ -375,8 +379,9 @@ class StatisticsQueries:
             row_totals=True,
         )
 
-    def referral_figures(self) -> list[tuple[int, list[Cell]]]:
-        """Per organisation: acceptance rate and median days until the partner answered."""
+    def response_day_counts(self) -> list[Any]:
+        """``(organisation, days, referrals)``: days from referral to answer, of the
+        referrals of the period that were answered."""
         days = days_between(Referral.referred_on, Referral.responded_on)
         statement = (
             select(Referral.organisation_id, days, func.count())
@@ -384,7 +389,11 @@ class StatisticsQueries:
             .where(*self._referrals_in_period(), Referral.responded_on.is_not(None))
             .group_by(Referral.organisation_id, days)
         )
-        medians = dict(self._medians(self._rows(statement)))
+        return self._rows(statement)
+
+    def referral_figures(self) -> list[tuple[int, list[Cell]]]:
+        """Per organisation: acceptance rate and median days until the partner answered."""
+        medians = dict(self._medians(self.response_day_counts()))
         by_status = self.referrals_by_status()
         statuses = [code for code, _label in ReferralStatus.choices()]
         positive = [statuses.index(status) for status in ANSWERED_POSITIVE]

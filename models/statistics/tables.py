@@ -39,6 +39,8 @@ class ShownTable:
     note: str = ""
     chart: str | None = None
     drill: bool = False
+    # Why the table is not shown (the coordination's grid, SPEC §6.5); then no rows.
+    unavailable: str = ""
 
     def csv_rows(self) -> Iterable[list[Cell]]:
         for row in self.rows:
@@ -119,6 +121,24 @@ class FigureTable:
     def shown(self, suppressed: bool, key: str = "", title: str = "") -> ShownTable:
         """The table as shown; ``suppressed`` was already applied to the figures."""
         return ShownTable(key, title, self.header, self.rows, self.note)
+
+
+@dataclass
+class PublishedTable:
+    """A table whose cells are already as the coordination may see them (taken from a
+    protected cover, ``models.statistics.coordination``)."""
+
+    header: list[str]
+    rows: list[ShownRow]
+    note: str = ""
+    chart: str | None = None
+    drill: bool = False
+    unavailable: str = ""
+
+    def shown(self, suppressed: bool, key: str = "", title: str = "") -> ShownTable:
+        return ShownTable(
+            key, title, self.header, self.rows, self.note, self.chart, self.drill, self.unavailable
+        )
 
 
 def pivot(
