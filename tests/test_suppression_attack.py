@@ -7,7 +7,9 @@ every hidden cell ("<5") with everything a statistician knows about the tables: 
 columns add up to their "Summe", quarters to their year, opened minus closed moves the
 stock of open cases, the same figure appears in several tables, distinct cases are at
 most the sum over categories. Exact linear algebra over the rationals, then interval
-reasoning with "counts are not negative". It must recover none.
+reasoning with "counts are not negative". It must recover none. (An adversary that also
+takes every hidden cell as at least 1 does recover cells: a known limit, measured and
+printed here, see docs/statistics-suppression.md.)
 
 ``pytest -s`` prints how many hidden cells it tried; ``ATTACK_REPORT`` keeps the figures.
 """
@@ -431,14 +433,15 @@ _CATEGORY_NAMES: dict[int, str] = {}
 # --- the solver --------------------------------------------------------------------------
 
 
-def solve(published: Published, know: Knowledge) -> dict[tuple[Any, ...], int]:
-    """Every hidden cell that the published figures pin to one value, with that value."""
+def solve(published: Published, know: Knowledge, floor: int = 0) -> dict[tuple[Any, ...], int]:
+    """Every hidden cell that the published figures pin to one value, with that value;
+    ``floor`` is the least value the adversary assumes of a hidden cell."""
     known = {key: _number(text) for key, text in published.cells.items() if text != H}
     known = {key: value for key, value in known.items() if value is not None}
     hidden = sorted(key for key, text in published.cells.items() if text == H)
     column = {key: index for index, key in enumerate(hidden)}
     recovered = {hidden[c]: value for c, value in _eliminate(know, column, known).items()}
-    for c, value in _intervals(know, column, known).items():
+    for c, value in _intervals(know, column, known, floor).items():
         recovered.setdefault(hidden[c], value)
     return recovered
 
@@ -476,10 +479,10 @@ def _eliminate(know: Knowledge, column, known) -> dict[int, int]:
     return {c: int(rhs) for c, (row, rhs) in pivots.items() if len(row) == 1}
 
 
-def _intervals(know: Knowledge, column, known) -> dict[int, int]:
+def _intervals(know: Knowledge, column, known, floor: int) -> dict[int, int]:
     """Interval reasoning: counts are not negative; every equation and inequality bounds
     each hidden cell by the bounds of the others, until nothing changes."""
-    low = dict.fromkeys(column.values(), 0.0)
+    low = dict.fromkeys(column.values(), float(floor))
     high = dict.fromkeys(column.values(), math.inf)
     constraints = [(row, rhs, True) for row, rhs in _restricted(know.equations, column, known)]
     constraints += [(row, rhs, False) for row, rhs in _restricted(know.inequalities, column, known)]
@@ -571,6 +574,10 @@ def test_coordinator_recovers_no_suppressed_cell(client, auth, small_cells, caps
     _link_start_page(know, summary_cells)
     hidden = [key for key, text in published.cells.items() if text == H]
     recovered = solve(published, know)
+    # Known limit (docs/statistics-suppression.md): zeros are never hidden, so an
+    # adversary may take every hidden cell as >= 1; the audit does not protect against
+    # that bound yet. Measured, not asserted.
+    ATTACK_REPORT["recovered_assuming_hidden_at_least_1"] = len(solve(published, know, floor=1))
     ATTACK_REPORT.update(
         requests=published.requests,
         published_cells=len(published.cells),
