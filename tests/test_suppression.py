@@ -51,9 +51,9 @@ def test_counts_that_do_not_add_up_are_refused():
         suppress([[3], [0]], rows_add_up=False)
 
 
-def test_a_pattern_no_single_line_gives_away_but_the_lines_together_do():
-    # Each line holds two hidden cells, yet rows 0 and 1 minus column 0 fix the 2
-    # (the old line-by-line rule stopped here); the audit solves all lines at once.
+def test_the_pattern_is_audited_over_all_lines_together():
+    # The audit solves every row and column at once (not one line at a time, as the old
+    # rule did): no hidden cell of the result follows from the visible ones.
     grid = [
         [2, 30, 0, 32],
         [40, 0, 3, 43],
