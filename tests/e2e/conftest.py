@@ -76,7 +76,13 @@ def playwright() -> Iterator[Playwright]:
 
 @pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
-    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+    # German browser UI (chromium-l10n): native date fields show TT.MM.JJJJ, messages German.
+    browser = playwright.chromium.launch(
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=["--lang=de-DE"],
+        env={**os.environ, "LANGUAGE": "de", "LANG": "de_DE.UTF-8"},
+    )
     yield browser
     browser.close()
 

@@ -102,4 +102,10 @@ def test_every_answer_carries_the_unchanged_strict_policy(
         assert answer.status == status, f"{path}: {answer.status}"
         assert_strict_policy(path, answer.headers.get("content-security-policy"))
         answer.dispose()
+    # The German error page, as the browser shows it.
+    walk.visit_error_page("/admin/gibt-es-nicht/", 404)
+    walk.visit_error_page("/admin/organisations/", 403)
+    with walk.page.expect_navigation():
+        walk.page.get_by_role("link", name="Zur Startseite").click()
+    walk.check()
     walk.logout()

@@ -148,6 +148,17 @@ class Walk:
         self.check()
         return self.page
 
+    def visit_error_page(self, path: str, status: int) -> Page:
+        """A page that answers with an error status on purpose (the German error page)."""
+        response = self.page.goto(self.url(path))
+        assert response is not None
+        assert response.status == status, f"{path}: HTTP {response.status}"
+        # Chromium logs the document's own status as a console error; only that one is expected.
+        own = f"console: Failed to load resource: the server responded with a status of {status}"
+        self.errors = [error for error in self.errors if not error.startswith(own)]
+        self.check()
+        return self.page
+
     def login(self, email: str, password: str = PASSWORD) -> None:
         self.visit("/login")
         self.page.get_by_label("E-Mail").fill(email)
