@@ -534,8 +534,8 @@ def test_lists_use_the_whole_width_and_screens_fit_a_phone(open_walk: OpenWalk):
     desk.login("lead.awo@example.org")
     page = desk.page
 
-    desk.visit("/admin/cases/")
-    region = page.get_by_role("region", name=re.compile("Tabelle Fälle"))
+    desk.visit("/admin/clients/")
+    region = page.get_by_role("region", name=re.compile("Tabelle Klient"))
     box = region.bounding_box()
     assert box is not None and box["width"] >= DESKTOP["width"] - 48, box
     assert no_sideways_scrolling(page) <= 0
@@ -543,17 +543,17 @@ def test_lists_use_the_whole_width_and_screens_fit_a_phone(open_walk: OpenWalk):
     last = page.locator("table.model-list thead th").last.bounding_box()
     assert last is not None and last["x"] + last["width"] <= box["x"] + box["width"] + 1
     region.evaluate("box => { box.scrollLeft = 0; }")
-    page.screenshot(path=str(SHOTS / "list-faelle-1366.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "liste-klientinnen-1366.png"), full_page=True)
 
     with page.expect_navigation():
         page.get_by_role("link", name="Eintrag ansehen").first.click()
     desk.check()
-    page.screenshot(path=str(SHOTS / "fall-details-1366.png"), full_page=True)
-    desk.visit("/admin/clients/")
+    page.screenshot(path=str(SHOTS / "klient-details-1366.png"), full_page=True)
+    desk.visit("/admin/cases/")
     with page.expect_navigation():
         page.get_by_role("link", name="Eintrag ansehen").first.click()
     desk.check()
-    page.screenshot(path=str(SHOTS / "klient-details-1366.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "fall-details-1366.png"), full_page=True)
 
     phone = open_walk("phone", viewport=PHONE)
     phone.login("cm.awo@example.org")
