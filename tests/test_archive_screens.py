@@ -83,8 +83,6 @@ def test_restoring_another_organisations_record_is_404_and_changes_nothing(
     assert session.scalar(select(Client.archived_at).where(Client.id == world.b.client_id))
 
 
-def test_case_managers_cannot_open_the_confirmation_page(
-    client: FlaskClient, world: World
-) -> None:
+def test_case_managers_cannot_open_the_confirmation_page(client: FlaskClient, world: World) -> None:
     login(client, world.a.case_manager_email)
     assert client.get(f"/admin/clients/archive/?id={world.a.client_id}").status_code == 403
