@@ -291,6 +291,8 @@ class KimModelView(DenyByDefault, ModelView):
     # accent); others case-insensitively. Default: ``column_searchable_list``'s own columns.
     search_columns: ClassVar[tuple[Any, ...]] = ()
     search_joins: ClassVar[tuple[Any, ...]] = ()
+    # One record's kind, for "Neu: Klient*in" (the view's name is the plural of the list).
+    singular_name: ClassVar[str | None] = None
     # What the search box says it finds ("Name, Aktenzeichen").
     search_hint: ClassVar[str | None] = None
 

@@ -113,6 +113,7 @@ def warn_if_consent_withdrawn(client: Client | None) -> None:
 
 
 class ClientView(SubjectAccessMixin, ArchivingMixin, CaseworkView):
+    singular_name = _l("Klient*in")
     export_basename = "klienten"
     subject_access_permission = Permission.SUBJECT_ACCESS
     column_list = [
@@ -271,6 +272,7 @@ class ColleagueOptions:
 
 
 class CaseView(ArchivingMixin, CaseworkView):
+    singular_name = _l("Fall")
     export_basename = "faelle"
     prefilled_links = {"client": Client}
     column_list = ["case_number", "client", "case_manager", "phase", "opened_on", "closed_on"]
@@ -465,6 +467,7 @@ class CaseRecordView(CaseworkView):
 
 
 class ContactView(CaseRecordView):
+    singular_name = _l("Kontakt")
     export_basename = "kontakte"
     column_list = ["case", "contact_date", "kind", "minutes"]
     column_filters = ["kind", "contact_date"]
@@ -483,6 +486,7 @@ class ContactView(CaseRecordView):
 
 
 class BarrierView(CaseRecordView):
+    singular_name = _l("Barriere")
     export_basename = "barrieren"
     column_list = ["case", "category", "partner", "observed_on", "status", "resolved_on"]
     column_filters = ["category.name", "partner.name", "status", "observed_on", "resolved_on"]
@@ -510,6 +514,7 @@ class BarrierView(CaseRecordView):
 
 
 class ReferralView(CaseRecordView):
+    singular_name = _l("Vermittlung")
     export_basename = "vermittlungen"
     column_list = ["case", "partner", "topic", "referred_on", "follow_up_on", "status"]
     column_filters = ["partner.name", "topic.name", "status", "referred_on", "follow_up_on"]

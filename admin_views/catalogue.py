@@ -52,6 +52,7 @@ class CatalogueView(KimModelView):
 
 
 class BarrierCategoryView(CatalogueView):
+    singular_name = _l("Barriere-Kategorie")
     export_basename = "barriere_kategorien"
 
     def usage_checks(self, model: BarrierCategory) -> list[Any]:
@@ -59,6 +60,7 @@ class BarrierCategoryView(CatalogueView):
 
 
 class TopicView(CatalogueView):
+    singular_name = _l("Handlungsfeld")
     export_basename = "handlungsfelder"
 
     def usage_checks(self, model: Topic) -> list[Any]:
@@ -72,6 +74,7 @@ REFERRAL_COUNT_COLUMNS = ("open_referrals", "overdue_referrals")
 
 
 class PartnerView(CatalogueView):
+    singular_name = _l("Partner")
     export_basename = "partner"
     read_permission = Permission.PARTNER_READ
     create_permission = Permission.PARTNER_WRITE
@@ -169,6 +172,8 @@ class PartnerView(CatalogueView):
 
 class OrganisationView(KimModelView):
     """Read by the coordination, kept by admins; organisations are deactivated, not deleted."""
+
+    singular_name = _l("Organisation")
 
     read_permission = Permission.ORGANISATIONS_READ
     create_permission = Permission.ORGANISATIONS_WRITE

@@ -26,6 +26,8 @@ TEAM_ROLES = [Role.CASE_MANAGER, Role.ORG_LEAD]
 class UserView(KimModelView):
     """Deactivate instead of delete: accounts are named in audit columns of records."""
 
+    singular_name = _l("Benutzer*in")
+
     column_labels = LABELS
     column_list = ["full_name", "email", "role", "organisation", "active", "last_login_at"]
     column_details_list = column_list

@@ -45,3 +45,11 @@ def test_the_audit_trail_shows_labels_and_german_dates_not_codes() -> None:
     assert "Wiedervorlage am: 01.12.2026 → 15.12.2026" in described
     assert "Einwilligung zur Datenweitergabe liegt vor: nein → ja" in described
     assert "Anlass (geändert)" in described
+
+
+def test_a_create_form_is_headed_with_the_kind_of_one_record(
+    client: FlaskClient, world: World
+) -> None:
+    login(client, world.a.case_manager_email)
+    body = client.get("/admin/clients/new/").get_data(as_text=True)
+    assert "Neu: Klient*in<" in body or "Neu: Klient*in " in body
