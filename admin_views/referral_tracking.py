@@ -130,11 +130,12 @@ class ReferralTrackingView(SecureView):
 
     # --- writing ---------------------------------------------------------------------
 
-    def _back(self) -> Response:
+    def _back(self, anchor: str | None = None) -> Response:
+        """Back to the screen with its filters, at the row that was acted on."""
         args: dict[str, Any] = {
             name: request.args[name] for name in FILTER_ARGS if request.args.get(name)
         }
-        return redirect(url_for(".index", **args))
+        return redirect(url_for(".index", _anchor=anchor, **args))
 
     def _commit(self, operation: Any, success: str, **arguments: Any) -> Response:
         """Run one workflow operation and commit it, or roll back and say why."""
@@ -164,7 +165,8 @@ class ReferralTrackingView(SecureView):
             )
         else:
             flash(success, "success")
-        return self._back()
+        record_id = parse_id(arguments.get("referral_id"))
+        return self._back(f"referral-{record_id}" if record_id else None)
 
     @expose("/<referral_id>/status", methods=("POST",))
     def change_status(self, referral_id: str) -> Response:

@@ -13,10 +13,9 @@ from contextlib import contextmanager
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import Connection, event, func, select
 from sqlalchemy.orm import Session
 
-from app.clock import today
 from models import Case, Client, Partner, Referral, User
 from models.choices import ReferralStatus
 from models.referral import ALLOWED_TRANSITIONS
@@ -32,8 +31,16 @@ from models.referral_workflow import (
     outgoing_referrals,
     reschedule_follow_up,
 )
-from tests.conftest import login
-from tests.factories import World, make_case, make_client, make_partner, make_referral
+from tests.factories import (
+    FOLLOW_UP_ON,
+    REFERRED_ON,
+    TODAY,
+    World,
+    make_case,
+    make_client,
+    make_partner,
+    make_referral,
+)
 from tests.lifecycle_helpers import events
 
 S = ReferralStatus
@@ -58,10 +65,10 @@ def _ids(pairs: list[tuple[S, S]]) -> list[str]:
 def own_referral(session: Session, world: World, status: S, **values: object) -> Referral:
     case = session.get(Case, world.a.case_id)
     partner = values.pop("partner", None) or session.get(Partner, world.partner_id)
-    values.setdefault("referred_on", today() - dt.timedelta(days=10))
+    values.setdefault("referred_on", TODAY - dt.timedelta(days=10))
     values.setdefault("consent_confirmed", True)
     if status in (S.ACCEPTED, S.DECLINED, S.COMPLETED):
-        values.setdefault("responded_on", today() - dt.timedelta(days=5))
+        values.setdefault("responded_on", TODAY - dt.timedelta(days=5))
     referral = make_referral(session, case, partner, status=status, **values)
     session.commit()
     return referral
@@ -89,7 +96,7 @@ def referral_from_a_to_b(session: Session, world: World, **values: object) -> Re
     case = session.get(Case, world.a.case_id)
     case.goals = "Vertrauliches Ziel der AWO"
     values.setdefault("reason", "Bitte um Begleitung bei der Wohnungssuche")
-    values.setdefault("referred_on", today() - dt.timedelta(days=3))
+    values.setdefault("referred_on", TODAY - dt.timedelta(days=3))
     referral = make_referral(session, case, linked_partner(session, world), **values)
     session.commit()
     return referral
@@ -110,17 +117,17 @@ def press(client: FlaskClient, referral: Referral, target: str, **form: object) 
 
 
 @contextmanager
-def counted_queries(engine: Engine) -> Iterator[list[str]]:
+def counted_queries(connection: Connection) -> Iterator[list[str]]:
     statements: list[str] = []
 
     def count(conn: object, cursor: object, statement: str, *args: object) -> None:
         statements.append(statement)
 
-    event.listen(engine, "before_cursor_execute", count)
+    event.listen(connection, "before_cursor_execute", count)
     try:
         yield statements
     finally:
-        event.remove(engine, "before_cursor_execute", count)
+        event.remove(connection, "before_cursor_execute", count)
 
 
 @pytest.fixture
@@ -139,14 +146,14 @@ def test_service_performs_every_allowed_transition(
     referral = own_referral(session, world, current)
     user = user_by_email(session, world.a.case_manager_email)
     change_status(
-        session, user, referral.id, target=target, expected_version=referral.version, today=today()
+        session, user, referral.id, target=target, expected_version=referral.version, today=TODAY
     )
     session.commit()
     changed = reload(session, referral.id)
     assert changed.status == target
     assert changed.updated_by_id == user.id
     if target in (S.ACCEPTED, S.DECLINED):
-        assert changed.responded_on == today()
+        assert changed.responded_on == TODAY
 
 
 @pytest.mark.parametrize(("current", "target"), FORBIDDEN, ids=_ids(FORBIDDEN))
@@ -162,7 +169,7 @@ def test_service_refuses_every_forbidden_transition(
             referral.id,
             target=target,
             expected_version=referral.version,
-            today=today(),
+            today=TODAY,
         )
     session.rollback()
     assert reload(session, referral.id).status == current
@@ -177,7 +184,7 @@ def test_service_treats_other_organisations_referral_as_missing(session, world, 
             world.a.referral_id,
             target=S.CANCELLED,
             expected_version=1,
-            today=today(),
+            today=TODAY,
         )
 
 
@@ -191,35 +198,35 @@ def test_service_refuses_stale_version(session, world, request_context):
             referral.id,
             target=S.ACCEPTED,
             expected_version=referral.version + 1,
-            today=today(),
+            today=TODAY,
         )
 
 
 def test_service_refuses_follow_up_before_referral_date(session, world, request_context):
-    referral = own_referral(session, world, S.SENT, referred_on=today())
+    referral = own_referral(session, world, S.SENT, referred_on=TODAY)
     user = user_by_email(session, world.a.case_manager_email)
     with pytest.raises(ReferralWorkflowError, match="Vergangenheit"):
         reschedule_follow_up(
             session,
             user,
             referral.id,
-            follow_up_on=today() - dt.timedelta(days=1),
+            follow_up_on=TODAY - dt.timedelta(days=1),
             expected_version=referral.version,
-            today=today(),
+            today=TODAY,
         )
 
 
 def test_service_moves_follow_up_date(session, world, request_context):
     referral = own_referral(session, world, S.SENT)
     user = user_by_email(session, world.a.case_manager_email)
-    new_date = today() + dt.timedelta(days=7)
+    new_date = TODAY + dt.timedelta(days=7)
     reschedule_follow_up(
         session,
         user,
         referral.id,
         follow_up_on=new_date,
         expected_version=referral.version,
-        today=today(),
+        today=TODAY,
     )
     session.commit()
     assert reload(session, referral.id).follow_up_on == new_date
@@ -229,9 +236,9 @@ def test_service_moves_follow_up_date(session, world, request_context):
 
 
 @pytest.mark.parametrize(("current", "target"), ALLOWED, ids=_ids(ALLOWED))
-def test_button_performs_every_allowed_transition(client, session, world, current, target):
+def test_button_performs_every_allowed_transition(client, auth, session, world, current, target):  # noqa: PLR0917 - pytest passes fixtures
     referral = own_referral(session, world, current)
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     response = press(client, referral, target)
     assert response.status_code == 200
     assert "Der Status wurde auf" in response.get_data(as_text=True)
@@ -239,20 +246,20 @@ def test_button_performs_every_allowed_transition(client, session, world, curren
 
 
 @pytest.mark.parametrize(("current", "target"), FORBIDDEN, ids=_ids(FORBIDDEN))
-def test_button_refuses_every_forbidden_transition_and_changes_nothing(
-    client, session, world, current, target
+def test_button_refuses_every_forbidden_transition_and_changes_nothing(  # noqa: PLR0917 - pytest passes fixtures
+    client, auth, session, world, current, target
 ):
     referral = own_referral(session, world, current)
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     response = press(client, referral, target)
     assert "Der Status kann nicht von" in response.get_data(as_text=True)
     unchanged = reload(session, referral.id)
     assert (unchanged.status, unchanged.version) == (current, referral.version)
 
 
-def test_screen_offers_buttons_for_exactly_the_allowed_next_steps(client, session, world):
+def test_screen_offers_buttons_for_exactly_the_allowed_next_steps(client, auth, session, world):
     referral = own_referral(session, world, S.SENT)
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     body = client.get(TRACKING).get_data(as_text=True)
     row = body.split(f'data-referral="{referral.id}"')[1].split("</tr>")[0]
     offered = {status for status in S if f'name="status" value="{status.value}"' in row}
@@ -261,83 +268,83 @@ def test_screen_offers_buttons_for_exactly_the_allowed_next_steps(client, sessio
     assert f'name="version" value="{referral.version}"' in row
 
 
-def test_button_sent_without_consent_is_refused(client, session, world):
+def test_button_sent_without_consent_is_refused(client, auth, session, world):
     referral = own_referral(session, world, S.PLANNED, consent_confirmed=False)
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     response = press(client, referral, S.SENT)
     assert "Einwilligung zur Datenweitergabe" in response.get_data(as_text=True)
     assert reload(session, referral.id).status == S.PLANNED
 
 
-def test_button_with_unknown_status_value_is_refused(client, session, world):
+def test_button_with_unknown_status_value_is_refused(client, auth, session, world):
     referral = own_referral(session, world, S.SENT)
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     response = press(client, referral, "erledigt")
     assert "Unbekannter Status." in response.get_data(as_text=True)
     assert reload(session, referral.id).version == referral.version
 
 
-def test_button_with_stale_version_is_refused(client, session, world):
+def test_button_with_stale_version_is_refused(client, auth, session, world):
     referral = own_referral(session, world, S.SENT)
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     response = press(client, referral, S.ACCEPTED, version=referral.version - 1)
     assert "inzwischen geändert" in response.get_data(as_text=True)
     assert reload(session, referral.id).status == S.SENT
 
 
-def test_button_response_date_in_future_is_refused(client, session, world):
+def test_button_response_date_in_future_is_refused(client, auth, session, world):
     referral = own_referral(session, world, S.SENT)
-    login(client, world.a.case_manager_email)
-    tomorrow = (today() + dt.timedelta(days=1)).isoformat()
+    auth.login(world.a.case_manager_email)
+    tomorrow = (TODAY + dt.timedelta(days=1)).isoformat()
     response = press(client, referral, S.ACCEPTED, responded_on=tomorrow)
     assert "nicht in der Zukunft" in response.get_data(as_text=True)
     assert reload(session, referral.id).status == S.SENT
 
 
-def test_button_response_date_before_referral_is_refused(client, session, world):
+def test_button_response_date_before_referral_is_refused(client, auth, session, world):
     referral = own_referral(session, world, S.SENT)
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     before = (referral.referred_on - dt.timedelta(days=1)).isoformat()
     response = press(client, referral, S.DECLINED, responded_on=before)
     assert "Die Antwort kann nicht vor der Vermittlung liegen." in response.get_data(as_text=True)
     assert reload(session, referral.id).status == S.SENT
 
 
-def test_button_response_date_given_is_stored(client, session, world):
+def test_button_response_date_given_is_stored(client, auth, session, world):
     referral = own_referral(session, world, S.SENT)
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     answered = referral.referred_on + dt.timedelta(days=2)
     press(client, referral, S.ACCEPTED, responded_on=answered.isoformat())
     assert reload(session, referral.id).responded_on == answered
 
 
-def test_button_malformed_date_is_refused(client, session, world):
+def test_button_malformed_date_is_refused(client, auth, session, world):
     referral = own_referral(session, world, S.SENT)
-    login(client, world.a.case_manager_email)
-    response = press(client, referral, S.ACCEPTED, responded_on="31.02.2026")
+    auth.login(world.a.case_manager_email)
+    response = press(client, referral, S.ACCEPTED, responded_on=f"31.02.{TODAY.year}")
     assert "gültiges Datum" in response.get_data(as_text=True)
     assert reload(session, referral.id).status == S.SENT
 
 
-def test_reschedule_button_moves_follow_up_and_refuses_past_date(client, session, world):
+def test_reschedule_button_moves_follow_up_and_refuses_past_date(client, auth, session, world):
     referral = own_referral(session, world, S.SENT)
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     url = f"{TRACKING}{referral.id}/follow-up"
-    past = (today() - dt.timedelta(days=1)).isoformat()
+    past = (TODAY - dt.timedelta(days=1)).isoformat()
     response = client.post(
         url, data={"follow_up_on": past, "version": referral.version}, follow_redirects=True
     )
     assert "nicht in der Vergangenheit" in response.get_data(as_text=True)
-    later = today() + dt.timedelta(days=10)
+    later = TODAY + dt.timedelta(days=10)
     client.post(url, data={"follow_up_on": later.isoformat(), "version": referral.version})
     assert reload(session, referral.id).follow_up_on == later
 
 
 def test_forged_button_for_other_organisations_referral_is_404_and_changes_nothing(
-    client, session, world
+    client, auth, session, world
 ):
     before = reload(session, world.b.referral_id)
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     response = client.post(
         f"{TRACKING}{world.b.referral_id}/status",
         data={"status": S.CANCELLED, "version": before.version},
@@ -345,7 +352,7 @@ def test_forged_button_for_other_organisations_referral_is_404_and_changes_nothi
     assert response.status_code == 404
     response = client.post(
         f"{TRACKING}{world.b.referral_id}/follow-up",
-        data={"follow_up_on": (today() + dt.timedelta(days=3)).isoformat(), "version": 1},
+        data={"follow_up_on": (TODAY + dt.timedelta(days=3)).isoformat(), "version": 1},
     )
     assert response.status_code == 404
     after = reload(session, world.b.referral_id)
@@ -357,8 +364,8 @@ def test_forged_button_for_other_organisations_referral_is_404_and_changes_nothi
 
 
 @pytest.mark.parametrize("referral_id", ["abc", "0", "99999999", "1,2"])
-def test_button_for_malformed_or_missing_id_is_404(client, world, referral_id):
-    login(client, world.a.case_manager_email)
+def test_button_for_malformed_or_missing_id_is_404(client, auth, world, referral_id):
+    auth.login(world.a.case_manager_email)
     response = client.post(f"{TRACKING}{referral_id}/status", data={"status": "cancelled"})
     assert response.status_code == 404
 
@@ -393,9 +400,9 @@ def post_edit(client: FlaskClient, referral: Referral, **changes: object) -> obj
 
 
 @pytest.mark.parametrize(("current", "target"), ALLOWED, ids=_ids(ALLOWED))
-def test_edit_form_performs_every_allowed_transition(client, session, world, current, target):
+def test_edit_form_performs_every_allowed_transition(client, auth, session, world, current, target):  # noqa: PLR0917 - pytest passes fixtures
     referral = own_referral(session, world, current)
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     response = post_edit(client, referral, status=target.value)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     changed = reload(session, referral.id)
@@ -405,18 +412,20 @@ def test_edit_form_performs_every_allowed_transition(client, session, world, cur
 
 
 @pytest.mark.parametrize(("current", "target"), FORBIDDEN, ids=_ids(FORBIDDEN))
-def test_edit_form_refuses_every_forbidden_transition(client, session, world, current, target):
+def test_edit_form_refuses_every_forbidden_transition(  # noqa: PLR0917 - pytest passes fixtures
+    client, auth, session, world, current, target
+):
     referral = own_referral(session, world, current)
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     response = post_edit(client, referral, status=target.value)
     assert response.status_code == 200
     assert "Der Status kann nicht von" in response.get_data(as_text=True)
     assert reload(session, referral.id).version == referral.version
 
 
-def test_edit_form_refuses_follow_up_before_referral_date(client, session, world):
+def test_edit_form_refuses_follow_up_before_referral_date(client, auth, session, world):
     referral = own_referral(session, world, S.SENT)
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     early = (referral.referred_on - dt.timedelta(days=1)).isoformat()
     response = post_edit(client, referral, follow_up_on=early)
     assert "Die Wiedervorlage kann nicht vor der Vermittlung liegen." in response.get_data(
@@ -425,18 +434,18 @@ def test_edit_form_refuses_follow_up_before_referral_date(client, session, world
     assert reload(session, referral.id).follow_up_on == referral.follow_up_on
 
 
-def test_edit_form_refuses_response_date_in_future(client, session, world):
+def test_edit_form_refuses_response_date_in_future(client, auth, session, world):
     referral = own_referral(session, world, S.SENT)
-    login(client, world.a.case_manager_email)
-    tomorrow = (today() + dt.timedelta(days=1)).isoformat()
+    auth.login(world.a.case_manager_email)
+    tomorrow = (TODAY + dt.timedelta(days=1)).isoformat()
     response = post_edit(client, referral, status="accepted", responded_on=tomorrow)
     assert "nicht in der Zukunft" in response.get_data(as_text=True)
     assert reload(session, referral.id).status == S.SENT
 
 
-def test_edit_form_refuses_unknown_status_value(client, session, world):
+def test_edit_form_refuses_unknown_status_value(client, auth, session, world):
     referral = own_referral(session, world, S.SENT)
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     response = post_edit(client, referral, status="erledigt")
     assert response.status_code == 200
     assert reload(session, referral.id).status == S.SENT
@@ -445,11 +454,11 @@ def test_edit_form_refuses_unknown_status_value(client, session, world):
 # --- incoming referrals between organisations ---------------------------------------------
 
 
-def test_incoming_view_of_b_shows_only_referral_text_name_and_contact(client, session, world):
+def test_incoming_view_of_b_shows_only_referral_text_name_and_contact(client, auth, session, world):
     referral = referral_from_a_to_b(session, world)
     a_client = session.get(Client, world.a.client_id)
     a_case = session.get(Case, world.a.case_id)
-    login(client, world.b.case_manager_email)
+    auth.login(world.b.case_manager_email)
     body = client.get(TRACKING).get_data(as_text=True)
     incoming = body.split('id="incoming"')[1].split('id="outgoing"')[0]
     for shown in (referral.reason, "Amina", "Haddad", "0211 555 0101", "amina.haddad@example.net"):
@@ -486,9 +495,11 @@ def test_incoming_query_returns_only_the_shared_fields(session, world, request_c
     assert incoming_referrals(session, user_a) == []
 
 
-def test_accepting_creates_own_client_and_case_with_only_shared_fields(client, session, world):
+def test_accepting_creates_own_client_and_case_with_only_shared_fields(
+    client, auth, session, world
+):
     referral = referral_from_a_to_b(session, world)
-    login(client, world.b.case_manager_email)
+    auth.login(world.b.case_manager_email)
     response = client.post(
         f"{TRACKING}incoming/{referral.id}/accept",
         data={"version": referral.version},
@@ -497,20 +508,20 @@ def test_accepting_creates_own_client_and_case_with_only_shared_fields(client, s
     assert "angenommen" in response.get_data(as_text=True)
     answered = reload(session, referral.id)
     assert answered.status == S.ACCEPTED
-    assert answered.responded_on == today()
+    assert answered.responded_on == TODAY
     assert answered.organisation_id == world.a.organisation_id
     new_case = session.get(Case, answered.receiving_case_id)
     assert new_case.organisation_id == world.b.organisation_id
     assert new_case.case_manager_id == user_by_email(session, world.b.case_manager_email).id
-    assert new_case.case_number.startswith(f"CARITAS-F-{today().year}-")
+    assert new_case.case_number.startswith(f"CARITAS-F-{TODAY.year}-")
     assert new_case.goals is None
     new_client = new_case.client
     assert new_client.organisation_id == world.b.organisation_id
     assert new_client.id != world.a.client_id
-    assert new_client.file_number.startswith(f"CARITAS-{today().year}-")
+    assert new_client.file_number.startswith(f"CARITAS-{TODAY.year}-")
     assert (new_client.first_name, new_client.last_name) == ("Amina", "Haddad")
     assert (new_client.phone, new_client.email) == ("0211 555 0101", "amina.haddad@example.net")
-    assert new_client.consent_given_on == today()
+    assert new_client.consent_given_on == TODAY
     for not_copied in ("date_of_birth", "notes", "street", "nationality", "residence_status"):
         assert getattr(new_client, not_copied) is None
     # The incoming list is empty now; the sender's own records are untouched.
@@ -518,9 +529,9 @@ def test_accepting_creates_own_client_and_case_with_only_shared_fields(client, s
     assert session.get(Client, world.a.client_id).notes == "Vertrauliche Notiz der AWO"
 
 
-def test_declining_records_reason_visible_to_sender(client, session, world):
+def test_declining_records_reason_visible_to_sender(client, auth, session, world):
     referral = referral_from_a_to_b(session, world)
-    login(client, world.b.lead_email)
+    auth.login(world.b.lead_email)
     url = f"{TRACKING}incoming/{referral.id}/decline"
     response = client.post(
         url, data={"version": referral.version, "decline_reason": "  "}, follow_redirects=True
@@ -535,18 +546,18 @@ def test_declining_records_reason_visible_to_sender(client, session, world):
         S.DECLINED,
         "Keine freien Plätze bis März",
     )
-    assert declined.responded_on == today()
+    assert declined.responded_on == TODAY
     assert session.scalar(select(func.count()).select_from(Client)) == 2
-    client.post("/logout")
-    login(client, world.a.case_manager_email)
+    auth.logout()
+    auth.login(world.a.case_manager_email)
     assert "Keine freien Plätze bis März" in client.get(TRACKING).get_data(as_text=True)
     details = client.get(f"/admin/referrals/details/?id={referral.id}")
     assert "Keine freien Plätze bis März" in details.get_data(as_text=True)
 
 
-def test_after_accepting_neither_side_can_open_the_others_records(client, session, world):
+def test_after_accepting_neither_side_can_open_the_others_records(client, auth, session, world):
     referral = referral_from_a_to_b(session, world)
-    login(client, world.b.case_manager_email)
+    auth.login(world.b.case_manager_email)
     client.post(f"{TRACKING}incoming/{referral.id}/accept", data={"version": referral.version})
     new_case = session.get(Case, reload(session, referral.id).receiving_case_id)
     for url in (
@@ -556,8 +567,8 @@ def test_after_accepting_neither_side_can_open_the_others_records(client, sessio
         f"/admin/cases/edit/?id={world.a.case_id}",
     ):
         assert client.get(url).status_code == 404, url
-    client.post("/logout")
-    login(client, world.a.case_manager_email)
+    auth.logout()
+    auth.login(world.a.case_manager_email)
     for url in (
         f"/admin/clients/details/?id={new_case.client_id}",
         f"/admin/cases/details/?id={new_case.id}",
@@ -566,11 +577,11 @@ def test_after_accepting_neither_side_can_open_the_others_records(client, sessio
 
 
 def test_accept_or_decline_of_referral_not_addressed_to_own_organisation_is_404(
-    client, session, world
+    client, auth, session, world
 ):
     referral = referral_from_a_to_b(session, world)
     before = reload(session, world.a.referral_id)
-    login(client, world.b.case_manager_email)
+    auth.login(world.b.case_manager_email)
     # a's referral to the unlinked Jobcenter is not addressed to b.
     for action in ("accept", "decline"):
         response = client.post(
@@ -578,9 +589,9 @@ def test_accept_or_decline_of_referral_not_addressed_to_own_organisation_is_404(
             data={"version": before.version, "decline_reason": "x"},
         )
         assert response.status_code == 404
-    client.post("/logout")
+    auth.logout()
     # The sender cannot answer its own referral as if it were the receiver.
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     response = client.post(
         f"{TRACKING}incoming/{referral.id}/accept", data={"version": referral.version}
     )
@@ -590,9 +601,9 @@ def test_accept_or_decline_of_referral_not_addressed_to_own_organisation_is_404(
     assert session.scalar(select(func.count()).select_from(Client)) == 2
 
 
-def test_accepting_a_referral_no_longer_sent_is_refused(client, session, world):
+def test_accepting_a_referral_no_longer_sent_is_refused(client, auth, session, world):
     referral = referral_from_a_to_b(session, world, status=S.CANCELLED)
-    login(client, world.b.case_manager_email)
+    auth.login(world.b.case_manager_email)
     response = client.post(
         f"{TRACKING}incoming/{referral.id}/accept",
         data={"version": referral.version},
@@ -603,9 +614,9 @@ def test_accepting_a_referral_no_longer_sent_is_refused(client, session, world):
     assert session.scalar(select(func.count()).select_from(Client)) == 2
 
 
-def test_accepting_with_stale_version_is_refused_and_creates_nothing(client, session, world):
+def test_accepting_with_stale_version_is_refused_and_creates_nothing(client, auth, session, world):
     referral = referral_from_a_to_b(session, world)
-    login(client, world.b.case_manager_email)
+    auth.login(world.b.case_manager_email)
     response = client.post(
         f"{TRACKING}incoming/{referral.id}/accept",
         data={"version": referral.version + 1},
@@ -619,27 +630,29 @@ def test_accepting_with_stale_version_is_refused_and_creates_nothing(client, ses
 def test_accept_is_one_transaction_that_rolls_back_entirely(session, world, request_context):
     referral = referral_from_a_to_b(session, world)
     user_b = user_by_email(session, world.b.case_manager_email)
-    accept_incoming(session, user_b, referral.id, expected_version=referral.version, today=today())
+    accept_incoming(session, user_b, referral.id, expected_version=referral.version, today=TODAY)
     session.rollback()
     assert reload(session, referral.id).status == S.SENT
     assert session.scalar(select(func.count()).select_from(Client)) == 2
     assert session.scalar(select(func.count()).select_from(Case)) == 2
 
 
-def test_referral_to_unlinked_partner_is_incoming_nowhere(client, session, world, request_context):
+def test_referral_to_unlinked_partner_is_incoming_nowhere(
+    client, auth, session, world, request_context
+):
     for email in (world.a.case_manager_email, world.b.case_manager_email, world.b.lead_email):
-        login(client, email)
+        auth.login(email)
         body = client.get(TRACKING).get_data(as_text=True)
         assert "Keine eingehenden Vermittlungen." in body
-        client.post("/logout")
+        auth.logout()
     for email in (world.a.case_manager_email, world.b.case_manager_email):
         user = user_by_email(session, email)
         assert incoming_referrals(session, user) == []
 
 
-def test_declining_without_write_permission_is_refused(client, session, world):
+def test_declining_without_write_permission_is_refused(client, auth, session, world):
     referral = referral_from_a_to_b(session, world)
-    login(client, world.coordinator_email)
+    auth.login(world.coordinator_email)
     response = client.post(
         f"{TRACKING}incoming/{referral.id}/decline",
         data={"version": referral.version, "decline_reason": "x"},
@@ -658,37 +671,37 @@ def test_decline_service_with_too_long_reason_is_refused(session, world, request
             referral.id,
             expected_version=referral.version,
             reason="x" * 2001,
-            today=today(),
+            today=TODAY,
         )
 
 
 # --- overdue, ordering, filters, query count -----------------------------------------------
 
 
-def test_overdue_is_decided_in_the_sql_query(session, world, engine, request_context):
+def test_overdue_is_decided_in_the_sql_query(session, world, connection, request_context):
     due_yesterday = own_referral(
         session,
         world,
         S.SENT,
-        referred_on=today() - dt.timedelta(days=20),
-        follow_up_on=today() - dt.timedelta(days=1),
+        referred_on=TODAY - dt.timedelta(days=20),
+        follow_up_on=TODAY - dt.timedelta(days=1),
     )
     user = user_by_email(session, world.a.case_manager_email)
-    with counted_queries(engine) as statements:
-        rows = outgoing_referrals(session, user, today(), TrackingFilters())
+    with counted_queries(connection) as statements:
+        rows = outgoing_referrals(session, user, TODAY, TrackingFilters())
     assert len(statements) == 1
     assert "follow_up_on <" in statements[0]
     flags = {row.id: row.overdue for row in rows}
     assert flags[due_yesterday.id] is True
     assert flags[world.a.referral_id] is True  # the fixture's follow-up lies in March
     # The same rows a day before the follow-up date are not overdue: the date is a parameter.
-    earlier = outgoing_referrals(session, user, today() - dt.timedelta(days=300), TrackingFilters())
+    earlier = outgoing_referrals(session, user, TODAY - dt.timedelta(days=300), TrackingFilters())
     assert not any(row.overdue for row in earlier if row.id == due_yesterday.id)
 
 
-def test_screen_lists_overdue_first_and_marks_them(client, session, world):
-    waiting = own_referral(session, world, S.SENT, follow_up_on=today() + dt.timedelta(days=5))
-    login(client, world.a.case_manager_email)
+def test_screen_lists_overdue_first_and_marks_them(client, auth, session, world):
+    waiting = own_referral(session, world, S.SENT, follow_up_on=TODAY + dt.timedelta(days=5))
+    auth.login(world.a.case_manager_email)
     body = client.get(TRACKING).get_data(as_text=True)
     overdue_row = body.index(f'data-referral="{world.a.referral_id}"')
     waiting_row = body.index(f'data-referral="{waiting.id}"')
@@ -696,22 +709,21 @@ def test_screen_lists_overdue_first_and_marks_them(client, session, world):
     assert "überfällig" in body[overdue_row:waiting_row]
 
 
-def test_screen_shows_client_partner_topic_days_and_follow_up(client, session, world):
-    login(client, world.a.case_manager_email)
+def test_screen_shows_client_partner_topic_days_and_follow_up(client, auth, session, world):
+    auth.login(world.a.case_manager_email)
     body = client.get(TRACKING).get_data(as_text=True)
     row = body.split(f'data-referral="{world.a.referral_id}"')[1].split("</tr>")[0]
-    referred_on = dt.date(2026, 3, 2)
     for shown in (
         "Haddad, Amina",
         "Jobcenter Düsseldorf",
         "Arbeit und Beruf",
-        f"<td>{(today() - referred_on).days}</td>",
-        "16.03.2026",
+        f"<td>{(TODAY - REFERRED_ON).days}</td>",
+        f"{FOLLOW_UP_ON:%d.%m.%Y}",
     ):
         assert shown in row
 
 
-def test_case_manager_sees_own_referrals_by_default_lead_the_team(client, session, world):
+def test_case_manager_sees_own_referrals_by_default_lead_the_team(client, auth, session, world):
     colleague = session.get(User, user_by_email(session, world.a.lead_email).id)
     other_client = make_client(
         session,
@@ -723,12 +735,12 @@ def test_case_manager_sees_own_referrals_by_default_lead_the_team(client, sessio
     other_case = make_case(session, other_client, colleague)
     other = make_referral(session, other_case, session.get(Partner, world.partner_id))
     session.commit()
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     assert f'data-referral="{other.id}"' not in client.get(TRACKING).get_data(as_text=True)
     team = client.get(f"{TRACKING}?manager=all").get_data(as_text=True)
     assert f'data-referral="{other.id}"' in team
-    client.post("/logout")
-    login(client, world.a.lead_email)
+    auth.logout()
+    auth.login(world.a.lead_email)
     body = client.get(TRACKING).get_data(as_text=True)
     assert f'data-referral="{other.id}"' in body
     assert f'data-referral="{world.a.referral_id}"' in body
@@ -736,11 +748,11 @@ def test_case_manager_sees_own_referrals_by_default_lead_the_team(client, sessio
     assert f'data-referral="{world.a.referral_id}"' not in mine
 
 
-def test_filters_by_partner_and_topic(client, session, world):
+def test_filters_by_partner_and_topic(client, auth, session, world):
     other_partner = make_partner(session, "Wohnungsamt Düsseldorf", kind="authority")
     session.commit()
     by_other = own_referral(session, world, S.SENT, partner=other_partner)
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     body = client.get(f"{TRACKING}?partner={other_partner.id}").get_data(as_text=True)
     assert f'data-referral="{by_other.id}"' in body
     assert f'data-referral="{world.a.referral_id}"' not in body
@@ -749,8 +761,8 @@ def test_filters_by_partner_and_topic(client, session, world):
     assert f'data-referral="{by_other.id}"' not in body
 
 
-def test_screen_never_shows_other_organisations_referrals(client, world):
-    login(client, world.a.lead_email)
+def test_screen_never_shows_other_organisations_referrals(client, auth, world):
+    auth.login(world.a.lead_email)
     body = client.get(f"{TRACKING}?manager=all").get_data(as_text=True)
     assert f'data-referral="{world.b.referral_id}"' not in body
     assert world.b.client_name not in body
@@ -776,20 +788,22 @@ def _fill(session: Session, world: World, count: int) -> None:
             case,
             partner,
             status=statuses[number % 3],
-            follow_up_on=today() + dt.timedelta(days=number - count // 2),
-            referred_on=today() - dt.timedelta(days=count),
+            follow_up_on=TODAY + dt.timedelta(days=number - count // 2),
+            referred_on=TODAY - dt.timedelta(days=count),
         )
         make_referral(session, b_case, linked_to_a)
     session.commit()
 
 
 @pytest.mark.parametrize("role", ["case_manager_email", "lead_email"])
-def test_screen_query_count_does_not_grow_with_referrals(client, session, world, engine, role):
-    login(client, getattr(world.a, role))
+def test_screen_query_count_does_not_grow_with_referrals(  # noqa: PLR0917 - pytest passes fixtures
+    client, auth, session, world, connection, role
+):
+    auth.login(getattr(world.a, role))
     counts = []
     for total in (3, 30):
         _fill(session, world, total - len(counts) * 3)
-        with counted_queries(engine) as statements:
+        with counted_queries(connection) as statements:
             response = client.get(f"{TRACKING}?manager=all")
         assert response.status_code == 200
         assert response.get_data(as_text=True).count('class="outgoing-referral') >= total
@@ -800,9 +814,9 @@ def test_screen_query_count_does_not_grow_with_referrals(client, session, world,
 # --- start page and partner list -------------------------------------------------------------
 
 
-def test_start_page_links_to_overdue_incoming_and_my_open_cases(client, session, world):
+def test_start_page_links_to_overdue_incoming_and_my_open_cases(client, auth, session, world):
     referral_from_a_to_b(session, world)
-    login(client, world.b.case_manager_email)
+    auth.login(world.b.case_manager_email)
     body = client.get("/admin/").get_data(as_text=True)
     assert 'href="/admin/referral-tracking/"' in body
     assert 'href="/admin/referral-tracking/#incoming"' in body
@@ -815,14 +829,14 @@ def test_start_page_links_to_overdue_incoming_and_my_open_cases(client, session,
     assert numbers == ["1", "1", "1"]
 
 
-def test_start_page_my_open_cases_link_excludes_colleagues_cases(client, session, world):
+def test_start_page_my_open_cases_link_excludes_colleagues_cases(client, auth, session, world):
     lead = user_by_email(session, world.a.lead_email)
     other_client = make_client(
         session, lead.organisation, lead, first_name="Jelena", last_name="Petrović"
     )
     make_case(session, other_client, lead)
     session.commit()
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     body = client.get("/admin/").get_data(as_text=True)
     link = body.split("Zu meinen offenen Fällen")[0].rsplit('href="', 1)[1].split('"')[0]
     cases = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
@@ -830,10 +844,12 @@ def test_start_page_my_open_cases_link_excludes_colleagues_cases(client, session
     assert "Petrović" not in cases
 
 
-def test_partner_list_shows_own_open_and_overdue_referrals_per_partner(client, session, world):
-    own_referral(session, world, S.ACCEPTED, follow_up_on=today() + dt.timedelta(days=3))
+def test_partner_list_shows_own_open_and_overdue_referrals_per_partner(
+    client, auth, session, world
+):
+    own_referral(session, world, S.ACCEPTED, follow_up_on=TODAY + dt.timedelta(days=3))
     own_referral(session, world, S.COMPLETED)
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     body = client.get("/admin/partners/").get_data(as_text=True)
     row = body.split("Jobcenter Düsseldorf")[1].split("</tr>")[0]
     cells = [cell.split(">", 1)[1].split("<")[0].strip() for cell in row.split("<td")[1:]]
@@ -842,22 +858,22 @@ def test_partner_list_shows_own_open_and_overdue_referrals_per_partner(client, s
     assert cells[-2:] == ["2", "1"]
 
 
-def test_partner_list_counts_take_one_query_for_the_page(client, session, world, engine):
-    login(client, world.a.case_manager_email)
+def test_partner_list_counts_take_one_query_for_the_page(client, auth, session, world, connection):
+    auth.login(world.a.case_manager_email)
     counts = []
     for extra in (0, 15):
         for number in range(extra):
             extra_partner = make_partner(session, f"Beratungsstelle {number}", kind="counselling")
             own_referral(session, world, S.SENT, partner=extra_partner)
         session.commit()
-        with counted_queries(engine) as statements:
+        with counted_queries(connection) as statements:
             assert client.get("/admin/partners/").status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
 
 
-def test_partner_list_hides_referral_counts_from_coordination(client, world):
-    login(client, world.coordinator_email)
+def test_partner_list_hides_referral_counts_from_coordination(client, auth, world):
+    auth.login(world.coordinator_email)
     body = client.get("/admin/partners/").get_data(as_text=True)
     assert "Offene Vermittlungen" not in body
 
@@ -882,23 +898,25 @@ def test_anonymous_is_sent_to_login(client, world):
         ("post", "incoming/1/decline"),
     ],
 )
-def test_system_level_roles_may_not_use_tracking(client, world, who, method, path):
-    login(client, getattr(world, who))
+def test_system_level_roles_may_not_use_tracking(client, auth, world, who, method, path):  # noqa: PLR0917 - pytest passes fixtures
+    auth.login(getattr(world, who))
     response = getattr(client, method)(f"{TRACKING}{path}")
     assert response.status_code == 403
 
 
 @pytest.mark.parametrize("who", ["case_manager_email", "lead_email"])
-def test_case_level_roles_may_use_tracking(client, world, who):
-    login(client, getattr(world.a, who))
+def test_case_level_roles_may_use_tracking(client, auth, world, who):
+    auth.login(getattr(world.a, who))
     assert client.get(TRACKING).status_code == 200
 
 
-def test_a_status_change_by_button_writes_one_referral_status_event(client, session, world, engine):
+def test_a_status_change_by_button_writes_one_referral_status_event(
+    client, auth, session, world, connection
+):
     referral = own_referral(session, world, "sent")
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     press(client, referral, "accepted")
-    (event,) = events(engine, action="referral_status")
+    (event,) = events(connection, action="referral_status")
     assert event.record_id == referral.id
     assert json.loads(event.changed_fields)["status"] == ["sent", "accepted"]
     assert event.organisation_id == world.a.organisation_id
