@@ -717,7 +717,7 @@ def test_screen_shows_client_partner_topic_days_and_follow_up(client, auth, sess
         "Haddad, Amina",
         "Jobcenter Düsseldorf",
         "Arbeit und Beruf",
-        f"<td>{(TODAY - REFERRED_ON).days}</td>",
+        f">{(TODAY - REFERRED_ON).days}</td>",
         f"{FOLLOW_UP_ON:%d.%m.%Y}",
     ):
         assert shown in row
