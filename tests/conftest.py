@@ -1,29 +1,77 @@
-"""One application per test session; every test starts from empty tables.
+"""One application per test session, one frozen day, and each test rolled back.
 
 Tests run on SQLite by default and on PostgreSQL when ``KIM_TEST_DATABASE_URL`` is set.
-The schema comes from the migrations, as in production. The app commits for real
-(stale-edit and constraint checks happen at commit), so each test ends by emptying the
-tables rather than by rolling back.
+The schema comes from the migrations, as in production.
+
+The clock stands still at ``FROZEN_AT``, on the day ``tests.factories.TODAY``
+(``KIM_TEST_TODAY``, default 2026-11-25), for the app and the tests alike; a test that
+needs time to pass takes the ``clock`` fixture and shifts it.
+
+The app commits for real (stale-edit and constraint checks happen at commit), so each test
+runs inside a transaction of its own connection, and every session joins it through a
+SAVEPOINT (SQLAlchemy's "Joining a Session into an External Transaction"): the app's
+commits release savepoints, and the end of the test rolls everything back. A test that
+needs more than one connection (threads, a second app, backups, database faults,
+migrations) is marked ``commits``, or asks for ``engine``, which marks it: it commits for
+real and its tables are emptied afterwards.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from app.extensions import db
 from app.factory import create_app
-from models import Base
-from tests.factories import PASSWORD, World, build_world
+from models import Base, User
+from tests.factories import PASSWORD, TODAY, World, build_world
+
+# 10:00 in Düsseldorf in winter, 11:00 in summer: the same day there as in UTC.
+FROZEN_AT = dt.datetime.combine(TODAY, dt.time(9, 0), tzinfo=dt.UTC)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """``engine`` hands out connections of their own, which see only committed rows."""
+    for item in items:
+        if "engine" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.commits)
+
+
+# --- the clock ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _frozen_clock() -> Iterator[Any]:
+    """time-machine's traveller: ``date.today``, ``datetime.now``, ``time.time`` stand still."""
+    with time_machine.travel(FROZEN_AT, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def clock(_frozen_clock: Any) -> Iterator[Any]:
+    """The frozen clock for a test that lets time pass (``clock.shift(seconds)``).
+
+    Back at ``FROZEN_AT`` after the test.
+    """
+    yield _frozen_clock
+    _frozen_clock.move_to(FROZEN_AT, tick=False)
+
+
+# --- the application and its database ----------------------------------------------------
 
 
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -72,24 +120,88 @@ def _drop_everything() -> None:
 
 
 @pytest.fixture(scope="session")
-def engine(app: Flask) -> Engine:
+def _engine(app: Flask) -> Engine:
     with app.app_context():
         return db.engine
 
 
+@pytest.fixture
+def engine(_engine: Engine) -> Engine:
+    """The app's engine itself. A test that asks for it commits for real (``commits``)."""
+    return _engine
+
+
 @pytest.fixture(autouse=True)
-def _empty_tables(engine: Engine) -> Iterator[None]:
-    yield
+def _isolated(request: pytest.FixtureRequest, app: Flask, _engine: Engine) -> Iterator[Any]:
+    """The test's connection, whose transaction is rolled back; None for ``commits`` tests."""
+    if request.node.get_closest_marker("commits"):
+        yield None
+        _empty_tables(_engine)
+        return
+    with _rolled_back_transaction(app, _engine) as connection:
+        yield connection
+
+
+def _empty_tables(engine: Engine) -> None:
     with engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(table.delete())
 
 
+@contextmanager
+def _rolled_back_transaction(app: Flask, engine: Engine) -> Iterator[Connection]:
+    connection = engine.connect()
+    driver = connection.connection.driver_connection
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # pysqlite begins and ends transactions on its own and so breaks SAVEPOINTs; the
+        # workaround SQLAlchemy documents: no driver transactions, BEGIN emitted by us.
+        legacy_isolation = driver.isolation_level
+        driver.isolation_level = None
+        event.listen(connection, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+    transaction = connection.begin()
+    # Always inside a savepoint: every Session(connection) then joins with one of its own.
+    connection.begin_nested()
+    with app.app_context():
+        engines = db.engines
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            # Flask-SQLAlchemy's sessions and the export's own session ask db.engine(s).
+            patch.setitem(engines, None, connection)  # type: ignore[index]
+            patch.setitem(
+                db.session.session_factory.kw, "join_transaction_mode", "create_savepoint"
+            )
+            yield connection
+    finally:
+        intact = transaction.is_active
+        transaction.rollback()
+        if sqlite:
+            driver.isolation_level = legacy_isolation
+        connection.close()
+    if not intact:
+        pytest.fail("the test's transaction ended early: a commit or rollback on the connection")
+
+
 @pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    """A session of the test's own, apart from the one the requests use."""
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
+def connection(_isolated: Connection | None) -> Connection:
+    """The test's connection: what the test and the app write is rolled back at the end.
+
+    ``Session(connection)`` commits and rolls back like a session of its own.
+    """
+    if _isolated is None:
+        pytest.fail("a test that commits for real reads through `engine`, not `connection`")
+    return _isolated
+
+
+@pytest.fixture
+def session(_isolated: Connection | None, _engine: Engine) -> Iterator[Session]:
+    """A session of the test's own, apart from the ones the requests use."""
+    if _isolated is None:
+        own = Session(_engine, expire_on_commit=False)
+    else:
+        own = Session(_isolated, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    with own:
+        yield own
 
 
 @pytest.fixture
@@ -97,11 +209,45 @@ def world(session: Session) -> World:
     return build_world(session)
 
 
+# --- browsers ----------------------------------------------------------------------------
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
+class AuthActions:
+    """Signing in and out through the login form, as a browser does."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self._client = client
+
+    def login(self, email: str, password: str = PASSWORD) -> TestResponse:
+        response = self._client.post("/login", data={"email": email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return response
+
+    def login_as(self, user: User, password: str = PASSWORD) -> TestResponse:
+        return self.login(user.email, password)
+
+    def logout(self) -> TestResponse:
+        return self._client.post("/logout")
+
+    def browser(self, email: str | None = None) -> FlaskClient:
+        """A second browser (cookies of its own), signed in as ``email`` if given."""
+        other = self._client.application.test_client()
+        if email is not None:
+            AuthActions(other).login(email)
+        return other
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    """``auth.login(email)``, ``auth.login_as(user)``, ``auth.logout()`` for ``client``."""
+    return AuthActions(client)
+
+
 def login(client: FlaskClient, email: str, password: str = PASSWORD) -> None:
-    response = client.post("/login", data={"email": email, "password": password})
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    """Deprecated: take the ``auth`` fixture. Kept while test files still import it."""
+    AuthActions(client).login(email, password)

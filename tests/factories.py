@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 from functools import cache
 
@@ -25,7 +26,15 @@ from models import (
 from models.choices import ReferralStatus, Role
 
 PASSWORD = "richtig-langes-Test-Passwort"
-TODAY = dt.date(2026, 11, 25)
+# The day the suite's clock stands still on (tests/conftest.py); CI also runs other days.
+TODAY = dt.date.fromisoformat(os.environ.get("KIM_TEST_TODAY") or "2026-11-25")
+# The days of the fixture records, as far before TODAY as they were before 25.11.2026.
+CONSENT_GIVEN_ON = TODAY - dt.timedelta(days=324)  # 05.01.2026 by default
+OPENED_ON = TODAY - dt.timedelta(days=297)  # 01.02.2026
+CONTACT_ON = OPENED_ON + dt.timedelta(days=2)  # 03.02.2026
+OBSERVED_ON = TODAY - dt.timedelta(days=269)  # 01.03.2026
+REFERRED_ON = OBSERVED_ON + dt.timedelta(days=1)  # 02.03.2026
+FOLLOW_UP_ON = REFERRED_ON + dt.timedelta(days=14)  # 16.03.2026: overdue
 
 
 @cache
@@ -69,7 +78,7 @@ def make_client(
         organisation_id=organisation.id,
         first_name=values.pop("first_name", "Amina"),
         last_name=values.pop("last_name", f"Beispiel-{organisation.slug}"),
-        consent_given_on=values.pop("consent_given_on", dt.date(2026, 1, 5)),
+        consent_given_on=values.pop("consent_given_on", CONSENT_GIVEN_ON),
         created_by_id=author.id,
         updated_by_id=author.id,
         **values,
@@ -85,7 +94,7 @@ def make_case(session: Session, client: Client, manager: User, **values: object)
         organisation_id=client.organisation_id,
         client=client,
         case_manager=manager,
-        opened_on=values.pop("opened_on", dt.date(2026, 2, 1)),
+        opened_on=values.pop("opened_on", OPENED_ON),
         created_by_id=manager.id,
         updated_by_id=manager.id,
         **values,
@@ -100,7 +109,7 @@ def make_contact(session: Session, case: Case, **values: object) -> Contact:
     contact = Contact(
         organisation_id=case.organisation_id,
         case=case,
-        contact_date=values.pop("contact_date", dt.date(2026, 2, 3)),
+        contact_date=values.pop("contact_date", CONTACT_ON),
         note=values.pop("note", "Erstgespräch"),
         **values,
     )
@@ -139,7 +148,7 @@ def make_barrier(
         organisation_id=case.organisation_id,
         case=case,
         category=category,
-        observed_on=values.pop("observed_on", dt.date(2026, 3, 1)),
+        observed_on=values.pop("observed_on", OBSERVED_ON),
         description=values.pop("description", "Termin erst in drei Monaten"),
         **values,
     )
@@ -149,7 +158,7 @@ def make_barrier(
 
 
 def make_referral(session: Session, case: Case, partner: Partner, **values: object) -> Referral:
-    referred_on = values.pop("referred_on", dt.date(2026, 3, 2))
+    referred_on = values.pop("referred_on", REFERRED_ON)
     status = values.pop("status", ReferralStatus.SENT)
     referral = Referral(
         organisation_id=case.organisation_id,

@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session
 
 from models import AuditEvent
+from tests.factories import CONSENT_GIVEN_ON
+
+# The test's connection (rolled back) or, in a test that commits for real, the engine.
+Database = Connection | Engine
 
 
 def client_form(**values: Any) -> dict[str, Any]:
@@ -23,15 +27,15 @@ def client_form(**values: Any) -> dict[str, Any]:
         "email": "leyla.yilmaz@example.net",
         "street": "Kölner Straße 7",
         "postcode": "40233",
-        "consent_given_on": "2026-01-05",
+        "consent_given_on": CONSENT_GIVEN_ON.isoformat(),
         "notes": "Vertrauliche Notiz zur Familie",
         **values,
     }
 
 
-def events(engine: Engine, include_logins: bool = False, **where: Any) -> list[AuditEvent]:
+def events(database: Database, include_logins: bool = False, **where: Any) -> list[AuditEvent]:
     """Audit events in order; the tests' own logins are left out unless asked for."""
-    with Session(engine) as session:
+    with Session(database) as session:
         statement = select(AuditEvent).order_by(AuditEvent.id)
         if not include_logins:
             statement = statement.where(AuditEvent.action.not_in(["login", "login_failed"]))
@@ -46,13 +50,13 @@ def changes_of(event: AuditEvent) -> dict[str, Any]:
     return json.loads(event.changed_fields or "{}")
 
 
-def count_rows(engine: Engine, model: type[Any], *criteria: Any) -> int:
-    with Session(engine) as session:
+def count_rows(database: Database, model: type[Any], *criteria: Any) -> int:
+    with Session(database) as session:
         return session.scalar(select(func.count()).select_from(model).where(*criteria)) or 0
 
 
-def audit_table_text(engine: Engine) -> str:
+def audit_table_text(database: Database) -> str:
     """Every stored column of every audit event, as one text to search for leaked values."""
-    with engine.connect() as connection:
-        rows = connection.execute(select(AuditEvent.__table__)).all()
+    with Session(database) as session:
+        rows = session.execute(select(AuditEvent.__table__)).all()
     return "\n".join(repr(tuple(row)) for row in rows)

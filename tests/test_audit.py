@@ -2,27 +2,31 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from app.extensions import db
 from models import AuditAction, AuditEvent, Case, Client, Topic, User
 from models.audit import changed_fields, record_event, set_actor
-from tests.conftest import login
-from tests.factories import World
+from tests.factories import CONTACT_ON, OPENED_ON, World
 from tests.lifecycle_helpers import (
     audit_table_text,
     changes_of,
     client_form,
     events,
 )
+
+if TYPE_CHECKING:
+    from tests.conftest import AuthActions
 
 PERSONAL_VALUES = (
     "Leyla",
@@ -51,7 +55,7 @@ def case_form(world: World, **values: str) -> dict[str, str]:
     return {
         "client": str(world.a.client_id),
         "case_manager": str(world.a.case_manager_id),
-        "opened_on": "2026-02-01",
+        "opened_on": OPENED_ON.isoformat(),
         "phase": "assessment",
         "topics": str(world.topic_id),
         "goals": "Geheimes Ziel der Klientin",
@@ -63,15 +67,15 @@ def case_form(world: World, **values: str) -> dict[str, str]:
 
 
 def test_new_client_writes_one_create_event_with_names_only_for_personal_fields(
-    client: FlaskClient, engine: Engine, session: Session, world: World
+    client: FlaskClient, auth: AuthActions, connection: Connection, session: Session, world: World
 ) -> None:
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
 
     response = client.post("/admin/clients/new/", data=client_form())
 
     assert response.status_code == 302
     new_id = session.scalar(select(Client.id).where(Client.last_name == "Y\u0131lmaz"))
-    [event] = events(engine)
+    [event] = events(connection)
     assert (event.action, event.record_type, event.record_id) == ("create", "Client", new_id)
     assert event.organisation_id == world.a.organisation_id
     assert event.actor_user_id == world.a.case_manager_id
@@ -94,9 +98,9 @@ def test_new_client_writes_one_create_event_with_names_only_for_personal_fields(
 
 
 def test_personal_values_never_reach_the_audit_table(
-    client: FlaskClient, engine: Engine, session: Session, world: World
+    client: FlaskClient, auth: AuthActions, connection: Connection, session: Session, world: World
 ) -> None:
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     client.post("/admin/clients/new/", data=client_form())
     new_id = session.scalar(select(Client.id).where(Client.last_name == "Y\u0131lmaz"))
     url = f"/admin/clients/edit/?id={new_id}"
@@ -108,37 +112,37 @@ def test_personal_values_never_reach_the_audit_table(
 
     assert client.post(url, data=edited).status_code == 302
 
-    text = audit_table_text(engine)
+    text = audit_table_text(connection)
     for value in (*PERSONAL_VALUES, "Leyla-Marie", "Noch eine vertrauliche"):
         assert value not in text
-    assert [event.action for event in events(engine)] == ["create", "update"]
-    assert changes_of(events(engine)[1]) == {"first_name": None, "notes": None}
+    assert [event.action for event in events(connection)] == ["create", "update"]
+    assert changes_of(events(connection)[1]) == {"first_name": None, "notes": None}
 
 
 def test_case_edit_writes_one_update_event_with_old_and_new_values(
-    client: FlaskClient, engine: Engine, world: World
+    client: FlaskClient, auth: AuthActions, connection: Connection, world: World
 ) -> None:
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     url = f"/admin/cases/edit/?id={world.a.case_id}"
 
     response = client.post(url, data=case_form(world, row_version=row_version(client, url)))
 
     assert response.status_code == 302
-    [event] = events(engine)
+    [event] = events(connection)
     assert (event.action, event.record_type, event.record_id) == ("update", "Case", world.a.case_id)
     changes = changes_of(event)
     assert changes["phase"] == ["intake", "assessment"]
     assert changes["goals"] is None
-    assert "Geheimes Ziel" not in audit_table_text(engine)
+    assert "Geheimes Ziel" not in audit_table_text(connection)
 
 
 def test_case_topics_and_client_link_are_recorded_as_ids(
-    client: FlaskClient, engine: Engine, session: Session, world: World
+    client: FlaskClient, auth: AuthActions, connection: Connection, session: Session, world: World
 ) -> None:
     other_topic = Topic(name="Wohnen")
     session.add(other_topic)
     session.commit()
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     url = f"/admin/cases/edit/?id={world.a.case_id}"
 
     client.post(
@@ -148,26 +152,26 @@ def test_case_topics_and_client_link_are_recorded_as_ids(
         ),
     )
 
-    [event] = events(engine)
+    [event] = events(connection)
     assert changes_of(event)["topics"] == [[world.topic_id], [other_topic.id]]
 
 
 def test_saving_an_unchanged_form_writes_no_event(
-    client: FlaskClient, engine: Engine, world: World
+    client: FlaskClient, auth: AuthActions, connection: Connection, world: World
 ) -> None:
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     url = f"/admin/cases/edit/?id={world.a.case_id}"
     unchanged = case_form(world, phase="intake", goals="", row_version=row_version(client, url))
 
     assert client.post(url, data=unchanged).status_code == 302
 
-    assert events(engine) == []
+    assert events(connection) == []
 
 
 def test_stale_edit_is_refused_and_writes_no_event(
-    client: FlaskClient, engine: Engine, world: World
+    client: FlaskClient, auth: AuthActions, connection: Connection, world: World
 ) -> None:
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     url = f"/admin/cases/edit/?id={world.a.case_id}"
     loaded = row_version(client, url)
     assert client.post(url, data=case_form(world, row_version=loaded)).status_code == 302
@@ -175,25 +179,27 @@ def test_stale_edit_is_refused_and_writes_no_event(
     stale = client.post(url, data=case_form(world, phase="planning", row_version=loaded))
 
     assert stale.status_code == 200
-    assert [event.action for event in events(engine)] == ["update"]
+    assert [event.action for event in events(connection)] == ["update"]
 
 
-def test_invalid_input_writes_no_event(client: FlaskClient, engine: Engine, world: World) -> None:
-    login(client, world.a.case_manager_email)
+def test_invalid_input_writes_no_event(
+    client: FlaskClient, auth: AuthActions, connection: Connection, world: World
+) -> None:
+    auth.login(world.a.case_manager_email)
 
     response = client.post("/admin/clients/new/", data=client_form(postcode="4023"))
 
     assert response.status_code == 200
-    assert events(engine) == []
+    assert events(connection) == []
 
 
 def test_inline_contact_of_a_case_gets_an_event_of_its_own(
-    client: FlaskClient, engine: Engine, world: World
+    client: FlaskClient, auth: AuthActions, connection: Connection, world: World
 ) -> None:
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     form = {
         **case_form(world),
-        "contacts-0-contact_date": "2026-03-01",
+        "contacts-0-contact_date": CONTACT_ON.isoformat(),
         "contacts-0-kind": "phone",
         "contacts-0-minutes": "20",
         "contacts-0-note": "Telefonat mit Privatem",
@@ -201,26 +207,26 @@ def test_inline_contact_of_a_case_gets_an_event_of_its_own(
 
     assert client.post("/admin/cases/new/", data=form).status_code == 302
 
-    assert sorted((e.action, e.record_type) for e in events(engine)) == [
+    assert sorted((e.action, e.record_type) for e in events(connection)) == [
         ("create", "Case"),
         ("create", "Contact"),
     ]
-    assert "Privatem" not in audit_table_text(engine)
+    assert "Privatem" not in audit_table_text(connection)
 
 
 # --- configuration records: admin's trail -------------------------------------------------
 
 
 def test_admin_topic_change_is_a_configuration_event_the_admin_sees(
-    client: FlaskClient, engine: Engine, session: Session, world: World
+    client: FlaskClient, auth: AuthActions, connection: Connection, session: Session, world: World
 ) -> None:
-    login(client, world.admin_email)
+    auth.login(world.admin_email)
     url = f"/admin/topics/edit/?id={world.topic_id}"
     form = {"name": "Arbeit, Beruf und Bildung", "sort_order": "1", "active": "y"}
 
     assert client.post(url, data=form).status_code == 302
 
-    [event] = events(engine)
+    [event] = events(connection)
     assert (event.action, event.record_type, event.organisation_id) == ("update", "Topic", None)
     assert changes_of(event)["name"] == ["Arbeit und Beruf", "Arbeit, Beruf und Bildung"]
     listing = client.get("/admin/audit/")
@@ -231,8 +237,8 @@ def test_admin_topic_change_is_a_configuration_event_the_admin_sees(
 # --- rollback and the session hook --------------------------------------------------------
 
 
-def test_a_rolled_back_change_leaves_no_event(engine: Engine, world: World) -> None:
-    with Session(engine) as session:
+def test_a_rolled_back_change_leaves_no_event(connection: Connection, world: World) -> None:
+    with Session(connection) as session:
         set_actor(session, world.a.case_manager_id)
         case = session.get(Case, world.a.case_id)
         assert case is not None
@@ -240,17 +246,17 @@ def test_a_rolled_back_change_leaves_no_event(engine: Engine, world: World) -> N
         session.flush()
         assert session.scalars(select(AuditEvent)).all()  # written in the transaction …
         session.rollback()
-    assert events(engine) == []  # … and gone with it
+    assert events(connection) == []  # … and gone with it
 
 
 def test_a_failed_flush_leaves_no_stray_event_for_the_next_commit(
-    engine: Engine, world: World
+    connection: Connection, world: World
 ) -> None:
-    with Session(engine) as session:
+    with Session(connection) as session:
         set_actor(session, world.a.case_manager_id)
         case = session.get(Case, world.a.case_id)
         assert case is not None
-        case.closed_on = case.opened_on.replace(year=2000)  # violates closed_after_opened
+        case.closed_on = case.opened_on - dt.timedelta(days=1)  # violates closed_after_opened
         with pytest.raises(Exception):  # noqa: B017 - either database's IntegrityError
             session.flush()
         session.rollback()
@@ -258,21 +264,23 @@ def test_a_failed_flush_leaves_no_stray_event_for_the_next_commit(
         assert case is not None
         case.phase = "planning"
         session.commit()
-    [event] = events(engine)
+    [event] = events(connection)
     assert changes_of(event) == {"phase": ["intake", "planning"]}
 
 
-def test_without_an_actor_nothing_is_recorded(engine: Engine, world: World) -> None:
-    with Session(engine) as session:
+def test_without_an_actor_nothing_is_recorded(connection: Connection, world: World) -> None:
+    with Session(connection) as session:
         case = session.get(Case, world.a.case_id)
         assert case is not None
         case.phase = "planning"
         session.commit()
-    assert events(engine) == []
+    assert events(connection) == []
 
 
-def test_events_cannot_be_changed_or_deleted_through_the_orm(engine: Engine, world: World) -> None:
-    with Session(engine) as session:
+def test_events_cannot_be_changed_or_deleted_through_the_orm(
+    connection: Connection, world: World
+) -> None:
+    with Session(connection) as session:
         event = record_event(
             session,
             actor=world.a.case_manager_id,
@@ -312,20 +320,20 @@ def test_changed_fields_of_a_new_record_skip_bookkeeping(session: Session, world
 
 
 def test_login_and_failed_login_each_write_one_event_without_the_e_mail(
-    client: FlaskClient, engine: Engine, world: World
+    client: FlaskClient, auth: AuthActions, connection: Connection, world: World
 ) -> None:
     client.post("/login", data={"email": world.a.lead_email, "password": "falsch-und-lang-123"})
-    login(client, world.a.lead_email)
-    failed, succeeded = events(engine, include_logins=True)
+    auth.login(world.a.lead_email)
+    failed, succeeded = events(connection, include_logins=True)
     assert failed.action == "login_failed" and failed.actor_user_id is None
     assert len(json.loads(failed.details or "{}")["account"]) == 64
     assert succeeded.action == "login" and succeeded.actor_user_id is not None
-    assert "example.org" not in audit_table_text(engine)
-    assert "falsch-und-lang" not in audit_table_text(engine)
+    assert "example.org" not in audit_table_text(connection)
+    assert "falsch-und-lang" not in audit_table_text(connection)
 
 
 def test_export_event_carries_filters_and_row_count(
-    app: Flask, engine: Engine, world: World
+    app: Flask, connection: Connection, world: World
 ) -> None:
     with app.app_context():
         record_event(
@@ -337,7 +345,7 @@ def test_export_event_carries_filters_and_row_count(
             details={"filters": {"flt1_district": "3"}, "rows": 12},
         )
         db.session.commit()
-    [event] = events(engine)
+    [event] = events(connection)
     assert json.loads(event.details or "{}") == {"filters": {"flt1_district": "3"}, "rows": 12}
 
 
@@ -365,8 +373,13 @@ def _one_event_per_scope(session: Session, world: World) -> None:
     ("who", "expected"),
     [("lead_a", ["Klient*in"]), ("lead_b", ["Fall"]), ("admin", ["Handlungsfeld"])],
 )
-def test_audit_list_shows_each_role_only_its_scope(
-    client: FlaskClient, session: Session, world: World, who: str, expected: list[str]
+def test_audit_list_shows_each_role_only_its_scope(  # noqa: PLR0917 - pytest passes fixtures
+    client: FlaskClient,
+    auth: AuthActions,
+    session: Session,
+    world: World,
+    who: str,
+    expected: list[str],
 ) -> None:
     _one_event_per_scope(session, world)
     email = {
@@ -374,7 +387,7 @@ def test_audit_list_shows_each_role_only_its_scope(
         "lead_b": world.b.lead_email,
         "admin": world.admin_email,
     }[who]
-    login(client, email)
+    auth.login(email)
 
     body = client.get("/admin/audit/").get_data(as_text=True)
 
@@ -388,9 +401,9 @@ def test_audit_list_shows_each_role_only_its_scope(
 
 @pytest.mark.parametrize("who", ["case_manager", "coordinator"])
 def test_audit_list_is_closed_to_case_managers_and_coordination(
-    client: FlaskClient, world: World, who: str
+    client: FlaskClient, auth: AuthActions, world: World, who: str
 ) -> None:
-    login(client, world.a.case_manager_email if who == "case_manager" else world.coordinator_email)
+    auth.login(world.a.case_manager_email if who == "case_manager" else world.coordinator_email)
     assert client.get("/admin/audit/").status_code == 403
 
 
@@ -410,7 +423,8 @@ def test_audit_list_is_closed_to_case_managers_and_coordination(
 @pytest.mark.parametrize("who", ["lead", "admin"])
 def test_nobody_creates_edits_deletes_or_exports_events(  # noqa: PLR0917 - fixtures
     client: FlaskClient,
-    engine: Engine,
+    auth: AuthActions,
+    connection: Connection,
     session: Session,
     world: World,
     who: str,
@@ -420,23 +434,23 @@ def test_nobody_creates_edits_deletes_or_exports_events(  # noqa: PLR0917 - fixt
 ) -> None:
     _one_event_per_scope(session, world)
     event_id = session.scalar(select(AuditEvent.id).where(AuditEvent.record_type == "Client"))
-    login(client, world.a.lead_email if who == "lead" else world.admin_email)
-    before = audit_table_text(engine)
+    auth.login(world.a.lead_email if who == "lead" else world.admin_email)
+    before = audit_table_text(connection)
     url = path.format(id=event_id)
     payload = {key: value.format(id=event_id) for key, value in (data or {}).items()}
 
     response = client.open(url, method=method, data=payload)
 
     assert response.status_code == 403
-    assert audit_table_text(engine) == before
+    assert audit_table_text(connection) == before
 
 
 def test_details_of_another_organisations_event_is_404(
-    client: FlaskClient, session: Session, world: World
+    client: FlaskClient, auth: AuthActions, session: Session, world: World
 ) -> None:
     _one_event_per_scope(session, world)
     foreign = session.scalar(select(AuditEvent.id).where(AuditEvent.record_type == "Case"))
-    login(client, world.a.lead_email)
+    auth.login(world.a.lead_email)
     assert client.get(f"/admin/audit/details/?id={foreign}").status_code == 404
 
 

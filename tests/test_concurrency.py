@@ -9,17 +9,21 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from models import Case, Client
-from tests.conftest import login
-from tests.factories import World
+from tests.factories import OPENED_ON, World
 from tests.lifecycle_helpers import client_form, count_rows, events
 
+if TYPE_CHECKING:
+    from tests.conftest import AuthActions
+
+# Each browser is a thread with connections of its own: real commits.
+pytestmark = pytest.mark.commits
 THREADS_PER_ORG = 3
 CLIENTS_PER_THREAD = 4
 
@@ -35,9 +39,9 @@ def row_version(body: str) -> str:
 class Worker(threading.Thread):
     """One person: creates clients, then edits each of them once."""
 
-    def __init__(self, app: Flask, email: str, tag: str) -> None:
+    def __init__(self, auth: AuthActions, email: str, tag: str) -> None:
         super().__init__(daemon=True)
-        self.app = app
+        self.auth = auth
         self.email = email
         self.tag = tag
         self.statuses: list[tuple[str, int]] = []
@@ -45,8 +49,7 @@ class Worker(threading.Thread):
 
     def run(self) -> None:
         try:
-            client = self.app.test_client()
-            login(client, self.email)
+            client = self.auth.browser(self.email)
             created_ids = []
             for number in range(CLIENTS_PER_THREAD):
                 name = f"{self.tag}-{number}"
@@ -68,11 +71,11 @@ class Worker(threading.Thread):
 
 
 def test_parallel_creates_and_edits_lose_nothing_and_number_uniquely(
-    app: Flask, engine: Engine, world: World
+    auth: AuthActions, engine: Engine, world: World
 ) -> None:
     clients_before = count_rows(engine, Client)
     workers = [
-        Worker(app, email, f"T{org.slug}{index}")
+        Worker(auth, email, f"T{org.slug}{index}")
         for org in (world.a, world.b)
         for index, email in enumerate(
             [org.case_manager_email, org.lead_email, org.case_manager_email][:THREADS_PER_ORG]
@@ -102,16 +105,15 @@ def test_parallel_creates_and_edits_lose_nothing_and_number_uniquely(
 
 
 def test_stale_edit_of_a_case_leaves_exactly_one_update_event(
-    app: Flask, engine: Engine, world: World
+    auth: AuthActions, engine: Engine, world: World
 ) -> None:
-    first, second = app.test_client(), app.test_client()
-    login(first, world.a.case_manager_email)
-    login(second, world.a.lead_email)
+    first = auth.browser(world.a.case_manager_email)
+    second = auth.browser(world.a.lead_email)
     url = f"/admin/cases/edit/?id={world.a.case_id}"
     form: dict[str, Any] = {
         "client": str(world.a.client_id),
         "case_manager": str(world.a.case_manager_id),
-        "opened_on": "2026-02-01",
+        "opened_on": OPENED_ON.isoformat(),
         "row_version": "1",
     }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import pytest
 from flask.testing import FlaskClient
@@ -11,11 +12,12 @@ from sqlalchemy.orm import Session
 from models import Case, Client, Partner, Referral
 from models.choices import ReferralStatus
 from models.referral import Referral as ReferralModel
-from tests.conftest import login
-from tests.factories import World, make_referral
+from tests.factories import TODAY, World, make_referral
 
-WITHDRAWN = dt.date(2026, 11, 2)
-TODAY = dt.date(2026, 11, 25)
+if TYPE_CHECKING:
+    from tests.conftest import AuthActions
+
+WITHDRAWN = TODAY - dt.timedelta(days=23)
 
 
 @pytest.fixture
@@ -29,6 +31,7 @@ def withdrawn(session: Session, world: World) -> World:
 def test_rule_refuses_sending_for_a_client_who_withdrew_consent(
     session: Session, withdrawn: World
 ) -> None:
+
     case = session.get_one(Case, withdrawn.a.case_id)
     values = {
         "case": case,
@@ -41,7 +44,7 @@ def test_rule_refuses_sending_for_a_client_who_withdrew_consent(
     errors = ReferralModel.field_errors(values, TODAY, "planned")
 
     assert "widerrufen" in errors["status"]
-    assert "02.11.2026" in errors["status"]
+    assert f"{WITHDRAWN:%d.%m.%Y}" in errors["status"]
     assert "status" not in ReferralModel.field_errors({**values, "status": "planned"}, TODAY)
 
 
@@ -55,32 +58,36 @@ def test_rule_lets_a_referral_already_sent_be_answered_or_cancelled(
     assert ReferralModel.field_errors({**values, "status": "sent"}, TODAY, "sent") == {}
 
 
-def test_client_list_flags_withdrawn_consent(client: FlaskClient, withdrawn: World) -> None:
-    login(client, withdrawn.a.case_manager_email)
+def test_client_list_flags_withdrawn_consent(
+    client: FlaskClient, auth: AuthActions, withdrawn: World
+) -> None:
+    auth.login(withdrawn.a.case_manager_email)
 
     page = client.get("/admin/clients/").get_data(as_text=True)
 
     assert "Einwilligung" in page
-    assert "widerrufen am 02.11.2026" in page
+    assert f"widerrufen am {WITHDRAWN:%d.%m.%Y}" in page
 
 
 @pytest.mark.parametrize("view", ["clients", "cases"])
 def test_edit_forms_warn_about_withdrawn_consent(
-    client: FlaskClient, withdrawn: World, view: str
+    client: FlaskClient, auth: AuthActions, withdrawn: World, view: str
 ) -> None:
-    login(client, withdrawn.a.case_manager_email)
+    auth.login(withdrawn.a.case_manager_email)
     record_id = withdrawn.a.client_id if view == "clients" else withdrawn.a.case_id
 
     page = client.get(f"/admin/{view}/edit/", query_string={"id": record_id})
 
     assert page.status_code == 200
-    assert "Einwilligung dieser Person wurde am 02.11.2026 widerrufen" in page.get_data(
+    assert f"Einwilligung dieser Person wurde am {WITHDRAWN:%d.%m.%Y} widerrufen" in page.get_data(
         as_text=True
     )
 
 
-def test_edit_form_of_a_consenting_client_has_no_warning(client: FlaskClient, world: World) -> None:
-    login(client, world.a.case_manager_email)
+def test_edit_form_of_a_consenting_client_has_no_warning(
+    client: FlaskClient, auth: AuthActions, world: World
+) -> None:
+    auth.login(world.a.case_manager_email)
 
     page = client.get("/admin/clients/edit/", query_string={"id": world.a.client_id})
 
@@ -88,14 +95,14 @@ def test_edit_form_of_a_consenting_client_has_no_warning(client: FlaskClient, wo
 
 
 def test_referral_form_cannot_send_for_a_withdrawn_client(
-    client: FlaskClient, session: Session, withdrawn: World
+    client: FlaskClient, auth: AuthActions, session: Session, withdrawn: World
 ) -> None:
-    login(client, withdrawn.a.case_manager_email)
+    auth.login(withdrawn.a.case_manager_email)
     form = {
         "case": withdrawn.a.case_id,
         "partner": withdrawn.partner_id,
-        "referred_on": "2026-11-20",
-        "follow_up_on": "2026-12-04",
+        "referred_on": (TODAY - dt.timedelta(days=5)).isoformat(),
+        "follow_up_on": (TODAY + dt.timedelta(days=9)).isoformat(),
         "status": "sent",
         "consent_confirmed": "y",
     }
@@ -108,7 +115,7 @@ def test_referral_form_cannot_send_for_a_withdrawn_client(
 
 
 def test_tracking_button_cannot_send_for_a_withdrawn_client(
-    client: FlaskClient, session: Session, withdrawn: World
+    client: FlaskClient, auth: AuthActions, session: Session, withdrawn: World
 ) -> None:
     case = session.get_one(Case, withdrawn.a.case_id)
     partner = session.get_one(Partner, withdrawn.partner_id)
@@ -116,7 +123,7 @@ def test_tracking_button_cannot_send_for_a_withdrawn_client(
         session, case, partner, status=ReferralStatus.PLANNED, consent_confirmed=True
     )
     session.commit()
-    login(client, withdrawn.a.case_manager_email)
+    auth.login(withdrawn.a.case_manager_email)
 
     response = client.post(
         f"/admin/referral-tracking/{planned.id}/status",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from flask import Flask
@@ -14,11 +14,15 @@ from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import OperationalError
 
 from models import Case, Client
-from tests.conftest import login
-from tests.factories import World
+from tests.factories import OPENED_ON, World
 from tests.lifecycle_helpers import client_form, count_rows, events
 
+if TYPE_CHECKING:
+    from tests.conftest import AuthActions
+
 RETRY_TITLE = "Bitte erneut versuchen"
+# Locks held by other connections, failing and terminated connections: real commits.
+pytestmark = pytest.mark.commits
 
 
 def body(response: Any) -> str:
@@ -57,16 +61,17 @@ def test_the_busy_timeout_is_configurable(short_busy_timeout: None, engine: Engi
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
 
 
-def test_locked_database_gives_503_then_the_normal_page_after_release(
+def test_locked_database_gives_503_then_the_normal_page_after_release(  # noqa: PLR0917 - pytest passes fixtures
     short_busy_timeout: None,
     client: FlaskClient,
+    auth: AuthActions,
     engine: Engine,
     world: World,
     write_lock: sqlite3.Connection,
 ) -> None:
     # Signing in writes too, so it happens before the lock is taken.
     write_lock.execute("ROLLBACK")
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     write_lock.execute("BEGIN IMMEDIATE")
     clients_before = count_rows(engine, Client)
 
@@ -85,19 +90,20 @@ def test_locked_database_gives_503_then_the_normal_page_after_release(
     assert len(events(engine)) == 1  # only the save that went through
 
 
-def test_locked_database_during_an_edit_gives_503_and_keeps_the_case(
+def test_locked_database_during_an_edit_gives_503_and_keeps_the_case(  # noqa: PLR0917 - pytest passes fixtures
     short_busy_timeout: None,
     client: FlaskClient,
+    auth: AuthActions,
     engine: Engine,
     world: World,
     write_lock: sqlite3.Connection,
 ) -> None:
     write_lock.execute("ROLLBACK")
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     form = {
         "client": str(world.a.client_id),
         "case_manager": str(world.a.case_manager_id),
-        "opened_on": "2026-02-01",
+        "opened_on": OPENED_ON.isoformat(),
         "phase": "planning",
         "row_version": "1",
     }
@@ -133,9 +139,13 @@ def fail_next_insert_into(engine: Engine) -> Iterator[list[str]]:
 
 
 def test_connection_failure_during_create_gives_503_and_nothing_half_saved(
-    client: FlaskClient, engine: Engine, world: World, fail_next_insert_into: list[str]
+    client: FlaskClient,
+    auth: AuthActions,
+    engine: Engine,
+    world: World,
+    fail_next_insert_into: list[str],
 ) -> None:
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     clients_before = count_rows(engine, Client)
     fail_next_insert_into.append("client")
 
@@ -151,9 +161,13 @@ def test_connection_failure_during_create_gives_503_and_nothing_half_saved(
 
 
 def test_connection_failure_while_writing_the_audit_event_rolls_back_the_change(
-    client: FlaskClient, engine: Engine, world: World, fail_next_insert_into: list[str]
+    client: FlaskClient,
+    auth: AuthActions,
+    engine: Engine,
+    world: World,
+    fail_next_insert_into: list[str],
 ) -> None:
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     fail_next_insert_into.append("audit_event")
 
     failed = client.post("/admin/clients/new/", data=client_form())
@@ -164,11 +178,11 @@ def test_connection_failure_while_writing_the_audit_event_rolls_back_the_change(
 
 
 def test_terminated_postgresql_connections_are_replaced_on_the_next_request(
-    client: FlaskClient, engine: Engine, world: World
+    client: FlaskClient, auth: AuthActions, engine: Engine, world: World
 ) -> None:
     if engine.dialect.name != "postgresql":
         pytest.skip("pg_terminate_backend is PostgreSQL's")
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     assert client.get("/admin/clients/").status_code == 200
 
     with engine.connect() as connection:

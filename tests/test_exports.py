@@ -12,8 +12,7 @@ from sqlalchemy.exc import OperationalError
 import admin_views.export
 from models import Organisation, User
 from models.audit import AuditEvent
-from tests.conftest import login
-from tests.factories import make_client
+from tests.factories import CONSENT_GIVEN_ON, make_client
 
 
 def read_as_german_excel(response):
@@ -23,8 +22,8 @@ def read_as_german_excel(response):
     return list(csv.reader(io.StringIO(text), delimiter=";"))
 
 
-def test_client_export_is_german_excel_csv_with_only_own_rows(client, world):
-    login(client, world.a.case_manager_email)
+def test_client_export_is_german_excel_csv_with_only_own_rows(client, auth, world):
+    auth.login(world.a.case_manager_email)
     response = client.get("/admin/clients/export/csv/")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
@@ -38,7 +37,7 @@ def test_client_export_is_german_excel_csv_with_only_own_rows(client, world):
     assert world.b.client_name not in response.get_data(as_text=True)
 
 
-def test_export_shows_labels_german_dates_and_neutralises_formulas(client, world, session):
+def test_export_shows_labels_german_dates_and_neutralises_formulas(client, auth, world, session):
     organisation = session.get(Organisation, world.a.organisation_id)
     author = session.execute(
         select(User).where(User.email == world.a.case_manager_email)
@@ -54,7 +53,7 @@ def test_export_shows_labels_german_dates_and_neutralises_formulas(client, world
         phone="+49 211 1234567",
     )
     session.commit()
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     header, *rows = read_as_german_excel(client.get("/admin/clients/export/csv/?search=Müller"))
     (row,) = rows
     cells = dict(zip(header, row, strict=True))
@@ -62,20 +61,20 @@ def test_export_shows_labels_german_dates_and_neutralises_formulas(client, world
     assert cells["Nachname"] == "Müller; mit\nZeilenumbruch"
     assert cells["Aufenthaltsstatus"] == "Duldung"
     assert cells["Sprachmittlung nötig"] == "ja"
-    assert cells["Einwilligung erteilt am"] == "05.01.2026"
+    assert cells["Einwilligung erteilt am"] == f"{CONSENT_GIVEN_ON:%d.%m.%Y}"
     assert cells["Telefon"] == "'+49 211 1234567"
 
 
-def test_export_honours_search_and_stays_scoped_with_forged_parameters(client, world):
-    login(client, world.a.case_manager_email)
+def test_export_honours_search_and_stays_scoped_with_forged_parameters(client, auth, world):
+    auth.login(world.a.case_manager_email)
     found = read_as_german_excel(
         client.get(f"/admin/clients/export/csv/?search={world.b.client_name}")
     )
     assert found[1:] == []
 
 
-def test_every_export_writes_one_audit_event_without_the_search_text(client, world, session):
-    login(client, world.a.case_manager_email)
+def test_every_export_writes_one_audit_event_without_the_search_text(client, auth, world, session):
+    auth.login(world.a.case_manager_email)
     client.get(f"/admin/clients/export/csv/?search={world.a.client_name}").get_data()
     (event,) = session.execute(select(AuditEvent).where(AuditEvent.action == "export")).scalars()
     assert event.organisation_id == world.a.organisation_id
@@ -84,8 +83,8 @@ def test_every_export_writes_one_audit_event_without_the_search_text(client, wor
     assert world.a.client_name not in event.details
 
 
-def test_case_export_lists_topics_by_name(client, world):
-    login(client, world.a.case_manager_email)
+def test_case_export_lists_topics_by_name(client, auth, world):
+    auth.login(world.a.case_manager_email)
     header, *rows = read_as_german_excel(client.get("/admin/cases/export/csv/"))
     cells = dict(zip(header, rows[0], strict=True))
     assert cells["Handlungsfelder"] == "Arbeit und Beruf"
@@ -93,7 +92,7 @@ def test_case_export_lists_topics_by_name(client, world):
 
 
 def test_a_database_error_mid_export_breaks_the_download_instead_of_truncating_it(
-    client, world, monkeypatch
+    client, auth, world, monkeypatch
 ):
     original = admin_views.export.cell_reader
 
@@ -108,7 +107,7 @@ def test_a_database_error_mid_export_breaks_the_download_instead_of_truncating_i
         return read_or_fail
 
     monkeypatch.setattr(admin_views.export, "cell_reader", failing_reader)
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     response = client.get("/admin/clients/export/csv/")
     assert response.status_code == 200  # the header was sent before the first row
     with pytest.raises(OperationalError):

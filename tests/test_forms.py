@@ -6,22 +6,32 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from app.clock import today
 from models import Case, Client, Contact, NumberSequence, Referral, User
-from tests.conftest import login
-from tests.factories import World
+from tests.factories import (
+    CONSENT_GIVEN_ON,
+    CONTACT_ON,
+    FOLLOW_UP_ON,
+    OPENED_ON,
+    REFERRED_ON,
+    TODAY,
+    World,
+)
+
+if TYPE_CHECKING:
+    from tests.conftest import AuthActions
 
 STALE_WORD = "inzwischen"
-TOMORROW = today() + dt.timedelta(days=1)
+TOMORROW = TODAY + dt.timedelta(days=1)
+CLOSED_ON = (OPENED_ON + dt.timedelta(days=120)).isoformat()
+ANSWERED_ON = REFERRED_ON + dt.timedelta(days=8)
 
 
 # --- helpers --------------------------------------------------------------------------
@@ -37,7 +47,7 @@ def client_form(**values: Any) -> dict[str, Any]:
         "residence_status": "toleration",
         "household_size": "3",
         "postcode": "40233",
-        "consent_given_on": "2026-01-05",
+        "consent_given_on": CONSENT_GIVEN_ON.isoformat(),
         **values,
     }
 
@@ -46,7 +56,7 @@ def case_form(world: World, **values: Any) -> dict[str, Any]:
     return {
         "client": str(world.a.client_id),
         "case_manager": str(world.a.case_manager_id),
-        "opened_on": "2026-02-01",
+        "opened_on": OPENED_ON.isoformat(),
         "phase": "assessment",
         "topics": str(world.topic_id),
         "goals": "Sprachkurs B1",
@@ -61,8 +71,8 @@ def referral_form(world: World, **values: Any) -> dict[str, Any]:
         "topic": str(world.topic_id),
         "reason": "Unterstützung bei der Arbeitssuche",
         "consent_confirmed": "y",
-        "referred_on": "2026-03-02",
-        "follow_up_on": "2026-03-16",
+        "referred_on": REFERRED_ON.isoformat(),
+        "follow_up_on": FOLLOW_UP_ON.isoformat(),
         "status": "sent",
         **values,
     }
@@ -109,23 +119,17 @@ def last_file_number(session: Session, organisation_id: int) -> int:
         select(NumberSequence.last_value).where(
             NumberSequence.organisation_id == organisation_id,
             NumberSequence.name == "client",
-            NumberSequence.year == today().year,
+            NumberSequence.year == TODAY.year,
         )
     )
     return value or 0
 
 
 @pytest.fixture
-def manager(client: FlaskClient, world: World) -> FlaskClient:
+def manager(client: FlaskClient, auth: AuthActions, world: World) -> FlaskClient:
     """An HTTP client logged in as the case manager of organisation a (awo)."""
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     return client
-
-
-def second_browser(app: Flask, email: str) -> FlaskClient:
-    browser = app.test_client()
-    login(browser, email)
-    return browser
 
 
 # --- creating a client ----------------------------------------------------------------
@@ -138,7 +142,7 @@ def test_new_client_gets_file_number_organisation_and_author(
     assert response.status_code == 302
 
     (created,) = clients_named(session, "Neuaufnahme")
-    assert re.fullmatch(rf"AWO-{today().year}-\d{{4}}", created.file_number)
+    assert re.fullmatch(rf"AWO-{TODAY.year}-\d{{4}}", created.file_number)
     assert created.organisation_id == world.a.organisation_id
     assert created.created_by_id == world.a.case_manager_id
     assert created.updated_by_id == world.a.case_manager_id
@@ -154,9 +158,9 @@ def test_new_client_gets_file_number_organisation_and_author(
 
 
 def test_file_numbers_of_new_clients_count_up_per_organisation(
-    app: Flask, manager: FlaskClient, world: World, session: Session
+    auth: AuthActions, manager: FlaskClient, world: World, session: Session
 ) -> None:
-    other = second_browser(app, world.b.case_manager_email)
+    other = auth.browser(world.b.case_manager_email)
     awo_before = last_file_number(session, world.a.organisation_id)
     caritas_before = last_file_number(session, world.b.organisation_id)
     for name in ("Erste", "Zweite"):
@@ -165,7 +169,7 @@ def test_file_numbers_of_new_clients_count_up_per_organisation(
     response = other.post("/admin/clients/new/", data=client_form(last_name="Dritte"))
     assert response.status_code == 302
 
-    year = today().year
+    year = TODAY.year
     session.expire_all()
     numbers = {c.last_name: c.file_number for c in session.scalars(select(Client))}
     assert numbers["Erste"] == f"AWO-{year}-{awo_before + 1:04d}"
@@ -246,15 +250,15 @@ def test_line_breaks_and_tabs_in_notes_are_kept(manager: FlaskClient, session: S
     [
         (
             {
-                "opened_on": "2026-03-01",
-                "closed_on": "2026-02-28",
+                "opened_on": OPENED_ON.isoformat(),
+                "closed_on": (OPENED_ON - dt.timedelta(days=1)).isoformat(),
                 "phase": "closed",
                 "closure_reason": "goals_met",
             },
             "Das Abschlussdatum darf nicht vor dem Eröffnungsdatum liegen.",
         ),
         (
-            {"closed_on": "2026-06-01", "phase": "closed"},
+            {"closed_on": CLOSED_ON, "phase": "closed"},
             "Ein abgeschlossener Fall braucht einen Abschlussgrund.",
         ),
         (
@@ -283,7 +287,7 @@ def test_closing_a_case_without_reason_is_refused_and_case_stays_open(
     manager: FlaskClient, world: World, session: Session
 ) -> None:
     url = f"/admin/cases/edit/?id={world.a.case_id}"
-    data = case_form(world, closed_on="2026-06-01", phase="closed", row_version="1")
+    data = case_form(world, closed_on=CLOSED_ON, phase="closed", row_version="1")
     assert_refused(
         manager.post(url, data=data), "Ein abgeschlossener Fall braucht einen Abschlussgrund."
     )
@@ -392,13 +396,13 @@ def test_template_syntax_in_a_name_is_not_evaluated(manager: FlaskClient, sessio
 
 
 def test_stale_case_edit_is_refused_and_first_change_kept(
-    app: Flask, manager: FlaskClient, world: World, session: Session
+    auth: AuthActions, manager: FlaskClient, world: World, session: Session
 ) -> None:
     url = f"/admin/cases/edit/?id={world.a.case_id}"
     loaded_version = input_value(body_of(manager.get(url)), "row_version")
     assert loaded_version == "1"
 
-    lead = second_browser(app, world.a.lead_email)
+    lead = auth.browser(world.a.lead_email)
     lead_version = input_value(body_of(lead.get(url)), "row_version")
     first = lead.post(url, data=case_form(world, goals="Erste Änderung", row_version=lead_version))
     assert first.status_code == 302
@@ -421,12 +425,12 @@ def test_stale_case_edit_is_refused_and_first_change_kept(
 
 
 def test_stale_client_edit_is_refused_and_first_change_kept(
-    app: Flask, manager: FlaskClient, world: World, session: Session
+    auth: AuthActions, manager: FlaskClient, world: World, session: Session
 ) -> None:
     url = f"/admin/clients/edit/?id={world.a.client_id}"
     loaded_version = input_value(body_of(manager.get(url)), "row_version")
 
-    other = second_browser(app, world.a.case_manager_email)
+    other = auth.browser(world.a.case_manager_email)
     first = other.post(url, data=client_form(last_name="Erste", row_version=loaded_version))
     assert first.status_code == 302
 
@@ -441,16 +445,19 @@ def test_stale_client_edit_is_refused_and_first_change_kept(
 
 
 def test_stale_referral_edit_is_refused_and_first_change_kept(
-    app: Flask, manager: FlaskClient, world: World, session: Session
+    auth: AuthActions, manager: FlaskClient, world: World, session: Session
 ) -> None:
     url = f"/admin/referrals/edit/?id={world.a.referral_id}"
     loaded_version = input_value(body_of(manager.get(url)), "row_version")
 
-    other = second_browser(app, world.a.case_manager_email)
+    other = auth.browser(world.a.case_manager_email)
     first = other.post(
         url,
         data=referral_form(
-            world, status="accepted", responded_on="2026-03-10", row_version=loaded_version
+            world,
+            status="accepted",
+            responded_on=ANSWERED_ON.isoformat(),
+            row_version=loaded_version,
         ),
     )
     assert first.status_code == 302
@@ -464,7 +471,7 @@ def test_stale_referral_edit_is_refused_and_first_change_kept(
     referral = session.get(Referral, world.a.referral_id)
     assert referral is not None
     assert referral.status == "accepted"
-    assert referral.responded_on == dt.date(2026, 3, 10)
+    assert referral.responded_on == ANSWERED_ON
     assert referral.version == 2
 
 
@@ -509,11 +516,11 @@ def test_inline_contacts_of_a_new_case_are_stamped_with_organisation_and_author(
         world,
         goals="Mit Kontakten",
         **{
-            "contacts-0-contact_date": "2026-02-03",
+            "contacts-0-contact_date": CONTACT_ON.isoformat(),
             "contacts-0-kind": "phone",
             "contacts-0-minutes": "20",
             "contacts-0-note": "Telefonat",
-            "contacts-1-contact_date": "2026-02-10",
+            "contacts-1-contact_date": (CONTACT_ON + dt.timedelta(days=7)).isoformat(),
             "contacts-1-kind": "home_visit",
             "contacts-1-minutes": "90",
             "contacts-1-note": "Hausbesuch",
@@ -524,7 +531,7 @@ def test_inline_contacts_of_a_new_case_are_stamped_with_organisation_and_author(
 
     case = session.scalars(select(Case).where(Case.goals == "Mit Kontakten")).one()
     assert case.organisation_id == world.a.organisation_id
-    assert re.fullmatch(rf"AWO-F-{today().year}-\d{{4}}", case.case_number)
+    assert re.fullmatch(rf"AWO-F-{TODAY.year}-\d{{4}}", case.case_number)
     contacts = session.scalars(select(Contact).where(Contact.case_id == case.id)).all()
     assert sorted(contact.note or "" for contact in contacts) == ["Hausbesuch", "Telefonat"]
     for contact in contacts:
@@ -540,7 +547,7 @@ def test_inline_contact_with_minutes_out_of_range_stores_nothing(
     data = case_form(
         world,
         **{
-            "contacts-0-contact_date": "2026-02-03",
+            "contacts-0-contact_date": CONTACT_ON.isoformat(),
             "contacts-0-kind": "phone",
             "contacts-0-minutes": "1441",
         },

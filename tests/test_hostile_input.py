@@ -7,13 +7,13 @@ text: escaped in the list and the details page, never run as markup or template.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from flask.testing import FlaskClient
 
-from tests.conftest import login
-from tests.factories import World
+from tests.factories import CONSENT_GIVEN_ON, OBSERVED_ON, TODAY, World
 
 TEXT_PAYLOADS = {
     "script tag": "<script>alert(1)</script>",
@@ -30,7 +30,7 @@ TEXT_PAYLOADS = {
     "100 kB": "x" * 100_000,
 }
 DATE_PAYLOADS = {
-    "impossible date": "2026-02-30",
+    "impossible date": f"{TODAY.year}-02-30",
     "far past": "0001-01-01",
     "far future": "9999-12-31",
     "not a date": "morgen",
@@ -43,6 +43,11 @@ NUMBER_PAYLOADS = {
 RAW_MARKUP = ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>")
 
 
+def day(offset: int) -> str:
+    """A day of the fixture's casework, ``offset`` days after the barrier it observes."""
+    return (OBSERVED_ON + dt.timedelta(days=offset)).isoformat()
+
+
 def case_manager_forms(world: World) -> dict[str, dict[str, str]]:
     """A valid submission per case-level form, for a's case manager."""
     return {
@@ -50,20 +55,20 @@ def case_manager_forms(world: World) -> dict[str, dict[str, str]]:
             "first_name": "Amina",
             "last_name": "Testfall",
             "gender": "female",
-            "consent_given_on": "2026-01-05",
+            "consent_given_on": CONSENT_GIVEN_ON.isoformat(),
             "household_size": "3",
             "postcode": "40210",
         },
         "cases": {
             "client": str(world.a.client_id),
             "case_manager": str(world.a.case_manager_id),
-            "opened_on": "2026-03-01",
+            "opened_on": day(0),
             "phase": "intake",
             "goals": "Sprachkurs finden",
         },
         "contacts": {
             "case": str(world.a.case_id),
-            "contact_date": "2026-03-02",
+            "contact_date": day(1),
             "kind": "phone",
             "minutes": "30",
             "note": "Telefonat",
@@ -71,15 +76,15 @@ def case_manager_forms(world: World) -> dict[str, dict[str, str]]:
         "barriers": {
             "case": str(world.a.case_id),
             "category": str(world.category_id),
-            "observed_on": "2026-03-03",
+            "observed_on": day(2),
             "status": "open",
             "description": "Wartezeit",
         },
         "referrals": {
             "case": str(world.a.case_id),
             "partner": str(world.partner_id),
-            "referred_on": "2026-03-04",
-            "follow_up_on": "2026-03-18",
+            "referred_on": day(3),
+            "follow_up_on": day(17),
             "status": "planned",
             "reason": "Beratung",
         },
@@ -176,8 +181,8 @@ def unique_values(endpoint: str, number: int) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("endpoint", ["clients", "cases", "contacts", "barriers", "referrals"])
-def test_case_level_create_forms_survive_hostile_input(client, world, endpoint):
-    login(client, world.a.case_manager_email)
+def test_case_level_create_forms_survive_hostile_input(client, auth, world, endpoint):
+    auth.login(world.a.case_manager_email)
     valid = case_manager_forms(world)[endpoint]
     assert client.post(f"/admin/{endpoint}/new/", data=valid).status_code == 302
     assert run_payloads(client, endpoint, valid) > 0, "harmless Unicode must save"
@@ -186,16 +191,16 @@ def test_case_level_create_forms_survive_hostile_input(client, world, endpoint):
 @pytest.mark.parametrize(
     "endpoint", ["partners", "barrier-categories", "topics", "organisations", "users"]
 )
-def test_configuration_create_forms_survive_hostile_input(client, world, endpoint):
-    login(client, world.admin_email)
+def test_configuration_create_forms_survive_hostile_input(client, auth, world, endpoint):
+    auth.login(world.admin_email)
     valid = admin_forms()[endpoint]
     assert client.post(f"/admin/{endpoint}/new/", data=valid).status_code == 302
     assert run_payloads(client, endpoint, {**valid, **unique_values(endpoint, 1000)}) > 0
 
 
 @pytest.mark.parametrize("endpoint", ["clients", "cases", "contacts", "barriers", "referrals"])
-def test_case_level_edit_forms_survive_hostile_input(client, world, endpoint):
-    login(client, world.a.case_manager_email)
+def test_case_level_edit_forms_survive_hostile_input(client, auth, world, endpoint):
+    auth.login(world.a.case_manager_email)
     record_id = world.record_id(world.a, endpoint)
     edit_url = f"/admin/{endpoint}/edit/?id={record_id}"
     for field, kind in field_types(client, edit_url).items():
@@ -208,16 +213,16 @@ def test_case_level_edit_forms_survive_hostile_input(client, world, endpoint):
     assert_rendered_as_text(client, f"/admin/{endpoint}/")
 
 
-def test_control_characters_are_refused_with_a_field_error(client, world):
-    login(client, world.a.case_manager_email)
+def test_control_characters_are_refused_with_a_field_error(client, auth, world):
+    auth.login(world.a.case_manager_email)
     valid = case_manager_forms(world)["clients"]
     response = client.post("/admin/clients/new/", data={**valid, "last_name": "A\x00B"})
     assert response.status_code == 200
     assert "Bitte keine Steuerzeichen eingeben." in response.get_data(as_text=True)
 
 
-def test_request_body_above_the_limit_is_refused_with_413(client, world):
-    login(client, world.a.case_manager_email)
+def test_request_body_above_the_limit_is_refused_with_413(client, auth, world):
+    auth.login(world.a.case_manager_email)
     response = client.post("/admin/clients/new/", data={"notes": "x" * (3 * 1024 * 1024)})
     assert response.status_code == 413
     assert "zu groß" in response.get_data(as_text=True)

@@ -7,6 +7,7 @@ until someone decides who may use it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,13 +18,21 @@ from flask import Flask, url_for
 from flask.testing import FlaskClient
 from flask_admin import BaseView
 from flask_admin.model import BaseModelView
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, select
 
 from admin_views.base import KimModelView, OrgScopedModelView, ScopedAjaxLoader, SecureView
 from admin_views.start import StartView
 from models import Base, Client, OrgOwned
-from tests.conftest import login
-from tests.factories import World
+from tests.factories import (
+    CONSENT_GIVEN_ON,
+    CONTACT_ON,
+    FOLLOW_UP_ON,
+    OBSERVED_ON,
+    OPENED_ON,
+    REFERRED_ON,
+    TODAY,
+    World,
+)
 
 # --- who asks ----------------------------------------------------------------------------
 #
@@ -225,32 +234,32 @@ FORMS: dict[str, Callable[[World], dict[str, Any]]] = {
         "first_name": "Amina",
         "last_name": "Haddad",
         "gender": "female",
-        "consent_given_on": "2026-01-05",
+        "consent_given_on": CONSENT_GIVEN_ON.isoformat(),
     },
     "cases": lambda world: {
         "client": world.a.client_id,
         "case_manager": world.a.case_manager_id,
-        "opened_on": "2026-02-01",
+        "opened_on": OPENED_ON.isoformat(),
         "phase": "assessment",
     },
     "contacts": lambda world: {
         "case": world.a.case_id,
-        "contact_date": "2026-02-03",
+        "contact_date": CONTACT_ON.isoformat(),
         "kind": "phone",
         "minutes": "30",
     },
     "barriers": lambda world: {
         "case": world.a.case_id,
         "category": world.category_id,
-        "observed_on": "2026-03-01",
+        "observed_on": OBSERVED_ON.isoformat(),
         "status": "open",
     },
     "referrals": lambda world: {
         "case": world.a.case_id,
         "partner": world.partner_id,
         "topic": world.topic_id,
-        "referred_on": "2026-03-02",
-        "follow_up_on": "2026-03-16",
+        "referred_on": REFERRED_ON.isoformat(),
+        "follow_up_on": FOLLOW_UP_ON.isoformat(),
         "status": "planned",
     },
     "partners": lambda world: {"name": "Beratungsstelle Nord", "kind": "counselling"},
@@ -375,7 +384,10 @@ ROUTES: dict[str, Route] = {
             "referral_tracking.reschedule",
             answers(L, D, D, F, F, N, N),
             lambda world: {"referral_id": world.a.referral_id},
-            lambda world: {"follow_up_on": "2026-12-31", "version": "1"},
+            lambda world: {
+                "follow_up_on": (TODAY + dt.timedelta(days=36)).isoformat(),
+                "version": "1",
+            },
         ),
         Route(
             "POST",
@@ -467,17 +479,16 @@ NOT_CLASSIFIED = {"static", "admin.static"}
 NOT_COMPARED = {"audit_event", "login_attempt"}
 
 
-def database_contents(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+def database_contents(connection: Connection) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, in a stable order: to prove a request changed nothing."""
-    with engine.connect() as connection:
-        return {
-            table.name: [
-                tuple(row)
-                for row in connection.execute(select(table).order_by(*table.primary_key.columns))
-            ]
-            for table in Base.metadata.sorted_tables
-            if table.name not in NOT_COMPARED
-        }
+    return {
+        table.name: [
+            tuple(row)
+            for row in connection.execute(select(table).order_by(*table.primary_key.columns))
+        ]
+        for table in Base.metadata.sorted_tables
+        if table.name not in NOT_COMPARED
+    }
 
 
 def send(client: FlaskClient, app: Flask, route: Route, world: World, **url_args: Any) -> Any:
@@ -522,20 +533,20 @@ def test_every_route_is_classified(app):
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("route_key", sorted(ROUTES))
 def test_route_answers_each_role_as_specified(  # noqa: PLR0917 - pytest passes fixtures so
-    app, client, engine, world, route_key, role
+    app, client, auth, connection, world, route_key, role
 ):
     route = ROUTES[route_key]
     email = ROLE_EMAIL[role](world)
     if email is not None:
-        login(client, email)
+        auth.login(email)
     expected = route.answers[role]
-    before = database_contents(engine)
+    before = database_contents(connection)
 
     response = send(client, app, route, world)
 
     assert_answer(response, expected)
     if expected not in (DONE, SIGNED_OUT):
-        assert database_contents(engine) == before
+        assert database_contents(connection) == before
 
 
 # --- a foreign record is a missing record ------------------------------------------------
@@ -552,11 +563,11 @@ RECORD_ROUTES = (
 @pytest.mark.parametrize(("method", "name"), RECORD_ROUTES)
 @pytest.mark.parametrize("view", CASEWORK_VIEWS)
 def test_other_org_record_answers_exactly_like_a_missing_one(  # noqa: PLR0917 - fixtures
-    app, client, engine, world, view, method, name
+    app, client, auth, connection, world, view, method, name
 ):
     route = ROUTES[f"{method} {view}.{name}"]
-    login(client, world.b.lead_email)
-    before = database_contents(engine)
+    auth.login(world.b.lead_email)
+    before = database_contents(connection)
 
     if name == "delete_view":
         foreign = client.post(f"/admin/{view}/delete/", data={"id": RECORD_ID[view](world)})
@@ -567,12 +578,11 @@ def test_other_org_record_answers_exactly_like_a_missing_one(  # noqa: PLR0917 -
 
     assert foreign.status_code == missing.status_code == 404
     assert foreign.get_data() == missing.get_data()
-    assert database_contents(engine) == before
+    assert database_contents(connection) == before
 
 
-def client_row(engine: Engine, client_id: int) -> tuple[Any, ...] | None:
-    with engine.connect() as connection:
-        row = connection.execute(select(Client.__table__).where(Client.id == client_id)).first()
+def client_row(connection: Connection, client_id: int) -> tuple[Any, ...] | None:
+    row = connection.execute(select(Client.__table__).where(Client.id == client_id)).first()
     return tuple(row) if row else None
 
 
@@ -586,7 +596,7 @@ def client_row(engine: Engine, client_id: int) -> tuple[Any, ...] | None:
                 "first_name": "X",
                 "last_name": "Y",
                 "gender": "male",
-                "consent_given_on": "2026-01-05",
+                "consent_given_on": CONSENT_GIVEN_ON.isoformat(),
                 "row_version": "1",
             },
             id="other_org_case_manager_edit",
@@ -618,11 +628,11 @@ def client_row(engine: Engine, client_id: int) -> tuple[Any, ...] | None:
     ],
 )
 def test_refused_post_leaves_client_and_its_version_unchanged(  # noqa: PLR0917 - fixtures
-    client, engine, world, email_of, path, form
+    client, auth, connection, world, email_of, path, form
 ):
     client_id = world.a.client_id
-    row_before = client_row(engine, client_id)
-    login(client, email_of(world))
+    row_before = client_row(connection, client_id)
+    auth.login(email_of(world))
 
     response = client.post(
         path.format(id=client_id),
@@ -630,10 +640,9 @@ def test_refused_post_leaves_client_and_its_version_unchanged(  # noqa: PLR0917 
     )
 
     assert response.status_code in (302, 403, 404)
-    assert client_row(engine, client_id) == row_before
-    with engine.connect() as connection:
-        version = connection.execute(select(Client.version).where(Client.id == client_id))
-        assert version.scalar_one() == 1
+    assert client_row(connection, client_id) == row_before
+    version = connection.execute(select(Client.version).where(Client.id == client_id))
+    assert version.scalar_one() == 1
 
 
 # --- every view closes every path the same way -------------------------------------------

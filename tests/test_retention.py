@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from app.clock import today as real_today
 from models import Barrier, Case, Client, Contact, Referral, RetentionLogEntry
 from models.audit import set_actor
 from models.choices import Role
@@ -24,8 +24,8 @@ from models.retention import (
     due_clients,
 )
 from models.statistics import AGE_BANDS, Period, Statistics, load_scope
-from tests.conftest import login
 from tests.factories import (
+    TODAY,
     World,
     make_barrier,
     make_case,
@@ -40,8 +40,11 @@ from tests.factories import (
 )
 from tests.lifecycle_helpers import audit_table_text, count_rows
 
+if TYPE_CHECKING:
+    from tests.conftest import AuthActions
+
 D = dt.date
-TODAY = D(2030, 6, 1)
+RUN_DAY = D(2030, 6, 1)  # the retention job's day: the rules take it, not the clock
 YEARS = 3
 
 
@@ -144,16 +147,16 @@ def caseload(session: Session) -> Caseload:
     )
 
 
-def _run(engine: Engine, dry_run: bool = False):
-    with Session(engine) as session:
-        report = anonymise_due_clients(session, TODAY, YEARS, dry_run=dry_run)
+def _run(connection: Connection, dry_run: bool = False):
+    with Session(connection) as session:
+        report = anonymise_due_clients(session, RUN_DAY, YEARS, dry_run=dry_run)
         session.commit()
     return report
 
 
-def _snapshot(engine: Engine, client_id: int) -> dict[str, object]:
+def _snapshot(connection: Connection, client_id: int) -> dict[str, object]:
     """Every stored value of a client and of everything of their cases."""
-    with Session(engine) as session:
+    with Session(connection) as session:
         client = session.get_one(Client, client_id)
         cases = list(session.scalars(select(Case).where(Case.client_id == client_id)))
         case_ids = [case.id for case in cases]
@@ -174,7 +177,7 @@ def _columns(record: object) -> dict[str, object]:
 def test_due_clients_are_the_long_closed_and_the_long_withdrawn_only(
     session: Session, caseload: Caseload
 ) -> None:
-    due = {(d.client_id, d.reason.value) for d in due_clients(session, TODAY, YEARS)}
+    due = {(d.client_id, d.reason.value) for d in due_clients(session, RUN_DAY, YEARS)}
 
     assert due == {
         (caseload.long_closed_id, "cases_closed"),
@@ -184,11 +187,11 @@ def test_due_clients_are_the_long_closed_and_the_long_withdrawn_only(
 
 
 def test_anonymising_erases_personal_values_and_free_text_of_every_record(
-    engine: Engine, caseload: Caseload
+    connection: Connection, caseload: Caseload
 ) -> None:
-    _run(engine)
+    _run(connection)
 
-    after = _snapshot(engine, caseload.long_closed_id)
+    after = _snapshot(connection, caseload.long_closed_id)
     client = after["client"]
     assert isinstance(client, dict)
     assert client["first_name"] == client["last_name"] == PLACEHOLDER
@@ -202,10 +205,12 @@ def test_anonymising_erases_personal_values_and_free_text_of_every_record(
     assert (referral["reason"], referral["outcome"], referral["decline_reason"]) == (None,) * 3
 
 
-def test_anonymising_keeps_the_statistical_fields(engine: Engine, caseload: Caseload) -> None:
-    before = _snapshot(engine, caseload.long_closed_id)
-    _run(engine)
-    after = _snapshot(engine, caseload.long_closed_id)
+def test_anonymising_keeps_the_statistical_fields(
+    connection: Connection, caseload: Caseload
+) -> None:
+    before = _snapshot(connection, caseload.long_closed_id)
+    _run(connection)
+    after = _snapshot(connection, caseload.long_closed_id)
 
     kept_client = (
         "organisation_id",
@@ -234,23 +239,25 @@ def test_anonymising_keeps_the_statistical_fields(engine: Engine, caseload: Case
 @pytest.mark.parametrize(
     "field", ["recently_closed_id", "still_open_id", "withdrawn_lately_id", "withdrawn_but_open_id"]
 )
-def test_clients_not_due_are_untouched(engine: Engine, caseload: Caseload, field: str) -> None:
+def test_clients_not_due_are_untouched(
+    connection: Connection, caseload: Caseload, field: str
+) -> None:
     client_id = getattr(caseload, field)
-    before = _snapshot(engine, client_id)
+    before = _snapshot(connection, client_id)
 
-    _run(engine)
+    _run(connection)
 
-    assert _snapshot(engine, client_id) == before
+    assert _snapshot(connection, client_id) == before
 
 
 def test_withdrawn_consent_over_30_days_ago_is_treated_before_the_retention_period(
-    engine: Engine, caseload: Caseload
+    connection: Connection, caseload: Caseload
 ) -> None:
-    _run(engine)
+    _run(connection)
 
-    after = _snapshot(engine, caseload.withdrawn_long_ago_id)
+    after = _snapshot(connection, caseload.withdrawn_long_ago_id)
     assert after["client"]["last_name"] == PLACEHOLDER  # type: ignore[index]
-    with Session(engine) as session:
+    with Session(connection) as session:
         entry = session.scalars(
             select(RetentionLogEntry).where(
                 RetentionLogEntry.record_id == caseload.withdrawn_long_ago_id
@@ -259,25 +266,27 @@ def test_withdrawn_consent_over_30_days_ago_is_treated_before_the_retention_peri
     assert entry.reason == "consent_withdrawn"
 
 
-def test_dry_run_changes_nothing_and_writes_no_log(engine: Engine, caseload: Caseload) -> None:
+def test_dry_run_changes_nothing_and_writes_no_log(
+    connection: Connection, caseload: Caseload
+) -> None:
     ids = [caseload.long_closed_id, caseload.withdrawn_long_ago_id]
-    before = [_snapshot(engine, client_id) for client_id in ids]
+    before = [_snapshot(connection, client_id) for client_id in ids]
 
-    report = _run(engine, dry_run=True)
+    report = _run(connection, dry_run=True)
 
     assert {due.client_id for due in report.due} >= set(ids)
-    assert [_snapshot(engine, client_id) for client_id in ids] == before
-    assert count_rows(engine, RetentionLogEntry) == 0
+    assert [_snapshot(connection, client_id) for client_id in ids] == before
+    assert count_rows(connection, RetentionLogEntry) == 0
     assert "würde anonymisiert" in "\n".join(report.lines())
 
 
 def test_log_has_one_entry_per_client_without_personal_data_and_a_rerun_does_nothing(
-    engine: Engine, caseload: Caseload
+    connection: Connection, caseload: Caseload
 ) -> None:
-    first = _run(engine)
-    second = _run(engine)
+    first = _run(connection)
+    second = _run(connection)
 
-    with Session(engine) as session:
+    with Session(connection) as session:
         entries = list(session.scalars(select(RetentionLogEntry).order_by(RetentionLogEntry.id)))
     assert [(e.record_type, e.record_id, e.organisation_id, e.reason) for e in entries] == [
         ("Client", due.client_id, due.organisation_id, due.reason.value) for due in first.due
@@ -289,9 +298,9 @@ def test_log_has_one_entry_per_client_without_personal_data_and_a_rerun_does_not
 
 
 def test_audit_trail_keeps_no_erased_value_after_anonymising(
-    engine: Engine, caseload: Caseload
+    connection: Connection, caseload: Caseload
 ) -> None:
-    with Session(engine) as session:
+    with Session(connection) as session:
         set_actor(session, caseload.author_id)
         client = session.get_one(Client, caseload.long_closed_id)
         client.postcode = "40477"
@@ -299,12 +308,12 @@ def test_audit_trail_keeps_no_erased_value_after_anonymising(
         client.last_name = "Yılmaz-Neu"
         session.commit()
     # Client attributes are personal: the trail names them but never held their values.
-    assert "postcode" in audit_table_text(engine)
-    assert "40477" not in audit_table_text(engine)
+    assert "postcode" in audit_table_text(connection)
+    assert "40477" not in audit_table_text(connection)
 
-    _run(engine)
+    _run(connection)
 
-    trail = audit_table_text(engine)
+    trail = audit_table_text(connection)
     for value in ("40477", "40233", "2016-02-29", "Yılmaz", "Leyla", "0211", "1988-04-12"):
         assert value not in trail, value
     assert "postcode" in trail  # the field stays named, its value is gone
@@ -326,7 +335,7 @@ def test_birth_date_is_kept_exactly_when_a_band_boundary_falls_in_the_counted_ye
 
 
 def test_statistics_of_every_period_are_the_same_before_and_after_anonymising(
-    engine: Engine, session: Session
+    connection: Connection, session: Session
 ) -> None:
     rng = random.Random(6)  # noqa: S311 - reproducible test data, not security
     organisation = make_organisation(session, "awo")
@@ -368,22 +377,27 @@ def test_statistics_of_every_period_are_the_same_before_and_after_anonymising(
     years = [Period(D(year, 1, 1), D(year, 12, 31)) for year in range(2018, 2034)]
 
     def figures() -> list[object]:
-        with Session(engine) as reading:
+        with Session(connection) as reading:
             reading_scope = load_scope(reading, scope.ids, across=False)
             ages = [
                 _rows(
-                    Statistics(reading, reading_scope, period, TODAY).clients_by_age().shown(False)
+                    Statistics(reading, reading_scope, period, RUN_DAY)
+                    .clients_by_age()
+                    .shown(False)
                 )
                 for period in periods
             ]
             pages = [
-                [_rows(t) for t in Statistics(reading, reading_scope, period, TODAY).main_tables()]
+                [
+                    _rows(t)
+                    for t in Statistics(reading, reading_scope, period, RUN_DAY).main_tables()
+                ]
                 for period in years
             ]
         return [ages, pages]
 
     before = figures()
-    with Session(engine) as writing:
+    with Session(connection) as writing:
         births_before = dict(writing.execute(select(Client.id, Client.date_of_birth)).all())
         report = anonymise_due_clients(writing, D(2035, 1, 1), YEARS)
         writing.commit()
@@ -400,11 +414,11 @@ def _rows(table) -> list[object]:
 
 
 def test_cli_dry_run_lists_and_the_real_run_anonymises(
-    app: Flask, engine: Engine, session: Session
+    app: Flask, connection: Connection, session: Session
 ) -> None:
     organisation = make_organisation(session, "awo")
     author = make_user(session, Role.CASE_MANAGER, organisation)
-    long_ago = real_today() - dt.timedelta(days=365 * 3 + 40)
+    long_ago = TODAY - dt.timedelta(days=365 * 3 + 40)
     client = _full_client(
         session,
         organisation,
@@ -420,21 +434,22 @@ def test_cli_dry_run_lists_and_the_real_run_anonymises(
     assert dry.exit_code == 0, dry.output
     assert f"Klient*in {client.id}" in dry.output
     assert "würde anonymisiert" in dry.output
-    assert _snapshot(engine, client.id)["client"]["last_name"] != PLACEHOLDER  # type: ignore[index]
+    assert _snapshot(connection, client.id)["client"]["last_name"] != PLACEHOLDER  # type: ignore[index]
 
     real = runner.invoke(args=["retention"])
     assert real.exit_code == 0, real.output
-    assert _snapshot(engine, client.id)["client"]["last_name"] == PLACEHOLDER  # type: ignore[index]
-    assert count_rows(engine, RetentionLogEntry) == 1
+    assert _snapshot(connection, client.id)["client"]["last_name"] == PLACEHOLDER  # type: ignore[index]
+    assert count_rows(connection, RetentionLogEntry) == 1
 
 
 def test_details_pages_show_from_when_the_client_will_be_anonymised(
-    client: FlaskClient, session: Session, world: World
+    client: FlaskClient, auth: AuthActions, session: Session, world: World
 ) -> None:
     case = session.get_one(Case, world.a.case_id)
-    case.closed_on, case.phase, case.closure_reason = D(2026, 3, 31), "closed", "goals_met"
+    closed_on = case.opened_on + dt.timedelta(days=58)
+    case.closed_on, case.phase, case.closure_reason = closed_on, "closed", "goals_met"
     session.commit()
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
 
     for url in (
         f"/admin/cases/details/?id={case.id}",
@@ -442,6 +457,6 @@ def test_details_pages_show_from_when_the_client_will_be_anonymised(
     ):
         page = client.get(url).get_data(as_text=True)
         assert "Anonymisierung ab" in page
-        assert "01.04.2029" in page
+        assert f"{anonymise_from(closed_on, YEARS):%d.%m.%Y}" in page
     still_open = client.get(f"/admin/clients/details/?id={world.b.client_id}")
     assert still_open.status_code == 404  # and another organisation's client stays hidden

@@ -14,10 +14,12 @@ from sqlalchemy.orm import Session
 from models import Barrier, Case, Client, Contact, NumberSequence, Partner, Referral
 from models.numbering import next_number
 from models.referral import can_transition, default_follow_up
-from tests.factories import TODAY, make_organisation
+from tests.factories import OBSERVED_ON, OPENED_ON, REFERRED_ON, TODAY, make_organisation
 
 YESTERDAY = TODAY - dt.timedelta(days=1)
 TOMORROW = TODAY + dt.timedelta(days=1)
+CLOSED_ON = OPENED_ON + dt.timedelta(days=120)
+YEAR = TODAY.year
 
 STATUSES = ("planned", "sent", "accepted", "declined", "completed", "cancelled")
 # SPEC §4, written out by hand: planned → sent → accepted → completed;
@@ -46,11 +48,11 @@ def client_values(**values: Any) -> dict[str, Any]:
 
 
 def case_values(**values: Any) -> dict[str, Any]:
-    return {"opened_on": dt.date(2026, 2, 1), "phase": "intake", **values}
+    return {"opened_on": OPENED_ON, "phase": "intake", **values}
 
 
 def referral_values(**values: Any) -> dict[str, Any]:
-    referred_on = values.pop("referred_on", dt.date(2026, 3, 2))
+    referred_on = values.pop("referred_on", REFERRED_ON)
     return {
         "referred_on": referred_on,
         "follow_up_on": default_follow_up(referred_on),
@@ -100,7 +102,7 @@ def test_client_arrival_on_the_day_of_birth_is_allowed() -> None:
 
 def test_client_consent_withdrawn_before_given_is_refused() -> None:
     values = client_values(
-        consent_given_on=dt.date(2026, 3, 1), consent_withdrawn_on=dt.date(2026, 2, 28)
+        consent_given_on=YESTERDAY, consent_withdrawn_on=YESTERDAY - dt.timedelta(days=1)
     )
     errors = Client.field_errors(values, TODAY)
     assert errors == {
@@ -143,14 +145,14 @@ def test_open_case_has_no_rule_errors() -> None:
 
 
 def test_properly_closed_case_has_no_rule_errors() -> None:
-    values = case_values(closed_on=dt.date(2026, 6, 1), phase="closed", closure_reason="goals_met")
+    values = case_values(closed_on=CLOSED_ON, phase="closed", closure_reason="goals_met")
     assert Case.field_errors(values, TODAY) == {}
 
 
 def test_case_closed_before_opened_is_refused() -> None:
     values = case_values(
-        opened_on=dt.date(2026, 2, 1),
-        closed_on=dt.date(2026, 1, 31),
+        opened_on=OPENED_ON,
+        closed_on=OPENED_ON - dt.timedelta(days=1),
         phase="closed",
         closure_reason="goals_met",
     )
@@ -159,13 +161,13 @@ def test_case_closed_before_opened_is_refused() -> None:
 
 
 def test_case_closed_on_the_opening_day_is_allowed() -> None:
-    day = dt.date(2026, 2, 1)
+    day = OPENED_ON
     values = case_values(opened_on=day, closed_on=day, phase="closed", closure_reason="other")
     assert Case.field_errors(values, TODAY) == {}
 
 
 def test_case_with_closing_date_but_no_closure_reason_is_refused() -> None:
-    values = case_values(closed_on=dt.date(2026, 6, 1), phase="closed", closure_reason=None)
+    values = case_values(closed_on=CLOSED_ON, phase="closed", closure_reason=None)
     errors = Case.field_errors(values, TODAY)
     assert errors == {"closure_reason": "Ein abgeschlossener Fall braucht einen Abschlussgrund."}
 
@@ -182,9 +184,7 @@ def test_case_in_phase_closed_without_date_or_reason_gets_both_errors() -> None:
 
 
 def test_case_with_closing_date_but_open_phase_is_refused() -> None:
-    values = case_values(
-        closed_on=dt.date(2026, 6, 1), phase="monitoring", closure_reason="goals_met"
-    )
+    values = case_values(closed_on=CLOSED_ON, phase="monitoring", closure_reason="goals_met")
     errors = Case.field_errors(values, TODAY)
     assert errors == {"phase": "Mit Abschlussdatum ist die Phase „abgeschlossen“."}
 
@@ -218,8 +218,8 @@ def test_contact_in_the_future_is_refused() -> None:
 
 def test_barrier_resolved_before_observed_is_refused() -> None:
     values = {
-        "observed_on": dt.date(2026, 3, 2),
-        "resolved_on": dt.date(2026, 3, 1),
+        "observed_on": OBSERVED_ON + dt.timedelta(days=1),
+        "resolved_on": OBSERVED_ON,
         "status": "solved",
     }
     errors = Barrier.field_errors(values, TODAY)
@@ -228,8 +228,8 @@ def test_barrier_resolved_before_observed_is_refused() -> None:
 
 def test_barrier_resolved_after_observed_is_allowed() -> None:
     values = {
-        "observed_on": dt.date(2026, 3, 1),
-        "resolved_on": dt.date(2026, 3, 2),
+        "observed_on": OBSERVED_ON,
+        "resolved_on": OBSERVED_ON + dt.timedelta(days=1),
         "status": "solved",
     }
     assert Barrier.field_errors(values, TODAY) == {}
@@ -237,8 +237,8 @@ def test_barrier_resolved_after_observed_is_allowed() -> None:
 
 def test_resolved_barrier_still_marked_open_is_refused() -> None:
     values = {
-        "observed_on": dt.date(2026, 3, 1),
-        "resolved_on": dt.date(2026, 3, 2),
+        "observed_on": OBSERVED_ON,
+        "resolved_on": OBSERVED_ON + dt.timedelta(days=1),
         "status": "open",
     }
     assert set(Barrier.field_errors(values, TODAY)) == {"status"}
@@ -299,8 +299,8 @@ def test_planned_or_cancelled_referral_needs_no_consent(status: str) -> None:
 
 
 def test_referral_follow_up_before_referral_date_is_refused() -> None:
-    values = referral_values(referred_on=dt.date(2026, 3, 2))
-    values["follow_up_on"] = dt.date(2026, 3, 1)
+    values = referral_values(referred_on=REFERRED_ON)
+    values["follow_up_on"] = REFERRED_ON - dt.timedelta(days=1)
     errors = Referral.field_errors(values, TODAY)
     assert errors == {"follow_up_on": "Die Wiedervorlage kann nicht vor der Vermittlung liegen."}
 
@@ -319,7 +319,7 @@ def test_referral_response_date_in_the_future_is_refused() -> None:
 
 def test_referral_response_before_referral_date_is_refused() -> None:
     values = referral_values(
-        referred_on=dt.date(2026, 3, 2), status="accepted", responded_on=dt.date(2026, 3, 1)
+        referred_on=REFERRED_ON, status="accepted", responded_on=REFERRED_ON - dt.timedelta(days=1)
     )
     errors = Referral.field_errors(values, TODAY, previous_status="sent")
     assert errors == {"responded_on": "Die Antwort kann nicht vor der Vermittlung liegen."}
@@ -349,11 +349,11 @@ def test_next_number_counts_1_2_3_per_organisation_name_and_year(session: Sessio
     caritas = make_organisation(session, "caritas")
     session.commit()
 
-    assert [next_number(session, awo.id, "client", 2026) for _ in range(3)] == [1, 2, 3]
-    assert [next_number(session, caritas.id, "client", 2026) for _ in range(2)] == [1, 2]
-    assert next_number(session, awo.id, "case", 2026) == 1
-    assert next_number(session, awo.id, "client", 2027) == 1
-    assert next_number(session, awo.id, "client", 2026) == 4
+    assert [next_number(session, awo.id, "client", YEAR) for _ in range(3)] == [1, 2, 3]
+    assert [next_number(session, caritas.id, "client", YEAR) for _ in range(2)] == [1, 2]
+    assert next_number(session, awo.id, "case", YEAR) == 1
+    assert next_number(session, awo.id, "client", YEAR + 1) == 1
+    assert next_number(session, awo.id, "client", YEAR) == 4
     session.commit()
 
     rows = session.execute(
@@ -365,21 +365,21 @@ def test_next_number_counts_1_2_3_per_organisation_name_and_year(session: Sessio
         )
     ).all()
     assert set(rows) == {
-        (awo.id, "client", 2026, 4),
-        (awo.id, "case", 2026, 1),
-        (awo.id, "client", 2027, 1),
-        (caritas.id, "client", 2026, 2),
+        (awo.id, "client", YEAR, 4),
+        (awo.id, "case", YEAR, 1),
+        (awo.id, "client", YEAR + 1, 1),
+        (caritas.id, "client", YEAR, 2),
     }
 
 
 def test_next_number_continues_after_commit_in_a_new_session(session: Session) -> None:
     awo = make_organisation(session, "awo")
     session.commit()
-    assert next_number(session, awo.id, "client", 2026) == 1
+    assert next_number(session, awo.id, "client", YEAR) == 1
     session.commit()
     bind = session.get_bind()
     with Session(bind) as other_session:
-        assert next_number(other_session, awo.id, "client", 2026) == 2
+        assert next_number(other_session, awo.id, "client", YEAR) == 2
         other_session.commit()
 
 

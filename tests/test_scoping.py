@@ -13,12 +13,13 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from models import Barrier, Case, Client, Contact, Organisation, Referral, User
-from tests.conftest import login
 from tests.factories import (
+    CONSENT_GIVEN_ON,
+    TODAY,
     make_barrier,
     make_case,
     make_category,
@@ -29,6 +30,7 @@ from tests.factories import (
 )
 
 CASEWORK_VIEWS = ("clients", "cases", "contacts", "barriers", "referrals")
+RECENTLY = TODAY - dt.timedelta(days=23)
 ALL_VIEWS = (
     *CASEWORK_VIEWS,
     "partners",
@@ -94,10 +96,9 @@ def listed_count(html: str) -> int:
     return int(match.group(1)) if match else 0
 
 
-def count_rows(engine: Engine, model: type[Any], *criteria: Any) -> int:
-    with engine.connect() as connection:
-        statement = select(func.count()).select_from(model).where(*criteria)
-        return connection.execute(statement).scalar_one()
+def count_rows(connection: Connection, model: type[Any], *criteria: Any) -> int:
+    statement = select(func.count()).select_from(model).where(*criteria)
+    return connection.execute(statement).scalar_one()
 
 
 def b_names(session: Session, world) -> list[str]:
@@ -122,16 +123,18 @@ A_USERS = pytest.mark.parametrize("a_user", ["case_manager_email", "lead_email"]
 
 
 @A_USERS
-def test_case_manager_select_offers_only_own_org_users(client, session, world, a_user):
-    login(client, getattr(world.a, a_user))
+def test_case_manager_select_offers_only_own_org_users(client, auth, session, world, a_user):
+    auth.login(getattr(world.a, a_user))
 
     html = client.get("/admin/cases/new/").get_data(as_text=True)
 
     assert select_options(html, "case_manager") == own_users(session, world.a.organisation_id)
 
 
-def test_case_manager_select_of_an_existing_case_offers_only_own_org_users(client, session, world):
-    login(client, world.a.lead_email)
+def test_case_manager_select_of_an_existing_case_offers_only_own_org_users(
+    client, auth, session, world
+):
+    auth.login(world.a.lead_email)
 
     html = client.get(f"/admin/cases/edit/?id={world.a.case_id}").get_data(as_text=True)
 
@@ -139,8 +142,8 @@ def test_case_manager_select_of_an_existing_case_offers_only_own_org_users(clien
 
 
 @pytest.mark.parametrize("path", [f"/admin/{view}/new/" for view in CASEWORK_VIEWS])
-def test_new_record_forms_name_no_record_of_the_other_org(client, session, world, path):
-    login(client, world.a.case_manager_email)
+def test_new_record_forms_name_no_record_of_the_other_org(client, auth, session, world, path):
+    auth.login(world.a.case_manager_email)
 
     response = client.get(path)
 
@@ -150,8 +153,8 @@ def test_new_record_forms_name_no_record_of_the_other_org(client, session, world
         assert name not in html
 
 
-def test_client_lookup_finds_own_client_but_not_other_orgs(client, world):
-    login(client, world.a.case_manager_email)
+def test_client_lookup_finds_own_client_but_not_other_orgs(client, auth, world):
+    auth.login(world.a.case_manager_email)
 
     own = client.get(f"/admin/cases/ajax/lookup/?name=client&query={world.a.client_name}")
     foreign = client.get(f"/admin/cases/ajax/lookup/?name=client&query={world.b.client_name}")
@@ -166,12 +169,12 @@ def lookup_ids(client, path: str, query: str) -> list[int]:
 
 
 @pytest.mark.parametrize("view", ["contacts", "barriers", "referrals"])
-def test_case_lookup_offers_only_own_cases(client, session, world, view):
-    login(client, world.a.case_manager_email)
+def test_case_lookup_offers_only_own_cases(client, auth, session, world, view):
+    auth.login(world.a.case_manager_email)
     path = f"/admin/{view}/ajax/lookup/"
     b_case_number = session.get(Case, world.b.case_id).case_number
 
-    assert lookup_ids(client, path, "F-2026") == [world.a.case_id]  # matches both cases
+    assert lookup_ids(client, path, f"F-{TODAY.year}") == [world.a.case_id]  # matches both cases
     assert lookup_ids(client, path, b_case_number) == []
     assert lookup_ids(client, path, world.b.client_name) == []
 
@@ -183,7 +186,7 @@ def new_case_form(world, **changes: Any) -> dict[str, Any]:
     return {
         "client": world.a.client_id,
         "case_manager": world.a.case_manager_id,
-        "opened_on": "2026-11-02",
+        "opened_on": RECENTLY.isoformat(),
         "phase": "intake",
         **changes,
     }
@@ -196,9 +199,11 @@ def new_case_form(world, **changes: Any) -> dict[str, Any]:
         ("case_manager", lambda world: world.b.case_manager_id),
     ],
 )
-def test_new_case_linking_other_org_record_is_refused(client, engine, world, field, foreign_id):
-    login(client, world.a.case_manager_email)
-    cases_before = count_rows(engine, Case)
+def test_new_case_linking_other_org_record_is_refused(  # noqa: PLR0917 - pytest passes fixtures
+    client, auth, connection, world, field, foreign_id
+):
+    auth.login(world.a.case_manager_email)
+    cases_before = count_rows(connection, Case)
 
     response = client.post(
         "/admin/cases/new/", data=new_case_form(world, **{field: foreign_id(world)})
@@ -208,20 +213,20 @@ def test_new_case_linking_other_org_record_is_refused(client, engine, world, fie
     assert re.search(
         rf'id="{field}"[^>]*is-invalid|is-invalid[^>]*id="{field}"', response.get_data(as_text=True)
     )
-    assert count_rows(engine, Case) == cases_before
+    assert count_rows(connection, Case) == cases_before
 
 
-def test_new_case_with_own_client_and_colleague_is_saved(client, engine, world):
-    login(client, world.a.case_manager_email)
+def test_new_case_with_own_client_and_colleague_is_saved(client, auth, connection, world):
+    auth.login(world.a.case_manager_email)
 
     response = client.post("/admin/cases/new/", data=new_case_form(world))
 
     assert response.status_code == 302
-    assert count_rows(engine, Case, Case.organisation_id == world.a.organisation_id) == 2
+    assert count_rows(connection, Case, Case.organisation_id == world.a.organisation_id) == 2
 
 
-def test_editing_own_case_to_other_orgs_client_is_refused(client, engine, world):
-    login(client, world.a.case_manager_email)
+def test_editing_own_case_to_other_orgs_client_is_refused(client, auth, connection, world):
+    auth.login(world.a.case_manager_email)
 
     response = client.post(
         f"/admin/cases/edit/?id={world.a.case_id}",
@@ -229,38 +234,37 @@ def test_editing_own_case_to_other_orgs_client_is_refused(client, engine, world)
     )
 
     assert response.status_code == 200
-    with engine.connect() as connection:
-        row = connection.execute(
-            select(Case.client_id, Case.version).where(Case.id == world.a.case_id)
-        ).one()
+    row = connection.execute(
+        select(Case.client_id, Case.version).where(Case.id == world.a.case_id)
+    ).one()
     assert tuple(row) == (world.a.client_id, 1)
 
 
 @pytest.mark.parametrize("view", ["contacts", "barriers", "referrals"])
-def test_new_record_for_other_orgs_case_is_refused(client, engine, world, view):
-    login(client, world.a.case_manager_email)
+def test_new_record_for_other_orgs_case_is_refused(client, auth, connection, world, view):
+    auth.login(world.a.case_manager_email)
     model = MODEL[view]
-    rows_before = count_rows(engine, model)
+    rows_before = count_rows(connection, model)
     form = {
         "case": world.b.case_id,
-        "contact_date": "2026-11-02",
+        "contact_date": RECENTLY.isoformat(),
         "kind": "phone",
         "category": world.category_id,
-        "observed_on": "2026-11-02",
+        "observed_on": RECENTLY.isoformat(),
         "status": "planned" if view == "referrals" else "open",
         "partner": world.partner_id,
-        "referred_on": "2026-11-02",
-        "follow_up_on": "2026-11-16",
+        "referred_on": RECENTLY.isoformat(),
+        "follow_up_on": (RECENTLY + dt.timedelta(days=14)).isoformat(),
     }
 
     response = client.post(f"/admin/{view}/new/", data=form)
 
     assert response.status_code == 200
-    assert count_rows(engine, model) == rows_before
+    assert count_rows(connection, model) == rows_before
 
 
-def test_forged_organisation_field_is_ignored_on_create(client, engine, world):
-    login(client, world.a.case_manager_email)
+def test_forged_organisation_field_is_ignored_on_create(client, auth, connection, world):
+    auth.login(world.a.case_manager_email)
 
     response = client.post(
         "/admin/clients/new/",
@@ -268,22 +272,21 @@ def test_forged_organisation_field_is_ignored_on_create(client, engine, world):
             "first_name": "Jana",
             "last_name": "Novak",
             "gender": "female",
-            "consent_given_on": "2026-11-02",
+            "consent_given_on": RECENTLY.isoformat(),
             "organisation": world.b.organisation_id,
             "organisation_id": world.b.organisation_id,
         },
     )
 
     assert response.status_code == 302
-    with engine.connect() as connection:
-        owner = connection.execute(
-            select(Client.organisation_id).where(Client.last_name == "Novak")
-        ).scalar_one()
+    owner = connection.execute(
+        select(Client.organisation_id).where(Client.last_name == "Novak")
+    ).scalar_one()
     assert owner == world.a.organisation_id
 
 
-def test_forged_organisation_field_is_ignored_on_edit(client, engine, world):
-    login(client, world.a.case_manager_email)
+def test_forged_organisation_field_is_ignored_on_edit(client, auth, connection, world):
+    auth.login(world.a.case_manager_email)
 
     response = client.post(
         f"/admin/clients/edit/?id={world.a.client_id}",
@@ -291,7 +294,7 @@ def test_forged_organisation_field_is_ignored_on_edit(client, engine, world):
             "first_name": "Amina",
             "last_name": "Haddad",
             "gender": "female",
-            "consent_given_on": "2026-01-05",
+            "consent_given_on": CONSENT_GIVEN_ON.isoformat(),
             "row_version": "1",
             "organisation": world.b.organisation_id,
             "organisation_id": world.b.organisation_id,
@@ -299,10 +302,9 @@ def test_forged_organisation_field_is_ignored_on_edit(client, engine, world):
     )
 
     assert response.status_code == 302
-    with engine.connect() as connection:
-        owner = connection.execute(
-            select(Client.organisation_id).where(Client.id == world.a.client_id)
-        ).scalar_one()
+    owner = connection.execute(
+        select(Client.organisation_id).where(Client.id == world.a.client_id)
+    ).scalar_one()
     assert owner == world.a.organisation_id
 
 
@@ -321,8 +323,8 @@ BAD_IDS = {
 @pytest.mark.parametrize("page", ["details", "edit"])
 @pytest.mark.parametrize("kind", sorted(BAD_IDS))
 @pytest.mark.parametrize("view", CASEWORK_VIEWS)
-def test_foreign_missing_or_malformed_id_is_404(client, world, view, kind, page):
-    login(client, world.a.lead_email)
+def test_foreign_missing_or_malformed_id_is_404(client, auth, world, view, kind, page):  # noqa: PLR0917 - pytest passes fixtures
+    auth.login(world.a.lead_email)
     record_id = BAD_IDS[kind](world, view)
 
     response = client.get(f"/admin/{view}/{page}/", query_string={"id": record_id})
@@ -346,9 +348,9 @@ def more_clients(session, world):
 
 
 @pytest.mark.parametrize(("org", "expected"), [("a", 4), ("b", 6)])
-def test_list_count_is_the_number_of_own_rows(client, more_clients, org, expected):
+def test_list_count_is_the_number_of_own_rows(client, auth, more_clients, org, expected):
     own = getattr(more_clients, org)
-    login(client, own.case_manager_email)
+    auth.login(own.case_manager_email)
 
     html = client.get("/admin/clients/").get_data(as_text=True)
 
@@ -356,8 +358,8 @@ def test_list_count_is_the_number_of_own_rows(client, more_clients, org, expecte
     assert list_rows(html) == expected
 
 
-def test_list_count_of_small_pages_counts_own_rows_only(client, more_clients):
-    login(client, more_clients.a.case_manager_email)
+def test_list_count_of_small_pages_counts_own_rows_only(client, auth, more_clients):
+    auth.login(more_clients.a.case_manager_email)
 
     html = client.get("/admin/clients/?page_size=20&page=0").get_data(as_text=True)
 
@@ -372,8 +374,8 @@ def test_list_count_of_small_pages_counts_own_rows_only(client, more_clients):
         ("cases", lambda world: world.b.client_name),
     ],
 )
-def test_search_for_other_orgs_client_finds_nothing(client, world, view, search):
-    login(client, world.a.case_manager_email)
+def test_search_for_other_orgs_client_finds_nothing(client, auth, world, view, search):
+    auth.login(world.a.case_manager_email)
 
     html = client.get(f"/admin/{view}/", query_string={"search": search(world)}).get_data(
         as_text=True
@@ -383,8 +385,8 @@ def test_search_for_other_orgs_client_finds_nothing(client, world, view, search)
     assert listed_count(html) == 0
 
 
-def test_search_for_own_client_finds_it(client, world):
-    login(client, world.a.case_manager_email)
+def test_search_for_own_client_finds_it(client, auth, world):
+    auth.login(world.a.case_manager_email)
 
     html = client.get("/admin/clients/", query_string={"search": world.a.client_name}).get_data(
         as_text=True
@@ -417,10 +419,10 @@ def b_only_values(session, world):
         ("referrals", "flt0_partner_equals", "Ausländerbehörde"),
     ],
 )
-def test_filter_with_other_org_only_value_gives_no_rows(
-    client, b_only_values, view, filter_arg, value
+def test_filter_with_other_org_only_value_gives_no_rows(  # noqa: PLR0917 - pytest passes fixtures
+    client, auth, b_only_values, view, filter_arg, value
 ):
-    login(client, b_only_values.a.case_manager_email)
+    auth.login(b_only_values.a.case_manager_email)
 
     html = client.get(f"/admin/{view}/", query_string={filter_arg: value}).get_data(as_text=True)
 
@@ -428,8 +430,8 @@ def test_filter_with_other_org_only_value_gives_no_rows(
     assert listed_count(html) == 0
 
 
-def test_the_same_filter_finds_the_rows_for_the_other_org(client, b_only_values):
-    login(client, b_only_values.b.case_manager_email)
+def test_the_same_filter_finds_the_rows_for_the_other_org(client, auth, b_only_values):
+    auth.login(b_only_values.b.case_manager_email)
 
     html = client.get(
         "/admin/clients/", query_string={"flt0_aufenthaltsstatus_equals": "toleration"}
@@ -454,9 +456,9 @@ def test_the_same_filter_finds_the_rows_for_the_other_org(client, b_only_values)
     ],
     ids=["plain", "search_name", "search_file_number", "filter", "filter_not", "empty", "paged"],
 )
-def test_export_contains_only_own_clients(client, session, b_only_values, query):
+def test_export_contains_only_own_clients(client, auth, session, b_only_values, query):
     world = b_only_values
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
 
     response = client.get("/admin/clients/export/csv/", query_string=query)
 
@@ -466,8 +468,8 @@ def test_export_contains_only_own_clients(client, session, b_only_values, query)
         assert name not in text
 
 
-def test_export_contains_own_client(client, world):
-    login(client, world.a.case_manager_email)
+def test_export_contains_own_client(client, auth, world):
+    auth.login(world.a.case_manager_email)
 
     text = client.get("/admin/clients/export/csv/").get_data(as_text=True)
 
@@ -475,8 +477,8 @@ def test_export_contains_own_client(client, world):
 
 
 @pytest.mark.parametrize("view", ["cases", "contacts", "barriers", "referrals"])
-def test_export_of_casework_names_no_other_org_case(client, session, world, view):
-    login(client, world.a.case_manager_email)
+def test_export_of_casework_names_no_other_org_case(client, auth, session, world, view):
+    auth.login(world.a.case_manager_email)
     b_case = session.get(Case, world.b.case_id)
 
     text = client.get(f"/admin/{view}/export/csv/").get_data(as_text=True)
@@ -489,27 +491,27 @@ def test_export_of_casework_names_no_other_org_case(client, session, world, view
 
 
 @pytest.mark.parametrize("view", ["contacts", "barriers", "referrals"])
-def test_bulk_delete_with_other_org_id_deletes_only_own_row(client, engine, world, view):
+def test_bulk_delete_with_other_org_id_deletes_only_own_row(client, auth, connection, world, view):
     model = MODEL[view]
     own_id, foreign_id = world.record_id(world.a, view), world.record_id(world.b, view)
-    login(client, world.a.lead_email)
+    auth.login(world.a.lead_email)
 
     response = client.post(
         f"/admin/{view}/action/", data={"action": "delete", "rowid": [own_id, foreign_id]}
     )
 
     assert response.status_code == 302
-    assert count_rows(engine, model, model.id == own_id) == 0
-    assert count_rows(engine, model, model.id == foreign_id) == 1
+    assert count_rows(connection, model, model.id == own_id) == 0
+    assert count_rows(connection, model, model.id == foreign_id) == 1
 
 
-def test_bulk_delete_of_only_other_org_ids_deletes_nothing(client, engine, world):
-    login(client, world.b.lead_email)
-    before = count_rows(engine, Contact)
+def test_bulk_delete_of_only_other_org_ids_deletes_nothing(client, auth, connection, world):
+    auth.login(world.b.lead_email)
+    before = count_rows(connection, Contact)
 
     client.post("/admin/contacts/action/", data={"action": "delete", "rowid": [world.a.contact_id]})
 
-    assert count_rows(engine, Contact) == before
+    assert count_rows(connection, Contact) == before
 
 
 # --- coordination and admins see no casework ---------------------------------------------
@@ -517,8 +519,8 @@ def test_bulk_delete_of_only_other_org_ids_deletes_nothing(client, engine, world
 
 @pytest.mark.parametrize("view", CASEWORK_VIEWS)
 @pytest.mark.parametrize("user", ["coordinator_email", "admin_email"])
-def test_coordination_and_admins_get_403_on_casework_lists(client, world, view, user):
-    login(client, getattr(world, user))
+def test_coordination_and_admins_get_403_on_casework_lists(client, auth, world, view, user):
+    auth.login(getattr(world, user))
 
     assert client.get(f"/admin/{view}/").status_code == 403
     assert client.get(f"/admin/{view}/export/csv/").status_code == 403
@@ -529,11 +531,11 @@ def test_coordination_and_admins_get_403_on_casework_lists(client, world, view, 
 
 @A_USERS
 @pytest.mark.parametrize("view", ALL_VIEWS)
-def test_list_pages_name_no_client_or_user_of_the_other_org(
-    client, session, b_only_values, view, a_user
+def test_list_pages_name_no_client_or_user_of_the_other_org(  # noqa: PLR0917 - pytest passes fixtures
+    client, auth, session, b_only_values, view, a_user
 ):
     world = b_only_values
-    login(client, getattr(world.a, a_user))
+    auth.login(getattr(world.a, a_user))
 
     response = client.get(f"/admin/{view}/")
 
@@ -544,7 +546,7 @@ def test_list_pages_name_no_client_or_user_of_the_other_org(
 
 
 @A_USERS
-def test_start_page_counts_only_own_organisation(client, session, world, a_user):
+def test_start_page_counts_only_own_organisation(client, auth, session, world, a_user):
     # b: three more overdue referrals; a: a referral to a partner linked to b, which is
     # incoming at b, not at a, and not overdue.
     b_case = session.get(Case, world.b.case_id)
@@ -561,14 +563,14 @@ def test_start_page_counts_only_own_organisation(client, session, world, a_user)
         session,
         a_case,
         partner_of_b,
-        referred_on=dt.date(2026, 11, 20),
-        follow_up_on=dt.date(2026, 12, 31),
+        referred_on=TODAY - dt.timedelta(days=5),
+        follow_up_on=TODAY + dt.timedelta(days=36),  # not overdue
     )
     b_manager = session.get(User, world.b.case_manager_id)
     b_client = session.get(Client, world.b.client_id)
     make_case(session, b_client, b_manager)
     session.commit()
-    login(client, getattr(world.a, a_user))
+    auth.login(getattr(world.a, a_user))
 
     html = client.get("/admin/").get_data(as_text=True)
 
@@ -576,7 +578,7 @@ def test_start_page_counts_only_own_organisation(client, session, world, a_user)
     assert start_page_counts(html) == [open_cases, 1, 0]
 
 
-def test_start_page_of_the_other_org_counts_its_own_data(client, session, world):
+def test_start_page_of_the_other_org_counts_its_own_data(client, auth, session, world):
     a_case = session.get(Case, world.a.case_id)
     partner_of_b = make_partner(
         session,
@@ -588,11 +590,11 @@ def test_start_page_of_the_other_org_counts_its_own_data(client, session, world)
         session,
         a_case,
         partner_of_b,
-        referred_on=dt.date(2026, 11, 20),
-        follow_up_on=dt.date(2026, 12, 31),
+        referred_on=TODAY - dt.timedelta(days=5),
+        follow_up_on=TODAY + dt.timedelta(days=36),  # not overdue
     )
     session.commit()
-    login(client, world.b.case_manager_email)
+    auth.login(world.b.case_manager_email)
 
     html = client.get("/admin/").get_data(as_text=True)
 

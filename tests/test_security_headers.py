@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy.exc import ProgrammingError
 
 import admin_views.start
-from tests.conftest import login
+from tests.factories import CONSENT_GIVEN_ON
 
 
-def test_html_pages_carry_a_strict_policy_and_are_not_cached(client, world):
-    login(client, world.a.case_manager_email)
+def test_html_pages_carry_a_strict_policy_and_are_not_cached(client, auth, world):
+    auth.login(world.a.case_manager_email)
     response = client.get("/admin/clients/")
     policy = response.headers["Content-Security-Policy"]
     for directive in ("frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'"):
@@ -24,8 +24,8 @@ def test_html_pages_carry_a_strict_policy_and_are_not_cached(client, world):
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_every_inline_script_carries_the_nonce_of_its_response(client, world):
-    login(client, world.a.case_manager_email)
+def test_every_inline_script_carries_the_nonce_of_its_response(client, auth, world):
+    auth.login(world.a.case_manager_email)
     response = client.get("/admin/cases/new/")
     nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"]).group(1)
     scripts = re.findall(r"<script([^>]*)>", response.get_data(as_text=True))
@@ -34,15 +34,15 @@ def test_every_inline_script_carries_the_nonce_of_its_response(client, world):
         assert f'nonce="{nonce}"' in attributes
 
 
-def test_the_nonce_changes_per_response(client, world):
-    login(client, world.a.case_manager_email)
+def test_the_nonce_changes_per_response(client, auth, world):
+    auth.login(world.a.case_manager_email)
     first = client.get("/admin/").headers["Content-Security-Policy"]
     second = client.get("/admin/").headers["Content-Security-Policy"]
     assert first != second
 
 
-def test_csv_downloads_are_not_cached_and_not_sniffed(client, world):
-    login(client, world.a.case_manager_email)
+def test_csv_downloads_are_not_cached_and_not_sniffed(client, auth, world):
+    auth.login(world.a.case_manager_email)
     response = client.get("/admin/clients/export/csv/")
     response.get_data()
     assert response.headers["Cache-Control"] == "no-store"
@@ -60,15 +60,19 @@ def test_hsts_is_sent_when_cookies_are_secure(app, client, world, monkeypatch):
     "target",
     ["//evil.example", "/\\evil.example", "https://evil.example", "javascript:alert(1)"],
 )
-def test_flask_admin_return_url_stays_on_the_site(client, world, target):
-    login(client, world.a.case_manager_email)
+def test_flask_admin_return_url_stays_on_the_site(client, auth, world, target):
+    auth.login(world.a.case_manager_email)
     page = client.get("/admin/clients/new/", query_string={"url": target})
     assert "evil.example" not in page.get_data(as_text=True)
     assert "javascript:alert" not in page.get_data(as_text=True)
     saved = client.post(
         "/admin/clients/new/",
         query_string={"url": target},
-        data={"first_name": "A", "last_name": "B", "consent_given_on": "2026-01-05"},
+        data={
+            "first_name": "A",
+            "last_name": "B",
+            "consent_given_on": CONSENT_GIVEN_ON.isoformat(),
+        },
     )
     assert saved.status_code == 302
     assert saved.headers["Location"].startswith("/admin/")
@@ -82,15 +86,15 @@ def test_flask_admin_return_url_stays_on_the_site(client, world, target):
         ("/logout", 405, "Nicht erlaubt"),
     ],
 )
-def test_error_pages_are_german(client, world, path, status, title):
-    login(client, world.a.case_manager_email)
+def test_error_pages_are_german(client, auth, world, path, status, title):  # noqa: PLR0917 - pytest passes fixtures
+    auth.login(world.a.case_manager_email)
     response = client.get(path)
     assert response.status_code == status
     assert title in response.get_data(as_text=True)
 
 
 def test_a_database_error_shows_a_reference_but_no_sql_or_values(
-    client, world, monkeypatch, caplog
+    client, auth, world, monkeypatch, caplog
 ):
     def failing_counts(*args, **kwargs):
         raise ProgrammingError(
@@ -98,7 +102,7 @@ def test_a_database_error_shows_a_reference_but_no_sql_or_values(
         )
 
     monkeypatch.setattr(admin_views.start, "caseload_counts", failing_counts)
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     with caplog.at_level(logging.ERROR):
         response = client.get("/admin/")
     body = response.get_data(as_text=True)

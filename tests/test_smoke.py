@@ -1,8 +1,5 @@
-from tests.conftest import login
-
-
-def test_case_manager_sees_own_client_list(client, world):
-    login(client, world.a.case_manager_email)
+def test_case_manager_sees_own_client_list(client, auth, world):
+    auth.login(world.a.case_manager_email)
     response = client.get("/admin/clients/")
     body = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -10,15 +7,15 @@ def test_case_manager_sees_own_client_list(client, world):
     assert world.b.client_name not in body
 
 
-def test_coordinator_start_page_shows_the_quarter_summary_without_persons(client, world):
-    login(client, world.coordinator_email)
+def test_coordinator_start_page_shows_the_quarter_summary_without_persons(client, auth, world):
+    auth.login(world.coordinator_email)
     body = client.get("/admin/").get_data(as_text=True)
     assert "Aktuelles Quartal, alle Organisationen" in body
     assert world.a.client_name not in body
     assert world.b.client_name not in body
 
 
-def test_admin_start_page_has_no_statistics(client, world):
-    login(client, world.admin_email)
+def test_admin_start_page_has_no_statistics(client, auth, world):
+    auth.login(world.admin_email)
     body = client.get("/admin/").get_data(as_text=True)
     assert "Aktuelles Quartal" not in body

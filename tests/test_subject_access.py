@@ -5,19 +5,22 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from typing import TYPE_CHECKING
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from models import Client, User
 from models.audit import record_event
 from models.lifecycle import archive
 from models.subject_access import subject_access_tables
-from tests.conftest import login
-from tests.factories import World, make_case, make_client, make_contact
+from tests.factories import CONSENT_GIVEN_ON, World, make_case, make_client, make_contact
 from tests.lifecycle_helpers import audit_table_text, events
+
+if TYPE_CHECKING:
+    from tests.conftest import AuthActions
 
 URL = "/admin/clients/subject-access/"
 FILES = [
@@ -77,9 +80,9 @@ def test_tables_hold_every_kind_and_only_that_clients_rows(
 
 
 def test_lead_downloads_one_zip_of_german_excel_csvs(
-    client: FlaskClient, world: World, neighbour_id: int
+    client: FlaskClient, auth: AuthActions, world: World, neighbour_id: int
 ) -> None:
-    login(client, world.a.lead_email)
+    auth.login(world.a.lead_email)
 
     response = client.get(URL, query_string={"id": world.a.client_id})
 
@@ -94,7 +97,7 @@ def test_lead_downloads_one_zip_of_german_excel_csvs(
         assert ";" in text.splitlines()[0], name
         assert text.endswith("\r\n"), name
     assert "Haddad;" in files["klient_in.csv"]
-    assert "05.01.2026" in files["klient_in.csv"]  # consent date as TT.MM.JJJJ
+    assert f"{CONSENT_GIVEN_ON:%d.%m.%Y}" in files["klient_in.csv"]  # consent date as TT.MM.JJJJ
     assert "Jobcenter Düsseldorf" in files["vermittlungen.csv"]
     assert "Unterstützung bei der Arbeitssuche" in files["vermittlungen.csv"]
     assert "Erstgespräch" in files["kontakte.csv"]
@@ -106,28 +109,28 @@ def test_lead_downloads_one_zip_of_german_excel_csvs(
 
 
 def test_download_is_audited_without_personal_values(
-    client: FlaskClient, engine: Engine, world: World
+    client: FlaskClient, auth: AuthActions, connection: Connection, world: World
 ) -> None:
-    login(client, world.a.lead_email)
+    auth.login(world.a.lead_email)
 
     client.get(URL, query_string={"id": world.a.client_id})
 
-    exported = events(engine, action="export")
+    exported = events(connection, action="export")
     assert [(e.record_type, e.record_id, e.organisation_id) for e in exported] == [
         ("Client", world.a.client_id, world.a.organisation_id)
     ]
     assert json.loads(exported[0].details or "{}")["kind"] == "subject_access"
-    trail = audit_table_text(engine)
+    trail = audit_table_text(connection)
     for personal in ("Haddad", "Amina", "Arbeitssuche", "Erstgespräch"):
         assert personal not in trail
 
 
 def test_archived_client_is_still_answered(
-    client: FlaskClient, session: Session, world: World
+    client: FlaskClient, auth: AuthActions, session: Session, world: World
 ) -> None:
     archive(session, _lead(session, world), session.get_one(Client, world.a.client_id))
     session.commit()
-    login(client, world.a.lead_email)
+    auth.login(world.a.lead_email)
 
     response = client.get(URL, query_string={"id": world.a.client_id})
 
@@ -145,7 +148,11 @@ def test_archived_client_is_still_answered(
     ],
 )
 def test_only_the_own_organisations_lead_gets_the_download(
-    client: FlaskClient, engine: Engine, world: World, case: tuple[str, str, int]
+    client: FlaskClient,
+    auth: AuthActions,
+    connection: Connection,
+    world: World,
+    case: tuple[str, str, int],
 ) -> None:
     who, client_id, status = case
     email = {
@@ -154,17 +161,19 @@ def test_only_the_own_organisations_lead_gets_the_download(
         "b_lead": world.b.lead_email,
     }[who]
     raw_id = {"own": str(world.a.client_id), "missing": "999999", "malformed": "1;2"}[client_id]
-    login(client, email)
+    auth.login(email)
 
     response = client.get(URL, query_string={"id": raw_id})
 
     assert response.status_code == status
-    assert events(engine, action="export") == []
+    assert events(connection, action="export") == []
 
 
-def test_row_action_is_offered_to_the_lead_only(client: FlaskClient, world: World) -> None:
-    login(client, world.a.lead_email)
+def test_row_action_is_offered_to_the_lead_only(
+    client: FlaskClient, auth: AuthActions, world: World
+) -> None:
+    auth.login(world.a.lead_email)
     assert "subject-access/?id=" in client.get("/admin/clients/").get_data(as_text=True)
-    client.post("/logout")
-    login(client, world.a.case_manager_email)
+    auth.logout()
+    auth.login(world.a.case_manager_email)
     assert "subject-access/" not in client.get("/admin/clients/").get_data(as_text=True)
