@@ -39,7 +39,7 @@ def format_cell(value: object) -> str:
 
 
 def bar_chart(title: str, bars: Sequence[tuple[str, object]]) -> Markup:
-    """Horizontal bars; a hidden value (``"<5"``) gets no bar, only its mark."""
+    """Horizontal bars; a hidden value (``"<5"`` or ``"x"``) gets no bar, only its mark."""
     numeric = [value for _label, value in bars if isinstance(value, int | float)]
     largest = max(numeric, default=0) or 1
     room = WIDTH - LABEL_WIDTH - VALUE_WIDTH

@@ -30,7 +30,7 @@ from models.statistics import (
     rate_is_safe,
     requested_period,
 )
-from models.statistics.suppression import SUPPRESSED
+from models.statistics.suppression import SUPPRESSED, WITHHELD
 from tests.conftest import login
 from tests.factories import (
     make_barrier,
@@ -47,6 +47,7 @@ TODAY = dt.date(2026, 11, 25)
 YEAR = Period(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
 PERIOD_ARGS = "from=2026-01-01&to=2026-12-31"
 H = SUPPRESSED
+X = WITHHELD
 D = dt.date
 
 
@@ -265,8 +266,9 @@ def test_own_organisation_figures_are_exact(session, data):
         "abgeschlossene Fälle",
         "überfällige Vermittlungen (heute)",
     ]
-    # Overdue: the sent one and the accepted one (accepted is not finished).
-    assert rows_of(tables["uebersicht"]) == [["AWO Düsseldorf", 1, 3, 3, 2]]
+    # The archived client's case (opened in April, still open) counts like any other
+    # (SPEC §6.6). Overdue: the two sent ones and the accepted one (not finished).
+    assert rows_of(tables["uebersicht"]) == [["AWO Düsseldorf", 2, 4, 3, 3]]
     assert rows_of(tables["abschlussgruende"]) == [
         ["Ziele erreicht", 1],
         ["an Regelangebot übergeleitet", 1],
@@ -281,8 +283,9 @@ def test_own_organisation_figures_are_exact(session, data):
     month_rows = rows_of(tables["faelle_monat"])
     assert month_rows[0] == ["01/2026", 1]
     assert month_rows[1] == ["02/2026", 1]
+    assert month_rows[3] == ["04/2026", 1]
     assert month_rows[4] == ["05/2026", 1]
-    assert month_rows[-1] == ["Summe", 3]
+    assert month_rows[-1] == ["Summe", 4]
 
     assert rows_of(tables["klienten_alter"]) == [
         ["0\u201317", 1],
@@ -290,45 +293,45 @@ def test_own_organisation_figures_are_exact(session, data):
         ["27\u201349", 0],
         ["50\u201364", 0],
         ["65+", 1],
-        ["keine Angabe", 1],
-        ["Summe", 4],
+        ["keine Angabe", 2],
+        ["Summe", 5],
     ]
     residence = {row[0]: row[1] for row in rows_of(tables["klienten_aufenthaltsstatus"])}
     assert residence["Aufenthaltserlaubnis humanitär"] == 1
     assert residence["Duldung"] == 1
     assert residence["vorübergehender Schutz §24 AufenthG"] == 1
-    assert residence["keine Angabe"] == 1
-    assert residence["Summe"] == 4
+    assert residence["keine Angabe"] == 2
+    assert residence["Summe"] == 5
     assert rows_of(tables["klienten_herkunft"]) == [
         ["Afghanistan", 1],
         ["Syrien", 1],
         ["Ukraine", 1],
         ["andere Länder", 0],
-        ["keine Angabe", 1],
-        ["Summe", 4],
+        ["keine Angabe", 2],
+        ["Summe", 5],
     ]
     gender = {row[0]: row[1] for row in rows_of(tables["klienten_geschlecht"])}
-    assert gender == {"weiblich": 2, "männlich": 1, "divers": 0, "keine Angabe": 1, "Summe": 4}
+    assert gender == {"weiblich": 2, "männlich": 2, "divers": 0, "keine Angabe": 1, "Summe": 5}
     district = {row[0]: row[1] for row in rows_of(tables["klienten_stadtbezirk"])}
     assert (district["Stadtbezirk 1"], district["Stadtbezirk 2"], district["keine Angabe"]) == (
         1,
         1,
-        2,
+        3,
     )
 
     assert rows_of(tables["vermittlungen_status"]) == [
         ["geplant", 1],
-        ["vermittelt", 1],
+        ["vermittelt", 2],
         ["angenommen", 1],
         ["abgelehnt", 1],
         ["abgeschlossen", 1],
         ["abgebrochen", 0],
-        ["Summe", 5],
+        ["Summe", 6],
     ]
     assert rows_of(tables["vermittlungen_partner"]) == [
-        ["Ausländerbehörde", 1, 0, 0, 1, 0, 0, 2],
+        ["Ausländerbehörde", 1, 1, 0, 1, 0, 0, 3],
         ["Jobcenter Düsseldorf", 0, 1, 1, 0, 1, 0, 3],
-        ["Summe", 1, 1, 1, 1, 1, 0, 5],
+        ["Summe", 1, 2, 1, 1, 1, 0, 6],
     ]
 
     assert tables["barrieren_kategorie"].header == [
@@ -340,10 +343,10 @@ def test_own_organisation_figures_are_exact(session, data):
     ]
     assert rows_of(tables["barrieren_kategorie"]) == [
         ["Sprache", 2, 1, 0, 3],
-        ["Wartezeit", 0, 0, 1, 1],
-        ["Summe", 2, 1, 1, 4],
+        ["Wartezeit", 1, 0, 1, 2],
+        ["Summe", 3, 1, 1, 5],
     ]
-    assert rows_of(tables["barrieren_faelle"]) == [["Sprache", 2], ["Wartezeit", 1], ["Summe", 3]]
+    assert rows_of(tables["barrieren_faelle"]) == [["Sprache", 2], ["Wartezeit", 2], ["Summe", 4]]
     assert tables["barrieren_quartal"].header == [
         "Kategorie",
         "1. Quartal 2026",
@@ -354,14 +357,14 @@ def test_own_organisation_figures_are_exact(session, data):
     ]
     assert rows_of(tables["barrieren_quartal"]) == [
         ["Sprache", 1, 1, 1, 0, 3],
-        ["Wartezeit", 1, 0, 0, 0, 1],
-        ["Summe", 2, 1, 1, 0, 4],
+        ["Wartezeit", 1, 1, 0, 0, 2],
+        ["Summe", 2, 2, 1, 0, 5],
     ]
     assert rows_of(tables["barrieren_partner"]) == [
         ["Ausländerbehörde", 0, 1, 0, 1],
-        ["Jobcenter Düsseldorf", 1, 0, 1, 2],
+        ["Jobcenter Düsseldorf", 2, 0, 1, 3],
         ["ohne Partner", 1, 0, 0, 1],
-        ["Summe", 2, 1, 1, 4],
+        ["Summe", 3, 1, 1, 5],
     ]
 
 
@@ -402,12 +405,15 @@ def test_coordinator_barrier_tables_are_suppressed_exactly(session, data):
     stats = report(session, None, across=True)
     tables = {table.key: table for table in stats.main_tables()}
     assert tables["barrieren_kategorie"].header[-1] == "Summe"
-    # Sprache 8 open, 1 solved; Wartezeit 2 reported: every line holds two hidden cells,
-    # and no combination of lines fixes one (the grand total 11 stays).
+    # Sprache 8 open, 1 solved; Wartezeit 1 open (the archived case's, SPEC §6.6), 2
+    # reported. No line holds a single hidden cell, and with every hidden cell at least 1,
+    # every "<5" at most 4 and every "x" at least 5, no cell has only one value: open
+    # 9 = x + <5 leaves Wartezeit 1 to 4. The cells hidden for protection are 5 or more
+    # and shown "x", not "<5".
     assert rows_of(tables["barrieren_kategorie"]) == [
-        ["Sprache", H, H, 0, H],
-        ["Wartezeit", 0, 0, H, H],
-        ["Summe", H, H, H, 11],
+        ["Sprache", X, H, 0, X],
+        ["Wartezeit", H, 0, H, H],
+        ["Summe", 9, H, H, X],
     ]
     assert tables["barrieren_faelle"].header == [
         "Kategorie",
@@ -415,13 +421,13 @@ def test_coordinator_barrier_tables_are_suppressed_exactly(session, data):
         "CARITAS Düsseldorf",
         "Summe",
     ]
-    # Distinct cases: Sprache AWO 2 / Caritas 6; Wartezeit AWO 1 / Caritas 1; totals 3 / 6 / 9.
-    # Rows add up over organisations (2 + 6 = 8: both hidden); a distinct total is no sum
-    # of its categories, so the columns are no equations (before: 8 was hidden too).
+    # Distinct cases: Sprache AWO 2 / Caritas 6; Wartezeit AWO 2 / Caritas 1; totals
+    # 4 / 6 / 10. Rows add up over organisations (2 + 6 = 8: both hidden); a distinct total
+    # is no sum of its categories, so the columns are no equations.
     assert rows_of(tables["barrieren_faelle"]) == [
-        ["Sprache", H, H, 8],
+        ["Sprache", H, X, 8],
         ["Wartezeit", H, H, H],
-        ["Summe", H, H, 9],
+        ["Summe", H, X, 10],
     ]
     # Medians and rates only where the counts behind them are visible (none are here).
     assert rows_of(tables["kennzahlen"]) == [
@@ -442,12 +448,14 @@ def test_coordinator_tables_never_show_a_count_from_one_to_four(session, data):
         if table.key == "kennzahlen":
             continue
         for cell in _count_cells(table):
-            assert cell == H or cell is None or cell == 0 or cell >= 5, (table.key, cell)
+            assert cell in (H, X) or cell is None or cell == 0 or cell >= 5, (table.key, cell)
 
 
 def test_coordinator_may_narrow_to_one_organisation_still_suppressed(session, data):
     stats = report(session, [data["awo"].id], across=True)
-    assert rows_of(stats.table("uebersicht")) == [["AWO Düsseldorf", H, H, H, H]]
+    # Opened: 4, whose "<5" the marks would give away (four hidden months of at least 1
+    # each); shown "x" (docs/statistics-suppression.md, mixed cells).
+    assert rows_of(stats.table("uebersicht")) == [["AWO Düsseldorf", H, X, H, H]]
 
 
 def test_one_organisation_for_the_coordinator_is_a_column_of_the_same_table(session, data):
@@ -470,6 +478,17 @@ def test_one_organisation_for_the_coordinator_is_a_column_of_the_same_table(sess
             continue
         column = full.header.index("AWO Düsseldorf")
         assert [[row.label, row.cells[column - 1]] for row in full.rows] == rows_of(table), key
+
+
+def test_coordinator_page_explains_both_marks(client, data):
+    login(client, data["coordinator"])
+    body = client.get(f"/admin/statistics/?{PERIOD_ARGS}").get_data(as_text=True)
+    assert "„&lt;5“: eine Zahl von 1 bis 4." in body
+    assert "„x“: aus Datenschutzgründen nicht ausgewiesen" in body
+    assert '<td class="text-right">x</td>' in body
+    client.post("/logout")
+    login(client, data["awo_lead"])
+    assert "Datenschutzgründen" not in client.get("/admin/statistics/").get_data(as_text=True)
 
 
 def test_coordinator_periods_are_calendar_quarters_and_years():
@@ -590,7 +609,7 @@ def test_bad_period_gives_a_german_message_and_no_error(client, data, query, mes
         assert "01.01.2026 \u2013 31.12.2026" in body
     download = client.get(f"/admin/statistics/csv/klienten_alter/?{query}")
     assert download.status_code == 200
-    assert _parse_csv(download)[-1] == ["Summe", "4"]
+    assert _parse_csv(download)[-1] == ["Summe", "5"]
 
 
 def test_period_error_is_the_one_error_of_a_requested_period():
@@ -664,8 +683,8 @@ def test_org_csv_has_german_headers_and_exact_figures(client, data):
     assert _parse_csv(response) == [
         ["Kategorie", "offen", "im Einzelfall gelöst", "an Systemebene gemeldet", "Summe"],
         ["Sprache", "2", "1", "0", "3"],
-        ["Wartezeit", "0", "0", "1", "1"],
-        ["Summe", "2", "1", "1", "4"],
+        ["Wartezeit", "1", "0", "1", "2"],
+        ["Summe", "3", "1", "1", "5"],
     ]
     figures = _parse_csv(client.get(f"/admin/statistics/csv/kennzahlen/?{PERIOD_ARGS}"))
     assert figures[1] == ["AWO Düsseldorf", "20", "66,7", "6"]
@@ -806,7 +825,7 @@ def test_start_page_summary_for_coordinator_only(app, client, data, monkeypatch)
         overview = year.table("uebersicht").rows[-1].cells
         affected = year.table("barrieren_faelle")
         assert summary["opened_cases"] == overview[1]
-        assert summary["cases_with_barriers"] == affected.rows[-1].cells[-1] == 9
+        assert summary["cases_with_barriers"] == affected.rows[-1].cells[-1] == 10
         # Ranked by what is shown: the hidden Wartezeit count ranks last.
         assert summary["top_barriers"] == [("Sprache", 8), ("Wartezeit", H)]
         html = render_template("admin/_statistics_summary.html", statistics_summary=summary)

@@ -37,7 +37,7 @@ from models.statistics.scope import (
     scope_for,
     statistics_organisations,
 )
-from models.statistics.suppression import SUPPRESSED, rate_is_safe
+from models.statistics.suppression import SUPPRESSED, WITHHELD, rate_is_safe
 from models.statistics.tables import ShownTable, median_from_counts
 
 __all__ = [
@@ -49,6 +49,7 @@ __all__ = [
     "PRESETS",
     "SUPPRESSED",
     "TABLES",
+    "WITHHELD",
     "OrganisationChoice",
     "OrganisationColumn",
     "Period",

@@ -213,10 +213,11 @@ class CoordinationFigures:
     def cases(self) -> Publication:
         """Opened by month, closed by reason, open at each quarter's end: all history."""
         year, month = extract("year", Case.opened_on), extract("month", Case.opened_on)
-        live = [Case.archived_at.is_(None), Case.organisation_id.in_(list(self.index_of))]
+        # Archived cases count like any other (SPEC §6.6); erased ones are gone.
+        counted = [Case.organisation_id.in_(list(self.index_of))]
         opened_rows = self.session.execute(
             select(Case.organisation_id, year, month, func.count())
-            .where(*live, year <= self.today.year)
+            .where(*counted, year <= self.today.year)
             .group_by(Case.organisation_id, year, month)
         )
         closed_year, closed_month = (
@@ -227,7 +228,7 @@ class CoordinationFigures:
             select(
                 Case.organisation_id, Case.closure_reason, closed_year, closed_month, func.count()
             )
-            .where(*live, Case.closed_on.is_not(None), closed_year <= self.today.year)
+            .where(*counted, Case.closed_on.is_not(None), closed_year <= self.today.year)
             .group_by(Case.organisation_id, Case.closure_reason, closed_year, closed_month)
         )
         opened = {(self._org(o), int(y), int(m)): int(n) for o, y, m, n in opened_rows}
@@ -240,7 +241,6 @@ class CoordinationFigures:
             select(Referral.organisation_id, func.count())
             .join(Case, Referral.case_id == Case.id)
             .where(
-                Case.archived_at.is_(None),
                 Case.organisation_id.in_(list(self.index_of)),
                 overdue_condition(self.today),
             )
@@ -272,7 +272,6 @@ class CoordinationFigures:
             .join(BarrierCategory, Barrier.category_id == BarrierCategory.id)
             .outerjoin(Partner, Barrier.partner_id == Partner.id)
             .where(
-                Case.archived_at.is_(None),
                 Case.organisation_id.in_(list(self.index_of)),
                 year == self.year,
             )
@@ -326,7 +325,6 @@ class CoordinationFigures:
             .join(Case, Referral.case_id == Case.id)
             .join(Partner, Referral.partner_id == Partner.id)
             .where(
-                Case.archived_at.is_(None),
                 Case.organisation_id.in_(list(self.index_of)),
                 year == self.year,
             )

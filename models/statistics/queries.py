@@ -3,8 +3,9 @@
 Nothing here loops over cases in Python: every query returns one row per group (an
 organisation, a category, a month, a number of days), so the number of queries and the
 size of their results do not grow with the caseload. Medians come from a query that
-counts how often each value occurs per group (``median_from_counts``). Records that are
-archived (soft-deleted) are not counted.
+counts how often each value occurs per group (``median_from_counts``). Archived records
+are counted like any other: archiving only takes a record off the working lists and
+changes no figure (SPEC §6.6); an erased record is gone, and so is its share.
 
 Each builder returns the layout of one table without its key and title, which the
 registry (``models.statistics.report``) gives.
@@ -143,8 +144,9 @@ class StatisticsQueries:
             **options,
         )
 
-    def _live_cases(self) -> list[ColumnElement[bool]]:
-        return [Case.organisation_id.in_(self.scope.ids), Case.archived_at.is_(None)]
+    def _counted_cases(self) -> list[ColumnElement[bool]]:
+        """The cases of the scope, archived ones included (SPEC §6.6)."""
+        return [Case.organisation_id.in_(self.scope.ids)]
 
     def _rows(self, statement: Any) -> list[Any]:
         return list(self.session.execute(statement))
@@ -163,14 +165,14 @@ class StatisticsQueries:
                 func.sum(case((Case.opened_on >= start, 1), else_=0)),
                 func.sum(case((Case.closed_on.between(start, end), 1), else_=0)),
             )
-            .where(*self._live_cases(), Case.opened_on <= end)
+            .where(*self._counted_cases(), Case.opened_on <= end)
             .group_by(Case.organisation_id)
         )
         overdue = (
             select(Referral.organisation_id, func.count())
             .join(Case, Referral.case_id == Case.id)
             .where(
-                *self._live_cases(),
+                *self._counted_cases(),
                 overdue_condition(self.today),
             )
             .group_by(Referral.organisation_id)
@@ -200,7 +202,9 @@ class StatisticsQueries:
         year, month = extract("year", Case.opened_on), extract("month", Case.opened_on)
         statement = (
             select(Case.organisation_id, year, month, func.count())
-            .where(*self._live_cases(), Case.opened_on.between(self.period.start, self.period.end))
+            .where(
+                *self._counted_cases(), Case.opened_on.between(self.period.start, self.period.end)
+            )
             .group_by(Case.organisation_id, year, month)
         )
         counts = [(org, (int(y), int(m)), n) for org, y, m, n in self._rows(statement)]
@@ -210,7 +214,9 @@ class StatisticsQueries:
     def closure_reasons(self) -> CountTable:
         statement = (
             select(Case.organisation_id, Case.closure_reason, func.count())
-            .where(*self._live_cases(), Case.closed_on.between(self.period.start, self.period.end))
+            .where(
+                *self._counted_cases(), Case.closed_on.between(self.period.start, self.period.end)
+            )
             .group_by(Case.organisation_id, Case.closure_reason)
         )
         reasons = [(code, str(label)) for code, label in ClosureReason.choices()]
@@ -221,7 +227,9 @@ class StatisticsQueries:
         days = days_between(Case.opened_on, Case.closed_on)
         statement = (
             select(Case.organisation_id, days, func.count())
-            .where(*self._live_cases(), Case.closed_on.between(self.period.start, self.period.end))
+            .where(
+                *self._counted_cases(), Case.closed_on.between(self.period.start, self.period.end)
+            )
             .group_by(Case.organisation_id, days)
         )
         return self._rows(statement)
@@ -251,13 +259,12 @@ class StatisticsQueries:
 
     def _clients_in_period(self) -> list[ColumnElement[bool]]:
         with_open_case = select(Case.client_id).where(
-            *self._live_cases(),
+            *self._counted_cases(),
             Case.opened_on <= self.period.end,
             or_(Case.closed_on.is_(None), Case.closed_on >= self.period.start),
         )
         return [
             Client.organisation_id.in_(self.scope.ids),
-            Client.archived_at.is_(None),
             Client.id.in_(with_open_case),
         ]
 
@@ -337,7 +344,7 @@ class StatisticsQueries:
 
     def _referrals_in_period(self) -> list[ColumnElement[bool]]:
         return [
-            *self._live_cases(),
+            *self._counted_cases(),
             Referral.referred_on.between(self.period.start, self.period.end),
         ]
 
@@ -438,7 +445,7 @@ class StatisticsQueries:
 
     def _barriers_in_period(self, category_id: int | None = None) -> list[ColumnElement[bool]]:
         criteria = [
-            *self._live_cases(),
+            *self._counted_cases(),
             Barrier.observed_on.between(self.period.start, self.period.end),
         ]
         if category_id is not None:

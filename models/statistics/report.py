@@ -179,7 +179,8 @@ class Statistics(StatisticsQueries):
 
     @cached_property
     def _every_organisation(self) -> tuple[Any, ...]:
-        return load_scope(self.session, None, across=True).organisations
+        """The organisations the protected covers span: those the coordination may see."""
+        return self.scope.covered or load_scope(self.session, None, across=True).organisations
 
     def main_tables(self) -> list[ShownTable]:
         """Every table of the statistics page, in the order shown."""
