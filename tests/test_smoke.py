@@ -7,10 +7,10 @@ def test_case_manager_sees_own_client_list(client, auth, world):
     assert world.b.client_name not in body
 
 
-def test_coordinator_start_page_shows_the_quarter_summary_without_persons(client, auth, world):
+def test_coordinator_start_page_shows_the_year_summary_without_persons(client, auth, world):
     auth.login(world.coordinator_email)
     body = client.get("/admin/").get_data(as_text=True)
-    assert "Aktuelles Quartal, alle Organisationen" in body
+    assert "Dieses Jahr, alle Organisationen" in body
     assert world.a.client_name not in body
     assert world.b.client_name not in body
 
@@ -18,4 +18,4 @@ def test_coordinator_start_page_shows_the_quarter_summary_without_persons(client
 def test_admin_start_page_has_no_statistics(client, auth, world):
     auth.login(world.admin_email)
     body = client.get("/admin/").get_data(as_text=True)
-    assert "Aktuelles Quartal" not in body
+    assert "alle Organisationen" not in body
