@@ -67,6 +67,11 @@ def clock(_frozen_clock: Any) -> Iterator[Any]:
 
     Back at ``FROZEN_AT`` after the test.
     """
+    if dt.datetime.now(dt.UTC) != FROZEN_AT:
+        pytest.fail(
+            "another time-machine travel is running on top of the suite's frozen clock "
+            "(a fixture whose scope outlives its tests?): shifting the suite's clock is void"
+        )
     yield _frozen_clock
     _frozen_clock.move_to(FROZEN_AT, tick=False)
 
