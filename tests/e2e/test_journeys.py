@@ -316,7 +316,7 @@ def test_statistics_with_a_preset_and_a_drill_down(open_walk: OpenWalk):
     with coordination.page.expect_navigation():
         coordination.page.get_by_role("link", name="dieses Jahr").click()
     coordination.check()
-    expect(coordination.page.locator("main")).to_contain_text("weniger als 5")
+    expect(coordination.page.locator("main")).to_contain_text("eine Zahl von 1 bis 4")
 
 
 def test_the_second_of_two_concurrent_edits_is_refused_and_keeps_its_input(
