@@ -251,8 +251,3 @@ class AuthActions:
 def auth(client: FlaskClient) -> AuthActions:
     """``auth.login(email)``, ``auth.login_as(user)``, ``auth.logout()`` for ``client``."""
     return AuthActions(client)
-
-
-def login(client: FlaskClient, email: str, password: str = PASSWORD) -> None:
-    """Deprecated: take the ``auth`` fixture. Kept while test files still import it."""
-    AuthActions(client).login(email, password)

@@ -8,15 +8,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Case, Client
-from tests.conftest import login
 from tests.factories import World
 
 
 def test_the_row_button_asks_on_a_page_that_lists_what_goes_into_the_archive(
-    client: FlaskClient, session: Session, world: World
+    client: FlaskClient, auth, session: Session, world: World
 ) -> None:
     case = session.get_one(Case, world.a.case_id)
-    login(client, world.a.lead_email)
+    auth.login(world.a.lead_email)
     listing = client.get("/admin/clients/").get_data(as_text=True)
     assert f"/admin/clients/archive/?id={world.a.client_id}" in listing
 
@@ -33,16 +32,16 @@ def test_the_row_button_asks_on_a_page_that_lists_what_goes_into_the_archive(
 
 
 def test_the_confirmation_page_of_another_organisations_client_is_404(
-    client: FlaskClient, world: World
+    client: FlaskClient, auth, world: World
 ) -> None:
-    login(client, world.a.lead_email)
+    auth.login(world.a.lead_email)
     assert client.get(f"/admin/clients/archive/?id={world.b.client_id}").status_code == 404
 
 
 def test_archiving_a_client_says_how_many_cases_went_with_it(
-    client: FlaskClient, session: Session, world: World
+    client: FlaskClient, auth, session: Session, world: World
 ) -> None:
-    login(client, world.a.lead_email)
+    auth.login(world.a.lead_email)
     response = client.post(
         "/admin/clients/delete/", data={"id": world.a.client_id}, follow_redirects=True
     )
@@ -52,9 +51,9 @@ def test_archiving_a_client_says_how_many_cases_went_with_it(
 
 
 def test_an_archived_client_is_restored_by_its_row_button(
-    client: FlaskClient, session: Session, world: World
+    client: FlaskClient, auth, session: Session, world: World
 ) -> None:
-    login(client, world.a.lead_email)
+    auth.login(world.a.lead_email)
     client.post("/admin/clients/delete/", data={"id": world.a.client_id})
     archive_list = client.get("/admin/archive-clients/").get_data(as_text=True)
     assert "/admin/archive-clients/restore/" in archive_list
@@ -71,18 +70,20 @@ def test_an_archived_client_is_restored_by_its_row_button(
 
 
 def test_restoring_another_organisations_record_is_404_and_changes_nothing(
-    client: FlaskClient, session: Session, world: World
+    client: FlaskClient, auth, session: Session, world: World
 ) -> None:
-    login(client, world.b.lead_email)
+    auth.login(world.b.lead_email)
     client.post("/admin/clients/delete/", data={"id": world.b.client_id})
     client.post("/logout")
-    login(client, world.a.lead_email)
+    auth.login(world.a.lead_email)
     response = client.post("/admin/archive-clients/restore/", data={"id": world.b.client_id})
     assert response.status_code == 404
     session.expire_all()
     assert session.scalar(select(Client.archived_at).where(Client.id == world.b.client_id))
 
 
-def test_case_managers_cannot_open_the_confirmation_page(client: FlaskClient, world: World) -> None:
-    login(client, world.a.case_manager_email)
+def test_case_managers_cannot_open_the_confirmation_page(
+    client: FlaskClient, auth, world: World
+) -> None:
+    auth.login(world.a.case_manager_email)
     assert client.get(f"/admin/clients/archive/?id={world.a.client_id}").status_code == 403

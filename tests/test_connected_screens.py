@@ -8,7 +8,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Case, Client, Contact
-from tests.conftest import login
 from tests.factories import World
 from tests.lifecycle_helpers import client_form
 
@@ -20,10 +19,10 @@ def page(client: FlaskClient, url: str) -> str:
 
 
 def test_client_details_list_the_clients_cases_with_links_and_an_add_button(
-    client: FlaskClient, session: Session, world: World
+    client: FlaskClient, auth, session: Session, world: World
 ) -> None:
     case = session.get_one(Case, world.a.case_id)
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
 
     body = page(client, f"/admin/clients/details/?id={world.a.client_id}")
 
@@ -34,11 +33,11 @@ def test_client_details_list_the_clients_cases_with_links_and_an_add_button(
 
 
 def test_a_new_case_from_the_client_page_has_the_client_selected(
-    client: FlaskClient, session: Session, world: World
+    client: FlaskClient, auth, session: Session, world: World
 ) -> None:
     own = session.get_one(Client, world.a.client_id)
     foreign = session.get_one(Client, world.b.client_id)
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
 
     body = page(client, f"/admin/cases/new/?client={own.id}")
     assert own.last_name in body
@@ -48,9 +47,9 @@ def test_a_new_case_from_the_client_page_has_the_client_selected(
 
 
 def test_case_details_list_contacts_barriers_and_referrals_with_add_links(
-    client: FlaskClient, world: World
+    client: FlaskClient, auth, world: World
 ) -> None:
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
 
     body = page(client, f"/admin/cases/details/?id={world.a.case_id}")
 
@@ -71,17 +70,17 @@ def test_case_details_list_contacts_barriers_and_referrals_with_add_links(
 
 
 def test_a_new_contact_from_the_case_page_has_the_case_selected(
-    client: FlaskClient, session: Session, world: World
+    client: FlaskClient, auth, session: Session, world: World
 ) -> None:
     case = session.get_one(Case, world.a.case_id)
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     assert case.case_number in page(client, f"/admin/contacts/new/?case={case.id}")
 
 
 def test_a_second_open_case_for_the_same_client_is_saved_with_a_warning(
-    client: FlaskClient, session: Session, world: World
+    client: FlaskClient, auth, session: Session, world: World
 ) -> None:
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     response = client.post(
         "/admin/cases/new/",
         data={
@@ -98,9 +97,9 @@ def test_a_second_open_case_for_the_same_client_is_saved_with_a_warning(
 
 
 def test_a_client_with_the_name_and_birth_date_of_an_own_client_is_saved_with_a_warning(
-    client: FlaskClient, world: World
+    client: FlaskClient, auth, world: World
 ) -> None:
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     first = client.post("/admin/clients/new/", data=client_form(), follow_redirects=True)
     assert "Hinweis" not in first.get_data(as_text=True)
 
@@ -112,20 +111,20 @@ def test_a_client_with_the_name_and_birth_date_of_an_own_client_is_saved_with_a_
 
 
 def test_the_same_person_at_another_organisation_is_no_duplicate(
-    client: FlaskClient, world: World
+    client: FlaskClient, auth, world: World
 ) -> None:
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     client.post("/admin/clients/new/", data=client_form())
     client.post("/logout")
-    login(client, world.b.case_manager_email)
+    auth.login(world.b.case_manager_email)
     response = client.post("/admin/clients/new/", data=client_form(), follow_redirects=True)
     assert "Hinweis" not in response.get_data(as_text=True)
 
 
 def test_details_show_the_records_history_with_labels_and_no_personal_values(
-    client: FlaskClient, session: Session, world: World
+    client: FlaskClient, auth, session: Session, world: World
 ) -> None:
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     client.post("/admin/clients/new/", data=client_form())
     new_id = session.scalar(select(Client.id).where(Client.last_name == "Y\u0131lmaz"))
 
@@ -138,9 +137,9 @@ def test_details_show_the_records_history_with_labels_and_no_personal_values(
 
 
 def test_history_of_a_contact_names_its_changes(
-    client: FlaskClient, session: Session, world: World
+    client: FlaskClient, auth, session: Session, world: World
 ) -> None:
     contact = session.get_one(Contact, world.a.contact_id)
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     body = page(client, f"/admin/contacts/details/?id={contact.id}")
     assert "Verlauf" in body

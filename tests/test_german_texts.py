@@ -5,15 +5,14 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 
 from admin_views.formatting import describe_changes
-from tests.conftest import login
 from tests.factories import World
 from tests.lifecycle_helpers import client_form
 
 ENGLISH = ("Failed to", "items</a>", "1 item", "Save and", "Cancel")
 
 
-def test_a_refused_save_says_so_in_german(client: FlaskClient, world: World) -> None:
-    login(client, world.a.case_manager_email)
+def test_a_refused_save_says_so_in_german(client: FlaskClient, auth, world: World) -> None:
+    auth.login(world.a.case_manager_email)
     response = client.post(
         "/admin/clients/new/", data=client_form(date_of_birth="2999-01-01"), follow_redirects=True
     )
@@ -22,8 +21,8 @@ def test_a_refused_save_says_so_in_german(client: FlaskClient, world: World) -> 
     assert "Failed to" not in body
 
 
-def test_the_page_size_menu_is_german(client: FlaskClient, world: World) -> None:
-    login(client, world.a.case_manager_email)
+def test_the_page_size_menu_is_german(client: FlaskClient, auth, world: World) -> None:
+    auth.login(world.a.case_manager_email)
     body = client.get("/admin/clients/").get_data(as_text=True)
     assert "50 pro Seite" in body
     for english in ENGLISH:
@@ -48,8 +47,8 @@ def test_the_audit_trail_shows_labels_and_german_dates_not_codes() -> None:
 
 
 def test_a_create_form_is_headed_with_the_kind_of_one_record(
-    client: FlaskClient, world: World
+    client: FlaskClient, auth, world: World
 ) -> None:
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     body = client.get("/admin/clients/new/").get_data(as_text=True)
     assert "Neu: Klient*in<" in body or "Neu: Klient*in " in body

@@ -23,7 +23,6 @@ from app.factory import create_app
 from models import Base, Case, Client, LoginAttempt, Organisation, Partner, Referral, User
 from models.audit import BOOKKEEPING, PERSONAL, RECORDED, UNAUDITED_TABLES
 from models.choices import ReferralStatus
-from tests.conftest import login
 from tests.factories import PASSWORD, World, make_partner, make_referral
 from tests.lifecycle_helpers import audit_table_text, client_form
 
@@ -57,9 +56,9 @@ def test_every_column_of_every_audited_table_is_classified_once() -> None:
 
 
 def test_erasing_a_client_leaves_none_of_its_values_in_the_audit_trail(
-    client: FlaskClient, engine, session: Session, world: World
+    client: FlaskClient, auth, engine, session: Session, world: World
 ) -> None:
-    login(client, world.a.lead_email)
+    auth.login(world.a.lead_email)
     form = client_form(languages="Tigrinya, Arabisch", arrival_date="2015-08-15")
     assert client.post("/admin/clients/new/", data=form).status_code == 302
     new_id = session.scalar(select(Client.id).where(Client.last_name == "Y\u0131lmaz"))
@@ -83,9 +82,9 @@ def test_erasing_a_client_leaves_none_of_its_values_in_the_audit_trail(
 
 
 def test_users_of_a_deactivated_organisation_cannot_sign_in_and_their_sessions_end(
-    app: Flask, client: FlaskClient, session: Session, world: World
+    app: Flask, client: FlaskClient, auth, session: Session, world: World
 ) -> None:
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     assert client.get("/admin/clients/").status_code == 200
 
     session.get_one(Organisation, world.a.organisation_id).active = False
@@ -97,8 +96,8 @@ def test_users_of_a_deactivated_organisation_cannot_sign_in_and_their_sessions_e
     assert refused.status_code == 200
     assert other.get("/admin/clients/").status_code == 302
     # The other organisation works on.
-    login(other, world.b.case_manager_email)
-    assert other.get("/admin/clients/").status_code == 200
+    colleague_elsewhere = auth.browser(world.b.case_manager_email)
+    assert colleague_elsewhere.get("/admin/clients/").status_code == 200
 
 
 # --- 6. referral rules on every change of partner and status ----------------------------
@@ -133,7 +132,7 @@ def kim_partner_of(session: Session, organisation_id: int, name: str) -> Partner
 
 
 def test_the_sender_cannot_answer_by_switching_an_accepted_referral_to_a_kim_partner(
-    client: FlaskClient, session: Session, world: World
+    client: FlaskClient, auth, session: Session, world: World
 ) -> None:
     plain_partner = session.get_one(Partner, world.partner_id)
     referral = make_referral(
@@ -147,7 +146,7 @@ def test_the_sender_cannot_answer_by_switching_an_accepted_referral_to_a_kim_par
     )
     session.commit()
     caritas = kim_partner_of(session, world.b.organisation_id, "Caritas (KIM)")
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     url = f"/admin/referrals/edit/?id={referral.id}"
 
     response = client.post(
@@ -167,10 +166,10 @@ def test_the_sender_cannot_answer_by_switching_an_accepted_referral_to_a_kim_par
 
 
 def test_a_referral_to_the_own_organisations_kim_partner_is_refused(
-    client: FlaskClient, session: Session, world: World
+    client: FlaskClient, auth, session: Session, world: World
 ) -> None:
     awo_itself = kim_partner_of(session, world.a.organisation_id, "AWO (KIM)")
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     before = session.scalars(select(Referral.id)).all()
 
     response = client.post(
@@ -204,9 +203,9 @@ def test_a_referral_to_the_own_organisations_kim_partner_is_refused(
     ],
 )
 def test_malformed_list_parameters_are_refused_with_a_german_page(
-    client: FlaskClient, world: World, query: str
+    client: FlaskClient, auth, world: World, query: str
 ) -> None:
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     response = client.get(f"/admin/clients/?{query}")
     assert response.status_code in (400, 404)
     assert 'lang="de"' in response.get_data(as_text=True)
@@ -214,9 +213,9 @@ def test_malformed_list_parameters_are_refused_with_a_german_page(
 
 @pytest.mark.parametrize("value", ["99999999999", "-99999999999", "1,99999999999"])
 def test_an_integer_filter_value_out_of_range_is_a_message_not_a_500(
-    client: FlaskClient, world: World, value: str
+    client: FlaskClient, auth, world: World, value: str
 ) -> None:
-    login(client, world.a.lead_email)
+    auth.login(world.a.lead_email)
     page = client.get("/admin/audit/").get_data(as_text=True)
     names = re.findall(r"flt\d+_(datensatz_nr_[a-z_]+)", page) or ["datensatz_nr_gleich"]
     for name in set(names):
@@ -225,9 +224,9 @@ def test_an_integer_filter_value_out_of_range_is_a_message_not_a_500(
 
 
 def test_the_audit_time_filter_between_two_local_times_works(
-    client: FlaskClient, world: World
+    client: FlaskClient, auth, world: World
 ) -> None:
-    login(client, world.a.lead_email)
+    auth.login(world.a.lead_email)
     page = client.get("/admin/audit/").get_data(as_text=True)
     [name] = set(re.findall(r"flt\d+_(zeitpunkt_zwischen)", page)) or {"zeitpunkt_zwischen"}
     day = today().isoformat()
@@ -242,9 +241,9 @@ def test_the_audit_time_filter_between_two_local_times_works(
 
 
 def test_a_connection_lost_while_the_request_ends_does_not_escape_as_a_bare_500(
-    app: Flask, client: FlaskClient, world: World, monkeypatch: pytest.MonkeyPatch
+    app: Flask, client: FlaskClient, auth, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     real_close = Session.close
 
     def close_on_a_dead_connection(self: Session) -> None:
@@ -264,10 +263,10 @@ def test_a_connection_lost_while_the_request_ends_does_not_escape_as_a_bare_500(
 
 
 def test_changing_ones_own_password_needs_the_current_one(
-    client: FlaskClient, session: Session, world: World
+    client: FlaskClient, auth, session: Session, world: World
 ) -> None:
     me = session.execute(select(User).where(User.email == world.a.case_manager_email)).scalar_one()
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     url = f"/admin/users/edit/?id={me.id}"
     assert 'name="current_password"' in client.get(url).get_data(as_text=True)
     new_password = "ein-ganz-neues-Passwort-2026"
@@ -298,9 +297,9 @@ def test_changing_ones_own_password_needs_the_current_one(
 
 
 def test_a_lead_sets_a_team_members_password_without_knowing_it(
-    client: FlaskClient, session: Session, world: World
+    client: FlaskClient, auth, session: Session, world: World
 ) -> None:
-    login(client, world.a.lead_email)
+    auth.login(world.a.lead_email)
     url = f"/admin/users/edit/?id={world.a.case_manager_id}"
     assert 'name="current_password"' not in client.get(url).get_data(as_text=True)
 

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from models import Client, Organisation, User
 from models.search import normalise
-from tests.conftest import login
 from tests.factories import World, make_client
 
 PEOPLE = {
@@ -56,10 +55,9 @@ def found(client: FlaskClient, typed: str) -> str:
     ],
 )
 def test_a_name_is_found_whatever_its_case_and_accents(
-    client: FlaskClient, world: World, people: dict[str, int], typed: str, person: str
+    auth, world: World, people: dict[str, int], typed: str, person: str
 ) -> None:
-    login(client, world.a.case_manager_email)
-    body = found(client, typed)
+    body = found(auth.browser(world.a.case_manager_email), typed)
     assert f"details/?id={people[person]}" in body
     others = [key for key in PEOPLE if key != person]
     assert not any(f"details/?id={people[other]}&" in body for other in others)
@@ -67,9 +65,9 @@ def test_a_name_is_found_whatever_its_case_and_accents(
 
 @pytest.mark.parametrize("typed", ["%", "_", "100%", "a%n"])
 def test_typed_wildcards_are_literal_characters(
-    client: FlaskClient, world: World, people: dict[str, int], typed: str
+    client: FlaskClient, auth, world: World, people: dict[str, int], typed: str
 ) -> None:
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     body = found(client, typed)
     hits = [key for key, client_id in people.items() if f"details/?id={client_id}" in body]
     expected = [
@@ -82,17 +80,17 @@ def test_typed_wildcards_are_literal_characters(
 
 
 def test_another_organisations_people_are_not_found(
-    client: FlaskClient, world: World, people: dict[str, int]
+    client: FlaskClient, auth, world: World, people: dict[str, int]
 ) -> None:
-    login(client, world.b.case_manager_email)
+    auth.login(world.b.case_manager_email)
     body = found(client, "лесик")
     assert f"details/?id={people['Лесик Коваленко']}" not in body
 
 
 def test_the_case_list_finds_cases_by_their_clients_name(
-    client: FlaskClient, world: World, session: Session
+    client: FlaskClient, auth, world: World, session: Session
 ) -> None:
-    login(client, world.a.case_manager_email)
+    auth.login(world.a.case_manager_email)
     response = client.get("/admin/cases/", query_string={"search": "haddad"})
     assert f"details/?id={world.a.case_id}" in response.get_data(as_text=True)
 

@@ -31,7 +31,6 @@ from models.statistics import (
     requested_period,
 )
 from models.statistics.suppression import SUPPRESSED, WITHHELD
-from tests.conftest import login
 from tests.factories import (
     make_barrier,
     make_case,
@@ -480,14 +479,14 @@ def test_one_organisation_for_the_coordinator_is_a_column_of_the_same_table(sess
         assert [[row.label, row.cells[column - 1]] for row in full.rows] == rows_of(table), key
 
 
-def test_coordinator_page_explains_both_marks(client, data):
-    login(client, data["coordinator"])
+def test_coordinator_page_explains_both_marks(client, auth, data):
+    auth.login(data["coordinator"])
     body = client.get(f"/admin/statistics/?{PERIOD_ARGS}").get_data(as_text=True)
     assert "„&lt;5“: eine Zahl von 1 bis 4." in body
     assert "„x“: aus Datenschutzgründen nicht ausgewiesen" in body
     assert '<td class="text-right">x</td>' in body
     client.post("/logout")
-    login(client, data["awo_lead"])
+    auth.login(data["awo_lead"])
     assert "Datenschutzgründen" not in client.get("/admin/statistics/").get_data(as_text=True)
 
 
@@ -501,8 +500,8 @@ def test_coordinator_periods_are_calendar_quarters_and_years():
         coordination_period(Period(D(2027, 1, 1), D(2027, 3, 31)), TODAY)
 
 
-def test_coordinator_gets_year_only_tables_for_years_only(client, data):
-    login(client, data["coordinator"])
+def test_coordinator_gets_year_only_tables_for_years_only(client, auth, data):
+    auth.login(data["coordinator"])
     quarter = "from=2026-01-01&to=2026-03-31"
     page = client.get(f"/admin/statistics/?{quarter}").get_data(as_text=True)
     assert "nur für ganze Kalenderjahre" in page
@@ -516,8 +515,8 @@ def test_coordinator_gets_year_only_tables_for_years_only(client, data):
 # --- pages and routes ------------------------------------------------------------------
 
 
-def test_org_lead_sees_own_figures_only(client, data):
-    login(client, data["awo_lead"])
+def test_org_lead_sees_own_figures_only(client, auth, data):
+    auth.login(data["awo_lead"])
     response = client.get(f"/admin/statistics/?{PERIOD_ARGS}")
     body = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -536,16 +535,16 @@ def test_org_lead_sees_own_figures_only(client, data):
         "/admin/statistics/category/{category}/?organisation={other}",
     ],
 )
-def test_case_manager_asking_for_another_organisation_gets_404(client, data, path):
-    login(client, data["awo_cm"])
+def test_case_manager_asking_for_another_organisation_gets_404(client, auth, data, path):
+    auth.login(data["awo_cm"])
     url = path.format(other=data["caritas"].id, category=data["language"])
     assert client.get(url).status_code == 404
     own = path.format(other=data["awo"].id, category=data["language"])
     assert client.get(own).status_code == 200
 
 
-def test_coordinator_asking_for_a_missing_organisation_gets_404(client, data):
-    login(client, data["coordinator"])
+def test_coordinator_asking_for_a_missing_organisation_gets_404(client, auth, data):
+    auth.login(data["coordinator"])
     assert client.get("/admin/statistics/?organisation=999999").status_code == 404
     assert client.get("/admin/statistics/?organisation=abc").status_code == 404
 
@@ -558,8 +557,8 @@ def test_coordinator_asking_for_a_missing_organisation_gets_404(client, data):
         "/admin/statistics/category/1/",
     ],
 )
-def test_admin_is_refused(client, data, path):
-    login(client, data["admin"])
+def test_admin_is_refused(client, auth, data, path):
+    auth.login(data["admin"])
     assert client.get(path).status_code == 403
 
 
@@ -569,15 +568,15 @@ def test_anonymous_goes_to_login(client, data):
     assert "/login" in response.headers["Location"]
 
 
-def test_unknown_table_or_category_is_404(client, data):
-    login(client, data["coordinator"])
+def test_unknown_table_or_category_is_404(client, auth, data):
+    auth.login(data["coordinator"])
     assert client.get("/admin/statistics/csv/klienten_namen/").status_code == 404
     assert client.get("/admin/statistics/category/999999/").status_code == 404
     assert client.get("/admin/statistics/csv/barrieren_trend/?category=999999").status_code == 404
 
 
-def test_invalid_period_falls_back_to_this_year_with_a_message(client, data):
-    login(client, data["awo_lead"])
+def test_invalid_period_falls_back_to_this_year_with_a_message(client, auth, data):
+    auth.login(data["awo_lead"])
     response = client.get("/admin/statistics/?from=2026-12-31&to=2026-01-01")
     body = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -599,8 +598,8 @@ def test_invalid_period_falls_back_to_this_year_with_a_message(client, data):
         ("from=2026-02-30&to=2026-03-01", "Bitte gültige Daten angeben."),
     ],
 )
-def test_bad_period_gives_a_german_message_and_no_error(client, data, query, message):
-    login(client, data["awo_lead"])
+def test_bad_period_gives_a_german_message_and_no_error(client, auth, data, query, message):
+    auth.login(data["awo_lead"])
     for path in ("/admin/statistics/", f"/admin/statistics/category/{data['language']}/"):
         response = client.get(f"{path}?{query}")
         body = response.get_data(as_text=True)
@@ -633,8 +632,8 @@ def _parse_csv(response):
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
 
 
-def test_coordinator_page_and_every_csv_hide_small_counts_and_persons(client, data):
-    login(client, data["coordinator"])
+def test_coordinator_page_and_every_csv_hide_small_counts_and_persons(client, auth, data):
+    auth.login(data["coordinator"])
     response = client.get(f"/admin/statistics/?{PERIOD_ARGS}")
     body = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -672,8 +671,8 @@ def test_coordinator_page_and_every_csv_hide_small_counts_and_persons(client, da
                 assert cell not in {"1", "2", "3", "4"}, (link, row)
 
 
-def test_org_csv_has_german_headers_and_exact_figures(client, data):
-    login(client, data["awo_cm"])
+def test_org_csv_has_german_headers_and_exact_figures(client, auth, data):
+    auth.login(data["awo_cm"])
     response = client.get(f"/admin/statistics/csv/barrieren_kategorie/?{PERIOD_ARGS}")
     assert response.status_code == 200
     assert (
@@ -694,8 +693,8 @@ def test_org_csv_has_german_headers_and_exact_figures(client, data):
     assert _parse_csv(drill)[-1] == ["Summe", "2", "1", "0", "3"]
 
 
-def test_preset_links_select_their_period(client, data):
-    login(client, data["awo_lead"])
+def test_preset_links_select_their_period(client, auth, data):
+    auth.login(data["awo_lead"])
     body = client.get("/admin/statistics/?preset=last_quarter").get_data(as_text=True)
     assert "01.07.2026 \u2013 30.09.2026" in body
 
@@ -718,8 +717,8 @@ def _statements_for(client, engine, url):
     return len(statements)
 
 
-def test_page_runs_the_same_number_of_queries_for_more_data(client, engine, session, data):
-    login(client, data["coordinator"])
+def test_page_runs_the_same_number_of_queries_for_more_data(client, auth, engine, session, data):
+    auth.login(data["coordinator"])
     url = f"/admin/statistics/?{PERIOD_ARGS}"
     small = _statements_for(client, engine, url)
     category = make_category(session, "Digitale Zugänge", sort_order=3)

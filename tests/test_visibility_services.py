@@ -21,7 +21,6 @@ from models.choices import ReferralStatus
 from models.lifecycle import archive
 from models.referral_workflow import incoming_referrals, referral_counts_by_partner
 from models.visibility import Shelf, visible_one
-from tests.conftest import login
 from tests.factories import World, make_partner, make_referral
 
 TRACKING = "/admin/referral-tracking/"
@@ -111,11 +110,11 @@ def test_visible_one_hides_archived_records_and_their_children_from_the_working_
 
 @pytest.mark.parametrize("record", ["archived", "foreign"])
 def test_follow_up_of_an_archived_or_foreign_referral_is_404_and_changes_nothing(
-    client: FlaskClient, session, world, record
+    client: FlaskClient, auth, session, world, record
 ):
     referral_id, version = referral_out_of_reach(session, world, record)
     before = state_of(session, referral_id)
-    login(client, world.a.lead_email)
+    auth.login(world.a.lead_email)
 
     response = client.post(
         f"{TRACKING}{referral_id}/follow-up",
@@ -128,11 +127,11 @@ def test_follow_up_of_an_archived_or_foreign_referral_is_404_and_changes_nothing
 
 @pytest.mark.parametrize("record", ["archived", "foreign"])
 def test_status_button_of_an_archived_or_foreign_referral_is_404_and_changes_nothing(
-    client: FlaskClient, session, world, record
+    client: FlaskClient, auth, session, world, record
 ):
     referral_id, version = referral_out_of_reach(session, world, record)
     before = state_of(session, referral_id)
-    login(client, world.a.lead_email)
+    auth.login(world.a.lead_email)
 
     response = client.post(
         f"{TRACKING}{referral_id}/status", data={"status": "cancelled", "version": version}
@@ -144,13 +143,13 @@ def test_status_button_of_an_archived_or_foreign_referral_is_404_and_changes_not
 
 @pytest.mark.parametrize("answer", ["accept", "decline"])
 def test_answer_to_a_referral_whose_sender_archived_the_client_is_404_and_creates_nothing(
-    client: FlaskClient, session, world, answer
+    client: FlaskClient, auth, session, world, answer
 ):
     referral = referral_from_a_to_b(session, world)
     archive_client_of_a(session, world)
     before = state_of(session, referral.id)
     clients_before, cases_before = count(session, Client), count(session, Case)
-    login(client, world.b.case_manager_email)
+    auth.login(world.b.case_manager_email)
 
     response = client.post(
         f"{TRACKING}incoming/{referral.id}/{answer}",
@@ -163,7 +162,7 @@ def test_answer_to_a_referral_whose_sender_archived_the_client_is_404_and_create
 
 
 def test_a_referral_whose_sender_archived_the_client_leaves_the_incoming_list(
-    client: FlaskClient, session, world
+    client: FlaskClient, auth, session, world
 ):
     referral = referral_from_a_to_b(session, world)
     receiver = user_by_email(session, world.b.case_manager_email)
@@ -173,7 +172,7 @@ def test_a_referral_whose_sender_archived_the_client_leaves_the_incoming_list(
 
     assert incoming_referrals(session, receiver) == []
     assert caseload_counts(session, receiver, today()).incoming_referrals == 0
-    login(client, world.b.case_manager_email)
+    auth.login(world.b.case_manager_email)
     page = client.get(TRACKING).get_data(as_text=True)
     assert "Haddad" not in page.split('id="incoming"')[1].split('id="outgoing"')[0]
 
@@ -181,16 +180,16 @@ def test_a_referral_whose_sender_archived_the_client_leaves_the_incoming_list(
 # --- subject access ---------------------------------------------------------------------
 
 
-def test_subject_access_of_another_organisations_client_is_404(client: FlaskClient, world):
-    login(client, world.a.lead_email)
+def test_subject_access_of_another_organisations_client_is_404(client: FlaskClient, auth, world):
+    auth.login(world.a.lead_email)
     response = client.get(f"/admin/clients/subject-access/?id={world.b.client_id}")
     assert response.status_code == 404
 
 
-def test_subject_access_covers_an_archived_own_client(client: FlaskClient, session, world):
+def test_subject_access_covers_an_archived_own_client(client: FlaskClient, auth, session, world):
     """Archived data is still stored data: Art. 15 answers for it (from the archive list)."""
     archive_client_of_a(session, world)
-    login(client, world.a.lead_email)
+    auth.login(world.a.lead_email)
     response = client.get(f"/admin/clients/subject-access/?id={world.a.client_id}")
     assert response.status_code == 200
     assert response.mimetype == "application/zip"
