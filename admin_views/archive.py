@@ -158,20 +158,21 @@ class ArchivingMixin:
         self.archive_records(selected(self.get_query(), self.model, ids))
 
     def archive_records(self, records: Iterable[Any]) -> None:
+        chosen = list(records)
         now = utcnow()
-        count = 0
-        preview = None
         try:
-            for record in records:
-                preview = archive_preview(db.session(), current_user, record)
+            # What goes along is named for a single record only; a bulk action gives a count.
+            preview = (
+                archive_preview(db.session(), current_user, chosen[0]) if len(chosen) == 1 else None
+            )
+            for record in chosen:
                 archive(db.session(), current_user, record, now)
-                count += 1
             db.session.commit()
         except Exception as exc:  # noqa: BLE001 - the base view decides how to report it
             db.session.rollback()
             self.handle_view_exception(exc)
             return
-        flash(archived_message(preview if count == 1 else None, count), "success")
+        flash(archived_message(preview, len(chosen)), "success")
 
 
 class ArchiveView(OrgScopedModelView):
