@@ -12,9 +12,11 @@ from models.organisation import Organisation
 from models.owned import OrgOwned
 from models.referral import Referral
 from models.retention import RetentionLogEntry
+from models.structural import AgendaItem, Measure, Meeting, StructuralIssue, WorkingGroup
 from models.user import User
 
 __all__ = [
+    "AgendaItem",
     "AuditAction",
     "AuditEvent",
     "Barrier",
@@ -24,13 +26,17 @@ __all__ = [
     "Client",
     "Contact",
     "LoginAttempt",
+    "Measure",
+    "Meeting",
     "NumberSequence",
     "OrgOwned",
     "Organisation",
     "Partner",
     "Referral",
     "RetentionLogEntry",
+    "StructuralIssue",
     "Topic",
     "User",
+    "WorkingGroup",
     "case_topic",
 ]

@@ -136,6 +136,7 @@ RECORDED: dict[str, frozenset[str]] = {
             "observed_on",
             "status",
             "resolved_on",
+            "structural_issue_id",
         }
     ),
     "referral": frozenset(
@@ -172,6 +173,44 @@ RECORDED: dict[str, frozenset[str]] = {
     "retention_log": frozenset(
         {"occurred_at", "organisation_id", "record_type", "record_id", "reason"}
     ),
+    # The system level (models.structural): no persons; free texts are named only.
+    "working_group": frozenset({"name", "sort_order", "active"}),
+    "structural_issue": frozenset(
+        {
+            "number",
+            "category_id",
+            "partner_id",
+            "benefits_domain",
+            "responsible_partner_id",
+            "working_group_id",
+            "priority",
+            "status",
+            "merged_into_id",
+            "reported_on",
+            "validated_on",
+            "decided_on",
+            "closed_on",
+            "effect_rating",
+            "status_changed_at",
+        }
+    ),
+    "measure": frozenset(
+        {
+            "issue_id",
+            "responsible_partner_id",
+            "meeting_id",
+            "decided_on",
+            "due_on",
+            "status",
+            "implemented_on",
+            "indicator_category_id",
+            "indicator_partner_id",
+            "indicator_benefits_domain",
+            "indicator_quarters",
+        }
+    ),
+    "meeting": frozenset({"kind", "held_on", "working_group_id"}),
+    "agenda_item": frozenset({"meeting_id", "issue_id", "position"}),
 }
 PERSONAL: dict[str, frozenset[str]] = {
     "client": frozenset(
@@ -208,6 +247,13 @@ PERSONAL: dict[str, frozenset[str]] = {
     "barrier_category": frozenset({"description"}),
     "topic": frozenset({"description"}),
     "user_account": frozenset({"email", "full_name", "password_hash", "session_token"}),
+    "working_group": frozenset({"description"}),
+    "structural_issue": frozenset(
+        {"title", "description", "status_reason", "effect_justification"}
+    ),
+    "measure": frozenset({"title", "description", "responsible_function"}),
+    "meeting": frozenset({"title", "notes"}),
+    "agenda_item": frozenset({"decision"}),
 }
 
 

@@ -13,6 +13,7 @@ from models.case import Case
 from models.catalogue import BarrierCategory, Partner
 from models.choices import BarrierStatus
 from models.owned import OrgOwned
+from models.structural import StructuralIssue
 from models.rules import (
     FieldErrors,
     FormValues,
@@ -44,10 +45,15 @@ class Barrier(OrgOwned, Base):
     )
     status: Mapped[str] = mapped_column(String(20), default=BarrierStatus.OPEN)
     resolved_on: Mapped[dt.date | None]
+    # The system level: the structural issue this barrier is evidence of (models.structural).
+    structural_issue_id: Mapped[int | None] = mapped_column(
+        ForeignKey("structural_issue.id", ondelete="RESTRICT"), index=True
+    )
 
     case: Mapped[Case] = relationship()
     category: Mapped[BarrierCategory] = relationship()
     partner: Mapped[Partner | None] = relationship()
+    structural_issue: Mapped[StructuralIssue | None] = relationship()
 
     def __str__(self) -> str:
         return f"{self.category} ({self.observed_on:%d.%m.%Y})"

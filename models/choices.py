@@ -163,3 +163,46 @@ def country_choices() -> list[tuple[str, str]]:
 
 def country_name(code: str | None) -> str:
     return country_names().get(code or "", code or "")
+
+
+# --- the system level (structural issues, measures, meetings) -----------------------------
+
+
+class IssueStatus(Choice):
+    RECEIVED = "received", _l("eingegangen")
+    VALIDATED = "validated", _l("validiert")
+    IN_WORKING_GROUP = "in_working_group", _l("in Arbeitsgruppe")
+    MEASURE_DECIDED = "measure_decided", _l("Maßnahme beschlossen")
+    IN_IMPLEMENTATION = "in_implementation", _l("in Umsetzung")
+    IMPLEMENTED = "implemented", _l("umgesetzt")
+    EFFECT_CHECKED = "effect_checked", _l("Wirkung geprüft")
+    CLOSED = "closed", _l("abgeschlossen")
+    DEFERRED = "deferred", _l("zurückgestellt")
+    REJECTED = "rejected", _l("kein Strukturthema")
+    MERGED = "merged", _l("zusammengeführt")
+
+
+class IssuePriority(Choice):
+    HIGH = "high", _l("hoch")
+    MEDIUM = "medium", _l("mittel")
+    LOW = "low", _l("niedrig")
+
+
+class EffectRating(Choice):
+    EFFECTIVE = "effective", _l("wirksam")
+    PARTLY_EFFECTIVE = "partly_effective", _l("teilweise wirksam")
+    NOT_EFFECTIVE = "not_effective", _l("nicht wirksam")
+    NOT_ASSESSABLE = "not_assessable", _l("nicht prüfbar")
+
+
+class MeasureStatus(Choice):
+    PLANNED = "planned", _l("geplant")
+    IN_IMPLEMENTATION = "in_implementation", _l("in Umsetzung")
+    IMPLEMENTED = "implemented", _l("umgesetzt")
+    DISCARDED = "discarded", _l("verworfen")
+
+
+class MeetingKind(Choice):
+    STEERING_GROUP = "steering_group", _l("Lenkungsgruppe")
+    WORKING_GROUP = "working_group", _l("Arbeitsgruppe")
+    PLANNING_CONFERENCE = "planning_conference", _l("Planungskonferenz / Fallkonferenz")

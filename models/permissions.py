@@ -31,6 +31,14 @@ class Permission(enum.Enum):
     STATISTICS_ALL = "statistics_all"
     AUDIT_OWN_ORGANISATION = "audit_own_organisation"
     AUDIT_CONFIGURATION = "audit_configuration"
+    # The system level (models.structural): the register of structural issues, measures
+    # and meetings holds no persons; evidence figures are suppressed across organisations.
+    STRUCTURAL_READ = "structural_read"
+    STRUCTURAL_PROPOSE = "structural_propose"
+    STRUCTURAL_MANAGE = "structural_manage"
+    EVIDENCE_ALL = "evidence_all"
+    EVIDENCE_OWN_ORGANISATION = "evidence_own_organisation"
+    WORKING_GROUPS_WRITE = "working_groups_write"
 
 
 P = Permission
@@ -44,6 +52,8 @@ _CASE_MANAGER = frozenset(
         P.CATALOGUE_READ,
         P.OWN_PROFILE,
         P.STATISTICS_OWN_ORGANISATION,
+        P.STRUCTURAL_READ,
+        P.STRUCTURAL_PROPOSE,
     }
 )
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -55,6 +65,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         P.PARTNER_WRITE,
         P.USERS_OF_OWN_ORGANISATION,
         P.AUDIT_OWN_ORGANISATION,
+        P.EVIDENCE_OWN_ORGANISATION,
     },
     Role.COORDINATOR: frozenset(
         {
@@ -66,6 +77,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.CATALOGUE_WRITE,
             P.ORGANISATIONS_READ,
             P.STATISTICS_ALL,
+            P.STRUCTURAL_READ,
+            P.STRUCTURAL_PROPOSE,
+            P.STRUCTURAL_MANAGE,
+            P.EVIDENCE_ALL,
         }
     ),
     Role.ADMIN: frozenset(
@@ -80,6 +95,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.ORGANISATIONS_READ,
             P.ORGANISATIONS_WRITE,
             P.AUDIT_CONFIGURATION,
+            P.WORKING_GROUPS_WRITE,
         }
     ),
 }

@@ -24,10 +24,15 @@ from models.organisation import Organisation
 from models.owned import OrgOwned, parse_id
 from models.permissions import Principal, SystemJob
 from models.referral import Referral
+from models.structural import OPEN, AgendaItem, Measure, Meeting, StructuralIssue, WorkingGroup
 from models.user import User
 
 # Configuration every signed-in role may read (SPEC §3: partners, categories, topics).
-SHARED_CATALOGUES: tuple[type[Any], ...] = (BarrierCategory, Topic, Partner)
+SHARED_CATALOGUES: tuple[type[Any], ...] = (BarrierCategory, Topic, Partner, WorkingGroup)
+# The system level's register (models.structural): no persons, no organisation; read by
+# the case level and the coordination, not by admins (they configure working groups).
+SYSTEM_LEVEL: tuple[type[Any], ...] = (StructuralIssue, Measure, Meeting, AgendaItem)
+SYSTEM_LEVEL_ROLES = frozenset({Role.CASE_MANAGER, Role.ORG_LEAD, Role.COORDINATOR})
 
 RecordT = TypeVar("RecordT")
 
@@ -64,6 +69,8 @@ def visible_criteria(  # noqa: PLR0911 - one answer per kind of model
         return _visible_users(user, role)
     if issubclass(model, Organisation):
         return [Organisation.id == user.organisation_id] if role.is_case_level else []
+    if issubclass(model, SYSTEM_LEVEL):
+        return [] if role in SYSTEM_LEVEL_ROLES else [false()]
     return [] if issubclass(model, SHARED_CATALOGUES) else [false()]
 
 
@@ -174,6 +181,9 @@ def selectable_criteria(user: Principal, model: type[Any]) -> list[ColumnElement
             User.active.is_(True),
         ]
     criteria = visible_criteria(user, model)
+    if issubclass(model, StructuralIssue):
+        # Barriers, measures and agendas link to open issues only.
+        criteria.append(StructuralIssue.status.in_([status.value for status in OPEN]))
     active = getattr(model, "active", None)
     if active is not None:
         criteria.append(active.is_(True))
