@@ -17,6 +17,13 @@ from admin_views.catalogue import BarrierCategoryView, OrganisationView, Partner
 from admin_views.referral_tracking import ReferralTrackingView
 from admin_views.start import StartView
 from admin_views.statistics import StatisticsView
+from admin_views.system_level import (
+    SYSTEM_LEVEL,
+    MeasureView,
+    MeetingView,
+    StructuralIssueView,
+    WorkingGroupView,
+)
 from admin_views.users import UserView
 from app.extensions import db
 from models import (
@@ -26,11 +33,15 @@ from models import (
     Case,
     Client,
     Contact,
+    Measure,
+    Meeting,
     Organisation,
     Partner,
     Referral,
+    StructuralIssue,
     Topic,
     User,
+    WorkingGroup,
 )
 
 TRANSLATIONS = Path(__file__).parent / "translations"
@@ -156,7 +167,42 @@ def register_admin(app: Flask, *, csp_nonce_generator: Callable[[], str]) -> Adm
         )
     )
     register_archive_and_audit(admin)
+    register_system_level(admin)
     return admin
+
+
+def register_system_level(admin: Admin) -> None:
+    """The system level: structural issues, measures, meetings; working groups (settings)."""
+    admin.add_view(
+        StructuralIssueView(
+            StructuralIssue,
+            db,
+            name=_l("Strukturthemen"),
+            endpoint="structural_issues",
+            url="structural-issues",
+            category=SYSTEM_LEVEL,
+        )
+    )
+    admin.add_view(
+        MeasureView(
+            Measure, db, name=_l("Maßnahmen"), endpoint="measures", url="measures", category=SYSTEM_LEVEL
+        )
+    )
+    admin.add_view(
+        MeetingView(
+            Meeting, db, name=_l("Sitzungen"), endpoint="meetings", url="meetings", category=SYSTEM_LEVEL
+        )
+    )
+    admin.add_view(
+        WorkingGroupView(
+            WorkingGroup,
+            db,
+            name=_l("Arbeitsgruppen"),
+            endpoint="working_groups",
+            url="working-groups",
+            category=SETTINGS,
+        )
+    )
 
 
 def register_archive_and_audit(admin: Admin) -> None:

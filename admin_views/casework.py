@@ -21,6 +21,7 @@ from admin_views.compat import form_object
 from admin_views.formatting import format_date
 from admin_views.forms import EMAIL
 from admin_views.subject_access import SubjectAccessMixin
+from admin_views.system_level import ReportsToSystemLevel, issue_choice_label
 from app.clock import today
 from app.extensions import db
 from models import Barrier, Case, Client, Contact, Referral, User
@@ -485,7 +486,7 @@ class ContactView(CaseRecordView):
     }
 
 
-class BarrierView(CaseRecordView):
+class BarrierView(ReportsToSystemLevel, CaseRecordView):
     singular_name = _l("Barriere")
     export_basename = "barrieren"
     column_list = ["case", "category", "partner", "observed_on", "status", "resolved_on"]
@@ -506,11 +507,18 @@ class BarrierView(CaseRecordView):
         "description",
         "status",
         "resolved_on",
+        # The system level (admin_views/system_level.py): an open issue, or a proposal.
+        "structural_issue",
+        "proposal_title",
+        "proposal_description",
     ]
-    column_details_list = [*form_columns, "created_at", "updated_at", "updated_by"]
-    column_export_list = form_columns
+    column_details_list = [*form_columns[:8], "created_at", "updated_at", "updated_by"]
+    column_export_list = form_columns[:8]
     choice_fields = {"status": BarrierStatus.choices()}
-    form_args = {"observed_on": {"default": today}}
+    form_args = {
+        "observed_on": {"default": today},
+        "structural_issue": {"get_label": issue_choice_label},
+    }
 
 
 class ReferralView(CaseRecordView):

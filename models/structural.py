@@ -185,7 +185,7 @@ def new_issue(
         description=(description or "").strip() or None,
         category_id=category_id,
         reported_on=values.pop("reported_on", today),
-        status=IssueStatus.RECEIVED,
+        status=values.pop("status", IssueStatus.RECEIVED),
         **values,
     )
     session.add(issue)
@@ -425,6 +425,10 @@ class Measure(Base):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def status_label(self) -> str:
+        return MeasureStatus.label_of(self.status)
 
     def is_overdue(self, today: dt.date) -> bool:
         """Due and not implemented (a discarded measure is never overdue)."""

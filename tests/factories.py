@@ -204,6 +204,11 @@ class World:
     category_id: int
     topic_id: int
     partner_id: int
+    # The system level (models.structural): one record of each kind, no organisation.
+    issue_id: int = 0
+    measure_id: int = 0
+    meeting_id: int = 0
+    working_group_id: int = 0
 
     def record_id(self, org: OrgRecords, endpoint: str) -> int:
         return {
@@ -247,6 +252,7 @@ def build_world(session: Session) -> World:
         )
     coordinator = make_user(session, Role.COORDINATOR)
     admin = make_user(session, Role.ADMIN)
+    system = make_system_records(session, category)
     session.commit()
     return World(
         a=records[0],
@@ -256,4 +262,38 @@ def build_world(session: Session) -> World:
         category_id=category.id,
         topic_id=topic.id,
         partner_id=partner.id,
+        **system,
     )
+
+
+def make_system_records(session: Session, category: BarrierCategory) -> dict[str, int]:
+    """A structural issue (validated), a measure, a meeting about it, a working group."""
+    from models.structural import (  # noqa: PLC0415 - the system level's own block
+        AgendaItem,
+        Measure,
+        Meeting,
+        WorkingGroup,
+        new_issue,
+    )
+
+    group = WorkingGroup(name="AG Zugang zu Behörden")
+    session.add(group)
+    issue = new_issue(
+        session,
+        title="Wartezeiten auf Termine",
+        category_id=category.id,
+        today=today(),
+        status="validated",
+    )
+    issue.working_group = group
+    meeting = Meeting(kind="steering_group", held_on=today(), title="Lenkungsgruppe")
+    meeting.items.append(AgendaItem(issue=issue, position=1, decision="AG beauftragt"))
+    measure = Measure(issue=issue, title="Online-Terminvergabe", meeting=meeting)
+    session.add_all([meeting, measure])
+    session.flush()
+    return {
+        "issue_id": issue.id,
+        "measure_id": measure.id,
+        "meeting_id": meeting.id,
+        "working_group_id": group.id,
+    }

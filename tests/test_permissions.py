@@ -224,6 +224,46 @@ AUDIT = {
     "ajax_update": answers(L, F, F, F, F, F, F),
 }
 
+# The system level (issue 14): the register of structural issues, measures and meetings has
+# no persons and no organisation, so both organisations' case-level users read the same
+# register; they propose issues, the coordination keeps the register, admins see none of
+# it (they keep the working groups). Nothing is deleted (issues are closed, measures
+# discarded); only the register of issues is exported (the CSV for Excel).
+STRUCTURAL_ISSUES = {
+    "list": answers(L, A, A, A, F, A, A),
+    "details": answers(L, A, A, A, F, A, A),
+    "edit_get": answers(L, F, F, A, F, F, F),
+    "edit_post": answers(L, F, F, D, F, F, F),
+    "new_get": answers(L, A, A, A, F, A, A),
+    "new_post": answers(L, D, D, D, F, D, D),
+    "delete": answers(L, F, F, F, F, F, F),
+    "action": answers(L, F, F, F, F, F, F),
+    "export": answers(L, A, A, A, F, A, A),
+    "lookup": answers(L, N, N, N, F, N, N),
+    "ajax_update": answers(L, F, F, N, F, F, F),
+}
+SYSTEM_RECORDS = {
+    **STRUCTURAL_ISSUES,
+    "new_get": answers(L, F, F, A, F, F, F),
+    "new_post": answers(L, F, F, D, F, F, F),
+    "export": answers(L, F, F, F, F, F, F),
+    "lookup": answers(L, F, F, N, F, F, F),
+}
+# Working groups: every role reads them (like the catalogue); the admins keep them.
+WORKING_GROUPS = {
+    "list": answers(L, A, A, A, A, A, A),
+    "details": answers(L, A, A, A, A, A, A),
+    "edit_get": answers(L, F, F, F, A, F, F),
+    "edit_post": answers(L, F, F, F, D, F, F),
+    "new_get": answers(L, F, F, F, A, F, F),
+    "new_post": answers(L, F, F, F, D, F, F),
+    "delete": answers(L, F, F, F, D, F, F),
+    "action": answers(L, F, F, F, D, F, F),
+    "export": answers(L, A, A, A, A, A, A),
+    "lookup": answers(L, F, F, F, N, F, F),
+    "ajax_update": answers(L, F, F, F, N, F, F),
+}
+
 MISSING_ID = 999999
 
 
@@ -275,6 +315,23 @@ FORMS: dict[str, Callable[[World], dict[str, Any]]] = {
         "new_password": "ein ganz anderes Passwort",
     },
 }
+FORMS["structural_issues"] = lambda world: {
+    "title": "Hotline nicht erreichbar",
+    "category": world.category_id,
+    "priority": "medium",
+}
+FORMS["measures"] = lambda world: {
+    "issue": world.issue_id,
+    "title": "Rückrufservice",
+    "status": "planned",
+    "indicator_quarters": "2",
+}
+FORMS["meetings"] = lambda world: {
+    "kind": "steering_group",
+    "held_on": TODAY.isoformat(),
+    "title": "Lenkungsgruppe",
+}
+FORMS["working_groups"] = lambda world: {"name": "AG Gesundheit", "sort_order": "10"}
 # The archive and the audit trail have no forms: every write there is refused before one is
 # read, so a probe sends the forms of the records they hold.
 FORMS["archive_clients"] = FORMS["clients"]
@@ -304,6 +361,10 @@ RECORD_ID: dict[str, Callable[[World], int]] = {
     "archive_clients": lambda world: world.a.client_id,
     "archive_cases": lambda world: world.a.case_id,
     "audit": lambda world: MISSING_ID,
+    "structural_issues": lambda world: world.issue_id,
+    "measures": lambda world: world.measure_id,
+    "meetings": lambda world: world.meeting_id,
+    "working_groups": lambda world: world.working_group_id,
 }
 # The ajax look-up each view's form uses; views without one are asked for "case".
 LOOKUP_FIELD = {"cases": "client", "contacts": "case", "barriers": "case", "referrals": "case"}
@@ -418,6 +479,38 @@ ROUTES: dict[str, Route] = {
             answers(L, A, A, A, F, A, A),
             lambda world: {"key": "kennzahlen"},
         ),
+        # The system level: status changes, merges and the meeting packet are the
+        # coordination's. The probed issue is validated: it may go "in Arbeitsgruppe" and
+        # be merged into another open issue (the one a coordinator creates is not there, so
+        # the merge names the same issue and is refused with a message: DONE as well).
+        Route(
+            "POST",
+            "structural_issues.transition",
+            answers(L, F, F, D, F, F, F),
+            form=lambda world: {
+                "id": world.issue_id,
+                "status": "in_working_group",
+                "version": "1",
+            },
+        ),
+        Route(
+            "POST",
+            "structural_issues.merge",
+            answers(L, F, F, D, F, F, F),
+            form=lambda world: {"id": world.issue_id, "into": world.issue_id, "version": "1"},
+        ),
+        Route(
+            "GET",
+            "meetings.packet",
+            answers(L, F, F, A, F, F, F),
+            lambda world: {"id": world.meeting_id},
+        ),
+        Route(
+            "GET",
+            "meetings.packet_pdf",
+            answers(L, F, F, A, F, F, F),
+            lambda world: {"id": world.meeting_id},
+        ),
         # Auskunft nach Art. 15 DSGVO: only the lead of the client's own organisation.
         Route(
             "GET",
@@ -468,6 +561,10 @@ ROUTES: dict[str, Route] = {
     **model_view_routes("archive_clients", ARCHIVE),
     **model_view_routes("archive_cases", ARCHIVE),
     **model_view_routes("audit", AUDIT),
+    **model_view_routes("structural_issues", STRUCTURAL_ISSUES),
+    **model_view_routes("measures", SYSTEM_RECORDS),
+    **model_view_routes("meetings", SYSTEM_RECORDS),
+    **model_view_routes("working_groups", WORKING_GROUPS),
 }
 NOT_CLASSIFIED = {"static", "admin.static"}
 
