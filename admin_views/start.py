@@ -15,6 +15,7 @@ from app.extensions import db
 from models import User
 from models.caseload import caseload_counts
 from models.permissions import Permission, has_permission
+from models.system_level import feedback_for
 
 # Named filters of the case list (``named_filter_urls``): "Case Manager*in gleich" and
 # "abgeschlossen am leer"; tests/test_referral_tracking.py follows the link to keep them true.
@@ -36,7 +37,10 @@ class StartView(SecureView, AdminIndexView):
     def index(self) -> Any:
         counts = None
         links = None
+        feedback = None
         if has_permission(current_user, Permission.CASEWORK_READ):
+            # The system level's loop back: issues fed by the user's barriers that changed.
+            feedback = feedback_for(db.session(), current_user)
             counts = caseload_counts(db.session(), current_user, today())
             links = {
                 "my_open_cases": my_open_cases_url(current_user),
@@ -48,4 +52,5 @@ class StartView(SecureView, AdminIndexView):
             counts=counts,
             links=links,
             statistics_summary=statistics_summary(),
+            feedback=feedback,
         )

@@ -24,6 +24,7 @@ from app.clock import today
 from app.extensions import db
 from models import BarrierCategory
 from models.owned import parse_id
+from models.system_level import system_report
 from models.permissions import Permission, has_permission
 from models.statistics import (
     COORDINATION_PRESETS,
@@ -129,7 +130,18 @@ class StatisticsView(SecureView):
     def index(self) -> Any:
         report, args = self._report()
         tables: list[ShownTable] = report.main_tables()
-        return self._render("admin/statistics.html", report, args, tables=tables, category=None)
+        # The system level's report (models.system_level), for the coordination.
+        system_tables = None
+        if has_permission(current_user, Permission.STRUCTURAL_MANAGE):
+            system_tables = system_report(db.session, today()).tables
+        return self._render(
+            "admin/statistics.html",
+            report,
+            args,
+            tables=tables,
+            category=None,
+            system_tables=system_tables,
+        )
 
     @expose("/category/<category_id>/")
     def category_report(self, category_id: str) -> Any:

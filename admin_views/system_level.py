@@ -20,7 +20,7 @@ from flask_admin.model.form import InlineFormAdmin
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -496,8 +496,6 @@ class WorkingGroupView(CatalogueView):
     delete_permission = P.WORKING_GROUPS_WRITE
 
     def usage_checks(self, model: WorkingGroup) -> list[Any]:
-        from sqlalchemy import exists  # noqa: PLC0415
-
         return [
             exists().where(StructuralIssue.working_group_id == model.id),
             exists().where(Meeting.working_group_id == model.id),

@@ -29,7 +29,7 @@ from models.audit import AuditAction, AuditEvent
 from models.barrier import Barrier
 from models.case import Case
 from models.catalogue import BarrierCategory, Partner
-from models.choices import IssueStatus, MeasureStatus
+from models.choices import BenefitsDomain, IssueStatus, MeasureStatus
 from models.client import Client
 from models.organisation import Organisation
 from models.permissions import Permission, Principal, has_permission
@@ -298,8 +298,6 @@ def indicator_text(measure: Measure) -> str:
     if measure.indicator_partner is not None:
         parts.append(str(measure.indicator_partner))
     if measure.indicator_benefits_domain:
-        from models.choices import BenefitsDomain  # noqa: PLC0415 - a label only
-
         parts.append(BenefitsDomain.label_of(measure.indicator_benefits_domain))
     return " · ".join(parts)
 

@@ -24,6 +24,7 @@ from models import (
     User,
 )
 from models.choices import ReferralStatus, Role
+from models.structural import AgendaItem, Measure, Meeting, WorkingGroup, new_issue
 
 PASSWORD = "richtig-langes-Test-Passwort"
 # The day the suite's clock stands still on (tests/conftest.py); CI also runs other days.
@@ -268,14 +269,6 @@ def build_world(session: Session) -> World:
 
 def make_system_records(session: Session, category: BarrierCategory) -> dict[str, int]:
     """A structural issue (validated), a measure, a meeting about it, a working group."""
-    from models.structural import (  # noqa: PLC0415 - the system level's own block
-        AgendaItem,
-        Measure,
-        Meeting,
-        WorkingGroup,
-        new_issue,
-    )
-
     group = WorkingGroup(name="AG Zugang zu Behörden")
     session.add(group)
     issue = new_issue(
@@ -284,8 +277,8 @@ def make_system_records(session: Session, category: BarrierCategory) -> dict[str
         category_id=category.id,
         today=today(),
         status="validated",
+        working_group=group,
     )
-    issue.working_group = group
     meeting = Meeting(kind="steering_group", held_on=today(), title="Lenkungsgruppe")
     meeting.items.append(AgendaItem(issue=issue, position=1, decision="AG beauftragt"))
     measure = Measure(issue=issue, title="Online-Terminvergabe", meeting=meeting)
