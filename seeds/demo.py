@@ -52,6 +52,7 @@ from seeds import demo_data as data
 from seeds.catalogue import seed_catalogue
 from seeds.demo_data import FakerNames, NameSource, Origin, Weighted
 from seeds.names import NamePool, ascii_fold, faker_pool
+from seeds.system_level import seed_system_level
 
 Row = dict[str, Any]
 
@@ -87,6 +88,7 @@ class SeedSummary:
     contacts: int = 0
     barriers: int = 0
     referrals: int = 0
+    structural_issues: int = 0
 
 
 # --------------------------------------------------------------------------------------------
@@ -743,5 +745,7 @@ def seed_demo(
             summary.referrals += _bulk_insert(session, REFERRAL, referrals)
 
     _bump_postgres_sequences(session)
+    # The system level's register (seeds/system_level.py), over the caseload just written.
+    summary.structural_issues = seed_system_level(session, today)
     session.flush()
     return summary
