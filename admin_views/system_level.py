@@ -519,7 +519,7 @@ class ReportsToSystemLevel:
             ),
         ),
         "proposal_description": TextAreaField(
-            _l("Neues Strukturthema vorschlagen: Beschreibung"),
+            _l("Neues Strukturthema vorschlagen: Erläuterung"),
             validators=[validators.Optional(), validators.Length(max=10000)],
             render_kw={"rows": 3},
         ),

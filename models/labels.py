@@ -118,7 +118,7 @@ LABELS = {
     # The system level (models.structural)
     "structural_issue": _l("Strukturthema"),
     "proposal_title": _l("Neues Strukturthema: Titel"),
-    "proposal_description": _l("Neues Strukturthema: Beschreibung"),
+    "proposal_description": _l("Neues Strukturthema: Erläuterung"),
     "number": _l("Nummer"),
     "title": _l("Titel"),
     "responsible_partner": _l("Verantwortliche Stelle"),
