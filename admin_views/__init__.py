@@ -185,12 +185,22 @@ def register_system_level(admin: Admin) -> None:
     )
     admin.add_view(
         MeasureView(
-            Measure, db, name=_l("Maßnahmen"), endpoint="measures", url="measures", category=SYSTEM_LEVEL
+            Measure,
+            db,
+            name=_l("Maßnahmen"),
+            endpoint="measures",
+            url="measures",
+            category=SYSTEM_LEVEL,
         )
     )
     admin.add_view(
         MeetingView(
-            Meeting, db, name=_l("Sitzungen"), endpoint="meetings", url="meetings", category=SYSTEM_LEVEL
+            Meeting,
+            db,
+            name=_l("Sitzungen"),
+            endpoint="meetings",
+            url="meetings",
+            category=SYSTEM_LEVEL,
         )
     )
     admin.add_view(

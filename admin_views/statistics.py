@@ -24,7 +24,6 @@ from app.clock import today
 from app.extensions import db
 from models import BarrierCategory
 from models.owned import parse_id
-from models.system_level import system_report
 from models.permissions import Permission, has_permission
 from models.statistics import (
     COORDINATION_PRESETS,
@@ -42,6 +41,7 @@ from models.statistics import (
     requested_period,
     scope_for,
 )
+from models.system_level import system_report
 
 # The routes of this view; anything else is refused.
 STATISTICS_PERMISSIONS = (Permission.STATISTICS_OWN_ORGANISATION, Permission.STATISTICS_ALL)

@@ -118,7 +118,10 @@ class SystemLevelView(KimModelView):
             return False
         except IntegrityError:
             db.session.rollback()
-            flash(_("Der Vorgang widerspricht einer Regel der Datenbank; nichts gespeichert."), "error")
+            flash(
+                _("Der Vorgang widerspricht einer Regel der Datenbank; nichts gespeichert."),
+                "error",
+            )
             return False
         flash(success, "success")
         return True
@@ -180,8 +183,12 @@ class StructuralIssueView(SystemLevelView):
     details_template = "admin/system_level/issue_details.html"
 
     def get_query(self) -> Any:
-        return super().get_query().options(
-            joinedload(StructuralIssue.category), joinedload(StructuralIssue.working_group)
+        return (
+            super()
+            .get_query()
+            .options(
+                joinedload(StructuralIssue.category), joinedload(StructuralIssue.working_group)
+            )
         )
 
     def create_form(self, obj: Any = None) -> Form:
@@ -205,8 +212,8 @@ class StructuralIssueView(SystemLevelView):
             with db.session.no_autoflush:
                 model.number = next_issue_number(db.session(), today().year)
             model.reported_on = today()
-            model.status = IssueStatus.RECEIVED.value
-            model.priority = model.priority or IssuePriority.MEDIUM.value
+            model.status = IssueStatus.RECEIVED
+            model.priority = model.priority or IssuePriority.MEDIUM
 
     # --- the details page: status, merge, evidence, measures, decisions -----------------
 
@@ -307,14 +314,20 @@ class StructuralIssueView(SystemLevelView):
         try:
             issue = self._issue_from_form()
             if target is None:
-                raise IssueError(_("Bitte wählen Sie das Strukturthema, in das zusammengeführt wird."))
+                raise IssueError(
+                    _("Bitte wählen Sie das Strukturthema, in das zusammengeführt wird.")
+                )
             merge_issue(db.session(), issue, target, today())
         except IssueError as refusal:
             db.session.rollback()
             flash(str(refusal), "error")
             return self._back_to(issue.id)
         if self._commit_or_say_why(
-            _("%(source)s wurde in %(target)s zusammengeführt.", source=issue.number, target=target.number)
+            _(
+                "%(source)s wurde in %(target)s zusammengeführt.",
+                source=issue.number,
+                target=target.number,
+            )
         ):
             return self._back_to(target.id)
         return self._back_to(issue.id)
@@ -358,8 +371,10 @@ class MeasureView(SystemLevelView):
     details_template = "admin/system_level/measure_details.html"
 
     def get_query(self) -> Any:
-        return super().get_query().options(
-            joinedload(Measure.issue), joinedload(Measure.responsible_partner)
+        return (
+            super()
+            .get_query()
+            .options(joinedload(Measure.issue), joinedload(Measure.responsible_partner))
         )
 
     def rule_errors(self, form: Form) -> dict[str, str]:
@@ -390,9 +405,11 @@ class AgendaItemForm(InlineFormAdmin):
             form_args={
                 "issue": {
                     "get_label": issue_choice_label,
-                    "query_factory": lambda: db.session.query(StructuralIssue)
-                    .filter(*visible_criteria(current_user, StructuralIssue))
-                    .order_by(StructuralIssue.number),
+                    "query_factory": lambda: (
+                        db.session.query(StructuralIssue)
+                        .filter(*visible_criteria(current_user, StructuralIssue))
+                        .order_by(StructuralIssue.number)
+                    ),
                 },
                 "decision": {"render_kw": {"rows": 2}},
             },
@@ -557,7 +574,7 @@ class ReportsToSystemLevel:
                     today=today(),
                 )
         if model.structural_issue is not None and model.status == BarrierStatus.OPEN:
-            model.status = BarrierStatus.REPORTED.value
+            model.status = BarrierStatus.REPORTED
 
     def related_sections(self, model: Barrier) -> list[RelatedSection]:
         sections: list[RelatedSection] = super().related_sections(model)  # type: ignore[misc]
@@ -566,7 +583,9 @@ class ReportsToSystemLevel:
         feedback = feedback_of_issue(db.session(), model.structural_issue)
         note = _("Status: %(status)s", status=feedback.status)
         if feedback.merged_into:
-            note += " · " + _("%(number)s wurde hierhin zusammengeführt", number=feedback.merged_into)
+            note += " · " + _(
+                "%(number)s wurde hierhin zusammengeführt", number=feedback.merged_into
+            )
         if feedback.decision:
             note += " · " + _("Letzter Beschluss: %(decision)s", decision=feedback.decision)
         row = RelatedRow(

@@ -13,7 +13,6 @@ from models.case import Case
 from models.catalogue import BarrierCategory, Partner
 from models.choices import BarrierStatus
 from models.owned import OrgOwned
-from models.structural import StructuralIssue
 from models.rules import (
     FieldErrors,
     FormValues,
@@ -21,6 +20,7 @@ from models.rules import (
     check_not_future,
     check_plausible,
 )
+from models.structural import StructuralIssue
 
 
 class Barrier(OrgOwned, Base):

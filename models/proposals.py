@@ -50,9 +50,7 @@ def _client_names(session: Session, organisation_id: int | None) -> set[str]:
     if organisation_id is None:
         return set()
     rows = session.execute(
-        select(Client.first_name, Client.last_name).where(
-            Client.organisation_id == organisation_id
-        )
+        select(Client.first_name, Client.last_name).where(Client.organisation_id == organisation_id)
     )
     names: set[str] = set()
     for first_name, last_name in rows:
@@ -112,7 +110,7 @@ def check_proposal(
         raise ProposalError(findings)
 
 
-def propose_issue(  # noqa: PLR0913 - a proposal's fields
+def propose_issue(
     session: Session,
     *,
     title: str,
@@ -134,9 +132,7 @@ def propose_issue(  # noqa: PLR0913 - a proposal's fields
     )
 
 
-def report_errors(
-    values: FormValues, previous_issue_id: int | None = None
-) -> FieldErrors:
+def report_errors(values: FormValues, previous_issue_id: int | None = None) -> FieldErrors:
     """A barrier reported to the system level names an open issue or proposes one.
 
     ``values``: the barrier form's ``status``, ``structural_issue`` (an issue or None) and
@@ -167,4 +163,4 @@ def report_errors(
 def link_barrier(barrier: Barrier, issue: StructuralIssue) -> None:
     """Link ``barrier`` as evidence of ``issue`` and report it to the system level."""
     barrier.structural_issue = issue
-    barrier.status = BarrierStatus.REPORTED.value
+    barrier.status = BarrierStatus.REPORTED

@@ -137,7 +137,7 @@ class StructuralIssue(Base):
         back_populates="issue", order_by="Measure.id", viewonly=True
     )
 
-    __mapper_args__: dict[str, Any] = {"version_id_col": version}  # noqa: RUF012
+    __mapper_args__: dict[str, Any] = {"version_id_col": version}
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
@@ -193,7 +193,7 @@ def new_issue(
     return issue
 
 
-def change_status(  # noqa: PLR0913 - every input a transition may need
+def change_status(
     issue: StructuralIssue,
     new_status: str,
     today: dt.date,
@@ -228,7 +228,7 @@ def change_status(  # noqa: PLR0913 - every input a transition may need
     if target in (S.DEFERRED, S.REJECTED):
         issue.status_reason = reason
     _set_dates(issue, target, today)
-    issue.status = target.value
+    issue.status = target
     issue.status_changed_at = utcnow()
 
 
@@ -277,8 +277,7 @@ def merge_issue(
     if IssueStatus.MERGED not in allowed_transitions(source.status):
         raise IssueError(
             _(
-                "Ein Strukturthema im Status „%(current)s“ kann nicht mehr zusammengeführt "
-                "werden.",
+                "Ein Strukturthema im Status „%(current)s“ kann nicht mehr zusammengeführt werden.",
                 current=source.status_label,
             )
         )
@@ -287,7 +286,7 @@ def merge_issue(
     if source.id in evidence_issue_ids(session, target.id):
         raise IssueError(_("Dieses Strukturthema ist bereits Teil des Ziels."))
     source.merged_into_id = target.id
-    source.status = IssueStatus.MERGED.value
+    source.status = IssueStatus.MERGED
     source.status_reason = _("zusammengeführt in %(number)s", number=target.number)
     source.closed_on = today
     source.status_changed_at = utcnow()
@@ -421,7 +420,7 @@ class Measure(Base):
     indicator_category: Mapped[BarrierCategory | None] = relationship()
     indicator_partner: Mapped[Partner | None] = relationship(foreign_keys=[indicator_partner_id])
 
-    __mapper_args__: dict[str, Any] = {"version_id_col": version}  # noqa: RUF012
+    __mapper_args__: dict[str, Any] = {"version_id_col": version}
 
     def __str__(self) -> str:
         return self.title

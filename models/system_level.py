@@ -68,8 +68,8 @@ class Evidence:
 
     tables: list[ShownTable]
     exact: bool
-    barriers: int | str  # the total, as shown
-    cases: int | str
+    barriers: int | float | str | None  # the total, as shown
+    cases: int | float | str | None
 
 
 def _evidence_rows(
@@ -420,7 +420,7 @@ def system_report(session: AnySession, today: dt.date) -> SystemReport:
         ).all()
     )
     status_rows = [
-        ShownRow(status.label, [int(by_status.get(status.value, 0))]) for status in IssueStatus
+        ShownRow(status.label, [int(by_status.get(str(status), 0))]) for status in IssueStatus
     ]
     status_rows.append(ShownRow("Summe", [sum(int(v) for v in by_status.values())], True))
     by_category = session.execute(
@@ -454,7 +454,9 @@ def system_report(session: AnySession, today: dt.date) -> SystemReport:
     ]
     return SystemReport(
         [
-            ShownTable("system_status", "Strukturthemen nach Status", ["Status", "Anzahl"], status_rows),
+            ShownTable(
+                "system_status", "Strukturthemen nach Status", ["Status", "Anzahl"], status_rows
+            ),
             ShownTable(
                 "system_kategorie",
                 "Strukturthemen nach Kategorie",
@@ -488,8 +490,8 @@ def measures_due(session: AnySession, today: dt.date, within_days: int = 90) -> 
 
 
 __all__ = [
-    "Evidence",
     "EffectCheck",
+    "Evidence",
     "Feedback",
     "effect_check",
     "evidence_counts",

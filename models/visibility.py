@@ -183,7 +183,7 @@ def selectable_criteria(user: Principal, model: type[Any]) -> list[ColumnElement
     criteria = visible_criteria(user, model)
     if issubclass(model, StructuralIssue):
         # Barriers, measures and agendas link to open issues only.
-        criteria.append(StructuralIssue.status.in_([status.value for status in OPEN]))
+        criteria.append(StructuralIssue.status.in_([str(status) for status in OPEN]))
     active = getattr(model, "active", None)
     if active is not None:
         criteria.append(active.is_(True))

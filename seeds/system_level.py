@@ -156,7 +156,9 @@ def seed_system_level(session: Session, today: dt.date) -> int:
     """The register; returns the number of structural issues written."""
     categories = dict(session.execute(select(BarrierCategory.name, BarrierCategory.id)).all())
     partners = dict(session.execute(select(Partner.name, Partner.id)).all())
-    groups = {name: WorkingGroup(name=name, sort_order=index) for index, name in enumerate(WORKING_GROUPS)}
+    groups = {
+        name: WorkingGroup(name=name, sort_order=index) for index, name in enumerate(WORKING_GROUPS)
+    }
     session.add_all(groups.values())
     session.flush()
     issues: dict[str, StructuralIssue] = {}

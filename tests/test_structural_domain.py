@@ -354,7 +354,10 @@ def test_a_checked_proposal_is_a_received_issue(session, own_clients, category):
 @pytest.mark.parametrize(
     ("values", "field"),
     [
-        ({"status": "reported", "structural_issue": None, "proposal_title": ""}, "structural_issue"),
+        (
+            {"status": "reported", "structural_issue": None, "proposal_title": ""},
+            "structural_issue",
+        ),
         ({"status": "open", "structural_issue": None, "proposal_title": ""}, None),
         ({"status": "reported", "structural_issue": None, "proposal_title": "Neu"}, None),
     ],

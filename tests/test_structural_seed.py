@@ -53,9 +53,7 @@ def test_barriers_of_several_organisations_are_linked(seeded):
 
 
 def test_one_effect_check_has_quarters_before_and_after(seeded):
-    checks = [
-        effect_check(seeded, measure, TODAY) for measure in seeded.scalars(select(Measure))
-    ]
+    checks = [effect_check(seeded, measure, TODAY) for measure in seeded.scalars(select(Measure))]
     done = [check for check in checks if check is not None and check.checkable]
     assert len(done) == 1
     assert sum(q.open_cases for q in done[0].before) > 0

@@ -23,7 +23,7 @@ TITLE = "E2E Dolmetscher für Arzttermine fehlen"
 ISSUE_NUMBER = re.compile(r"ST-\d{4}-\d{3}")
 
 
-def test_a_barrier_becomes_a_decision_a_measure_and_feedback(open_walk: OpenWalk):  # noqa: PLR0915 - one journey
+def test_a_barrier_becomes_a_decision_a_measure_and_feedback(open_walk: OpenWalk):
     case_manager = open_walk("cm-awo")
     case_manager.login("cm.awo@example.org")
     page = case_manager.page
@@ -99,9 +99,9 @@ def test_a_barrier_becomes_a_decision_a_measure_and_feedback(open_walk: OpenWalk
     fill_date(cpage, "#implemented_on", E2E_TODAY.isoformat())
     save(coordinator)
     assert "erfolgreich" in coordinator.flash_text()
-    expect(cpage.locator("table.model-list tbody tr", has_text="E2E Dolmetscherpool")).to_contain_text(
-        "umgesetzt"
-    )
+    expect(
+        cpage.locator("table.model-list tbody tr", has_text="E2E Dolmetscherpool")
+    ).to_contain_text("umgesetzt")
     coordinator.visit(issue_url.removeprefix(coordinator.base_url))
     expect(cpage.locator("main")).to_contain_text("noch nicht prüfbar")
     expect(cpage.locator("main")).to_contain_text("Dolmetscherpool für Arztpraxen aufbauen")
