@@ -20,6 +20,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import product
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -33,10 +34,13 @@ from models.choices import BenefitsDomain, IssueStatus, MeasureStatus
 from models.client import Client
 from models.organisation import Organisation
 from models.permissions import Permission, Principal, has_permission
-from models.statistics.periods import DASH, quarter_end, quarter_label
-from models.statistics.suppression import SUPPRESSED, WITHHELD, is_small, rate_is_safe
+from models.statistics.coordination import ALL, CoordinationFigures
+from models.statistics.periods import DASH, YEAR, quarter_end, quarter_label
+from models.statistics.scope import load_scope
+from models.statistics.suppression import WITHHELD, Cover, protect
 from models.statistics.tables import (
-    CountTable,
+    TOTAL,
+    Cell,
     ShownRow,
     ShownTable,
     median_from_counts,
@@ -72,7 +76,7 @@ class Evidence:
     cases: int | float | str | None
 
 
-def _evidence_rows(
+def evidence_rows(
     session: AnySession, issue_ids: Iterable[int], *criteria: Any
 ) -> list[EvidenceRow]:
     statement = (
@@ -88,48 +92,75 @@ def _evidence_rows(
     ]
 
 
+def evidence_cover(rows: list[EvidenceRow]) -> Cover:
+    """Every evidence figure of one issue as one cover: barriers by organisation x quarter
+    (with totals), barriers by partner (adding up to the same total), distinct cases by
+    organisation x quarter and overall (adding up over organisations only)."""
+    cover = Cover()
+    quarters = sorted({row.quarter for row in rows})
+    organisations = sorted({row.organisation for row in rows})
+    cases: dict[tuple[Any, Any], set[int]] = defaultdict(set)
+    for row in sorted(rows, key=repr):
+        for org, quarter in product((row.organisation, ALL), (row.quarter, ALL)):
+            cover.add(("b", org, quarter), 1)
+            cases[org, quarter].add(row.case_id)
+        cover.add(("p", row.partner), 1)
+    for (org, quarter), found in sorted(cases.items(), key=repr):
+        cover.add(("c", org, quarter), len(found))
+    for org in [*organisations, ALL]:
+        cover.total(("b", org, ALL), [("b", org, quarter) for quarter in quarters])
+    for quarter in [*quarters, ALL]:
+        cover.total(("b", ALL, quarter), [("b", org, quarter) for org in organisations])
+        # Every case belongs to one organisation: distinct cases add up over them.
+        cover.total(("c", ALL, quarter), [("c", org, quarter) for org in organisations])
+    cover.total(("b", ALL, ALL), [("p", partner) for partner in sorted({r.partner for r in rows})])
+    return cover
+
+
 def evidence_tables(rows: list[EvidenceRow], *, suppressed: bool) -> list[ShownTable]:
-    """Barriers and distinct cases by organisation x quarter, barriers by partner."""
+    """Barriers and distinct cases by organisation x quarter, barriers by partner: cuts of
+    one protected cover for the coordination (``protect``), exact otherwise."""
+    cover = evidence_cover(rows)
+    publication = protect(cover) if suppressed else None
+
+    def shown(key: tuple[Any, ...]) -> Cell:
+        return publication.shown(key) if publication is not None else cover.value(key)
+
     quarters = sorted({row.quarter for row in rows})
     labels = [quarter_label(quarter) for quarter in quarters]
     organisations = sorted({row.organisation for row in rows})
     partners = sorted({row.partner for row in rows})
-    barriers = Counter((row.organisation, row.quarter) for row in rows)
-    cases_by_quarter: dict[tuple[str, Quarter], set[int]] = defaultdict(set)
-    cases_overall: dict[str, set[int]] = defaultdict(set)
-    for row in rows:
-        cases_by_quarter[row.organisation, row.quarter].add(row.case_id)
-        cases_overall[row.organisation].add(row.case_id)
-    barrier_table = CountTable(
-        "Organisation",
-        labels,
-        [(org, [barriers[org, quarter] for quarter in quarters]) for org in organisations],
-        row_totals=True,
-    )
-    # Distinct cases do not add up over quarters (a case may have barriers in two), but
-    # over organisations they do: every case belongs to one.
-    case_table = CountTable(
-        "Organisation",
-        [*labels, "gesamt"],
-        [
-            (
-                org,
-                [len(cases_by_quarter[org, quarter]) for quarter in quarters]
-                + [len(cases_overall[org])],
-            )
+
+    def grid(kind: str) -> list[ShownRow]:
+        lines = [
+            ShownRow(org, [*(shown((kind, org, q)) for q in quarters), shown((kind, org, ALL))])
             for org in organisations
-        ],
-        row_totals=False,
-        rows_add_up=False,
-    )
-    partner_counts = Counter(row.partner for row in rows)
-    partner_table = CountTable(
-        "Partner", ["Barrieren"], [(partner, [partner_counts[partner]]) for partner in partners]
-    )
+        ]
+        totals = [*(shown((kind, ALL, q)) for q in quarters), shown((kind, ALL, ALL))]
+        return [*lines, ShownRow(TOTAL, totals, is_total=True)]
+
+    partner_rows = [ShownRow(partner, [shown(("p", partner))]) for partner in partners]
+    partner_rows.append(ShownRow(TOTAL, [shown(("b", ALL, ALL))], is_total=True))
     return [
-        barrier_table.shown(suppressed, "evidenz_barrieren", "Verknüpfte Barrieren je Quartal"),
-        case_table.shown(suppressed, "evidenz_faelle", "Betroffene Fälle je Quartal"),
-        partner_table.shown(suppressed, "evidenz_partner", "Verknüpfte Barrieren je Partner"),
+        ShownTable(
+            "evidenz_barrieren",
+            "Verknüpfte Barrieren je Quartal",
+            ["Organisation", *labels, TOTAL],
+            grid("b"),
+        ),
+        ShownTable(
+            "evidenz_faelle",
+            "Betroffene Fälle je Quartal",
+            ["Organisation", *labels, "gesamt"],
+            grid("c"),
+            note="Ein Fall mit Barrieren in mehreren Quartalen zählt in jedem, „gesamt“ einmal.",
+        ),
+        ShownTable(
+            "evidenz_partner",
+            "Verknüpfte Barrieren je Partner",
+            ["Partner", "Barrieren"],
+            partner_rows,
+        ),
     ]
 
 
@@ -139,10 +170,10 @@ def evidence_for(session: AnySession, user: Principal, issue: StructuralIssue) -
     of a team lead; None for everyone else."""
     ids = evidence_issue_ids(session, issue.id)  # type: ignore[arg-type]
     if has_permission(user, Permission.EVIDENCE_ALL):
-        rows = _evidence_rows(session, ids)
+        rows = evidence_rows(session, ids)
         suppressed = True
     elif has_permission(user, Permission.EVIDENCE_OWN_ORGANISATION):
-        rows = _evidence_rows(session, ids, *visible_criteria(user, Barrier, shelf=Shelf.ANY))
+        rows = evidence_rows(session, ids, *visible_criteria(user, Barrier, shelf=Shelf.ANY))
         suppressed = False
     else:
         return None
@@ -183,7 +214,16 @@ class QuarterRate:
 
 @dataclass
 class EffectCheck:
-    """The indicator's rate before and after a measure was implemented (exact figures)."""
+    """The indicator's rate before and after a measure was implemented.
+
+    ``before``/``after`` hold the exact counts (the domain, the tests); what a person sees
+    is ``shown()``: for an indicator of a category alone, every count is the cell the
+    coordination's statistics publish for it (``models.statistics.coordination``: barriers
+    of the category in the quarter, cases open at the previous quarter's end plus those
+    opened in it), so the effect check shows nothing the statistics hide. An indicator
+    narrowed to a partner or Rechtskreis has no such cells; its counts are protected as a
+    cover of their own (quarters adding up to the phase).
+    """
 
     measure_id: int
     indicator: str
@@ -191,6 +231,8 @@ class EffectCheck:
     after: list[QuarterRate] = field(default_factory=list)
     checkable: bool = False
     reason: str = ""
+    # Quarter -> (barriers, open cases) as the coordination's statistics show them.
+    published: dict[Quarter, tuple[Cell, Cell]] | None = None
 
     @staticmethod
     def pooled(quarters: list[QuarterRate]) -> tuple[int, int, float | None]:
@@ -206,17 +248,52 @@ class EffectCheck:
     def rate_after(self) -> float | None:
         return self.pooled(self.after)[2] if self.checkable else None
 
+    def _phases(self) -> list[tuple[str, list[QuarterRate]]]:
+        phases = (("vorher", self.before), ("nachher", self.after))
+        return [(phase, quarters) for phase, quarters in phases if quarters]
+
+    def _shown_counts(self) -> dict[tuple[str, Any], tuple[Cell, Cell]]:
+        """(phase, quarter or ALL) -> the barriers and open cases as shown."""
+        shown: dict[tuple[str, Any], tuple[Cell, Cell]] = {}
+        if self.published is not None:
+            for phase, quarters in self._phases():
+                cells = [self.published[quarter.quarter] for quarter in quarters]
+                for quarter, pair in zip(quarters, cells, strict=True):
+                    shown[phase, quarter.quarter] = pair
+                shown[phase, ALL] = (
+                    _sum_if_visible([pair[0] for pair in cells]),
+                    _sum_if_visible([pair[1] for pair in cells]),
+                )
+            return shown
+        cover = Cover()
+        for phase, quarters in self._phases():
+            for kind in ("b", "n"):
+                for quarter in quarters:
+                    cover.add((kind, phase, quarter.quarter), _count(quarter, kind))
+                cover.add((kind, phase, ALL), sum(_count(quarter, kind) for quarter in quarters))
+        for phase, quarters in self._phases():
+            for kind in ("b", "n"):
+                cover.total((kind, phase, ALL), [(kind, phase, q.quarter) for q in quarters])
+        publication = protect(cover)
+        for phase, quarters in self._phases():
+            for position in [*(quarter.quarter for quarter in quarters), ALL]:
+                shown[phase, position] = (
+                    publication.shown(("b", phase, position)),
+                    publication.shown(("n", phase, position)),
+                )
+        return shown
+
     def shown(self) -> ShownTable:
-        """The table as the coordination sees it: counts 1-4 as "<5", a rate only where
-        none of the counts behind it is small (``rate_is_safe``)."""
+        """The table as the coordination sees it: hidden counts as "<5" or "x", a rate only
+        where both counts behind it are shown."""
+        counts = self._shown_counts()
         rows: list[ShownRow] = []
-        for phase, quarters in (("vorher", self.before), ("nachher", self.after)):
+        for phase, quarters in self._phases():
             for quarter in quarters:
-                rows.append(ShownRow(f"{phase}: {quarter.label}", self._cells(quarter)))
-            if quarters:
-                barriers, open_cases, _rate = self.pooled(quarters)
-                pooled = QuarterRate((0, 0), barriers, open_cases)
-                rows.append(ShownRow(f"{phase}: zusammen", self._cells(pooled), is_total=True))
+                rows.append(
+                    ShownRow(f"{phase}: {quarter.label}", _cells(*counts[phase, quarter.quarter]))
+                )
+            rows.append(ShownRow(f"{phase}: zusammen", _cells(*counts[phase, ALL]), is_total=True))
         note = "" if self.checkable else f"{NOT_YET_CHECKABLE}: {self.reason}"
         return ShownTable(
             f"wirkung_{self.measure_id}",
@@ -227,15 +304,42 @@ class EffectCheck:
             chart="bar",
         )
 
-    @staticmethod
-    def _cells(quarter: QuarterRate) -> list[int | float | str | None]:
-        def count(value: int) -> int | str:
-            return SUPPRESSED if is_small(value) else value
 
-        shown_rate: float | str | None = quarter.rate
-        if quarter.rate is not None and not rate_is_safe(quarter.barriers, quarter.open_cases):
-            shown_rate = WITHHELD
-        return [count(quarter.barriers), count(quarter.open_cases), shown_rate]
+def _count(quarter: QuarterRate, kind: str) -> int:
+    return quarter.barriers if kind == "b" else quarter.open_cases
+
+
+def _sum_if_visible(cells: list[Cell]) -> Cell:
+    """A sum of shown counts; hidden ("x") as soon as one part is hidden."""
+    if all(isinstance(cell, int) for cell in cells):
+        return sum(cell for cell in cells if isinstance(cell, int))
+    return WITHHELD
+
+
+def _cells(barriers: Cell, open_cases: Cell) -> list[Cell]:
+    if isinstance(barriers, int) and isinstance(open_cases, int):
+        return [barriers, open_cases, rate(barriers, open_cases)]
+    return [barriers, open_cases, WITHHELD]
+
+
+def published_indicator_cells(
+    session: AnySession, category_id: int, quarters: list[Quarter], today: dt.date
+) -> dict[Quarter, tuple[Cell, Cell]]:
+    """Barriers of the category and cases open, per quarter, as the coordination's
+    statistics publish them (one protected cover per year, the same pattern)."""
+    organisations = load_scope(session, None, True).organisations
+    figures: dict[int, CoordinationFigures] = {}
+    cells: dict[Quarter, tuple[Cell, Cell]] = {}
+    for year, number in quarters:
+        if year not in figures:
+            figures[year] = CoordinationFigures(session, organisations, (year, YEAR), today)
+        published = figures[year]
+        barriers = published.barriers.shown(("b", category_id, ALL, ALL, number))
+        previous = (year, number - 1) if number > 1 else (year - 1, 4)
+        stock = published.cases.shown(("s", *previous, ALL))
+        opened = published.cases.shown(("o", year, number, ALL))
+        cells[year, number] = (barriers, _sum_if_visible([stock, opened]))
+    return cells
 
 
 def _quarters_around(day: dt.date, count: int) -> tuple[list[Quarter], list[Quarter]]:
@@ -304,13 +408,22 @@ def indicator_text(measure: Measure) -> str:
 
 def effect_check(session: AnySession, measure: Measure, today: dt.date) -> EffectCheck | None:
     """The effect check of ``measure``; None when it has no indicator."""
+    check = _exact_effect_check(session, measure, today)
+    if check is not None:
+        _publish(check, session, measure, today)
+    return check
+
+
+def _exact_effect_check(
+    session: AnySession, measure: Measure, today: dt.date
+) -> EffectCheck | None:
     if measure.indicator_category_id is None:
         return None
     check = EffectCheck(measure.id, indicator_text(measure))
     count = max(1, min(8, measure.indicator_quarters or 2))
     if measure.status != MeasureStatus.IMPLEMENTED or measure.implemented_on is None:
         check.reason = "die Maßnahme ist noch nicht umgesetzt."
-        before, _after = _quarters_around(measure.due_on or today, count)
+        before, _after = _quarters_around(min(measure.due_on or today, today), count)
         check.before = indicator_rates(session, measure, before)
         return check
     before, after = _quarters_around(measure.implemented_on, count)
@@ -324,6 +437,17 @@ def effect_check(session: AnySession, measure: Measure, today: dt.date) -> Effec
     check.after = indicator_rates(session, measure, after)
     check.checkable = True
     return check
+
+
+def _publish(check: EffectCheck, session: AnySession, measure: Measure, today: dt.date) -> None:
+    if measure.indicator_partner_id is None and not measure.indicator_benefits_domain:
+        quarters = [quarter.quarter for quarter in (*check.before, *check.after)]
+        check.published = published_indicator_cells(
+            session,
+            measure.indicator_category_id,  # type: ignore[arg-type]
+            quarters,
+            today,
+        )
 
 
 # --- the loop back ----------------------------------------------------------------------
