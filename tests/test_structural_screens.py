@@ -143,6 +143,25 @@ def test_coordination_moves_an_issue_along(client, auth, world, session):
     assert "Der Status ist jetzt „in Arbeitsgruppe“." in page
 
 
+def test_a_status_change_is_audited_with_its_values(client, auth, world, session):
+    auth.login(world.coordinator_email)
+    transition(client, world, "in_working_group")
+    event = (
+        session.execute(
+            select(AuditEvent)
+            .where(
+                AuditEvent.record_type == "StructuralIssue", AuditEvent.record_id == world.issue_id
+            )
+            .order_by(AuditEvent.id.desc())
+        )
+        .scalars()
+        .first()
+    )
+    assert event.action == "update"
+    assert '"status": ["validated", "in_working_group"]' in event.changed_fields
+    assert event.organisation_id is None  # a system-level record belongs to no organisation
+
+
 def test_a_forbidden_transition_is_refused_with_a_german_message(client, auth, world, session):
     auth.login(world.coordinator_email)
     response = transition(client, world, "closed")
@@ -225,14 +244,20 @@ def test_coordination_sees_suppressed_evidence_and_no_person(client, auth, linke
         assert secret not in page
 
 
-def test_a_lead_sees_the_exact_figures_of_the_own_organisation(client, auth, linked):
-    auth.login(linked.a.lead_email)
+@pytest.mark.parametrize(
+    ("lead", "own", "foreign"),
+    [("a", "AWO Düsseldorf", "CARITAS Düsseldorf"), ("b", "CARITAS Düsseldorf", "AWO Düsseldorf")],
+)
+def test_a_lead_sees_the_exact_figures_of_the_own_organisation(  # noqa: PLR0917 - fixtures
+    client, auth, linked, lead, own, foreign
+):
+    auth.login(getattr(linked, lead).lead_email)
     page = client.get(f"/admin/structural-issues/details/?id={linked.issue_id}").get_data(
         as_text=True
     )
     assert "Genaue Zahlen Ihrer Organisation." in page
-    assert "AWO Düsseldorf" in page
-    assert "CARITAS Düsseldorf" not in page
+    assert own in page
+    assert foreign not in page
     assert "&lt;5" not in page
 
 
