@@ -38,6 +38,7 @@ from models.choices import (
 )
 from models.labels import LABELS
 from models.permissions import Permission
+from models.plan import case_plan_errors
 from models.referral import default_follow_up
 from models.referral_workflow import response_date
 from models.related import cases_of_client, other_open_cases, possible_duplicates, records_of_case
@@ -342,6 +343,17 @@ class CaseView(ArchivingMixin, CaseworkView):
     inline_models = (ContactInline(Contact),)
     inline_relationship_names = ("contacts",)
 
+    def rule_errors(self, form: Form) -> dict[str, str]:
+        existing = form_object(form)
+        with db.session.no_autoflush:
+            plan_errors = case_plan_errors(
+                db.session(),
+                existing.id if existing is not None else None,
+                form.data,
+                existing.phase if existing is not None else None,
+            )
+        return {**plan_errors, **super().rule_errors(form)}
+
     def on_model_change(self, form: Form, model: Case, is_created: bool) -> None:
         super().on_model_change(form, model, is_created)
         if is_created:
@@ -379,7 +391,10 @@ class CaseView(ArchivingMixin, CaseworkView):
                 add_label=add,
             )
 
+        from admin_views.plans import plan_sections  # noqa: PLC0415 - plans builds on this module
+
         return [
+            *plan_sections(model, can_add),
             RelatedSection(
                 title=_("Klient*in"),
                 rows=[

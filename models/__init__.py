@@ -10,8 +10,10 @@ from models.login_attempt import LoginAttempt
 from models.numbering import NumberSequence
 from models.organisation import Organisation
 from models.owned import OrgOwned
+from models.plan import IntegrationPlan, PlanGoal, PlanStep
 from models.referral import Referral
 from models.retention import RetentionLogEntry
+from models.tasks import Task
 from models.user import User
 
 __all__ = [
@@ -27,6 +29,10 @@ __all__ = [
     "NumberSequence",
     "OrgOwned",
     "Organisation",
+    "IntegrationPlan",
+    "PlanGoal",
+    "PlanStep",
+    "Task",
     "Partner",
     "Referral",
     "RetentionLogEntry",

@@ -7,15 +7,22 @@ statistics use these labels, so the same field has the same name everywhere.
 from flask_babel import lazy_gettext as _l
 
 from models.choices import (
+    AgreementForm,
     BarrierStatus,
     BenefitsDomain,
     CasePhase,
     Choice,
     ClosureReason,
     ContactKind,
+    GoalStatus,
     PartnerKind,
+    PlanStatus,
     ReferralStatus,
     Role,
+    StepResponsible,
+    TaskKind,
+    TaskSource,
+    TaskStatus,
 )
 
 LABELS = {
@@ -110,6 +117,29 @@ LABELS = {
     "changed_fields": _l("Geänderte Felder"),
     "details": _l("Details"),
     "current_password": _l("Aktuelles Passwort"),
+    # Organisation
+    "no_contact_days": _l("Aufgabe nach Tagen ohne Kontakt"),
+    # Integrationsplan (issue 15)
+    "plan": _l("Integrationsplan"),
+    "revision": _l("Fassung"),
+    "agreed_on": _l("Vereinbart am"),
+    "agreement_form": _l("Form der Vereinbarung"),
+    "language": _l("Sprache"),
+    "interpreter_used": _l("Mit Sprachmittlung"),
+    "review_on": _l("Nächste Überprüfung am"),
+    "goal": _l("Ziel"),
+    "text": _l("Ziel in den Worten der Klient*in"),
+    "target_on": _l("Zieldatum"),
+    "responsible": _l("Wer"),
+    "due_on": _l("Fällig am"),
+    "done_on": _l("Erledigt am"),
+    "referral": _l("Vermittlung"),
+    "steps": _l("Schritte"),
+    # Aufgaben
+    "assignee": _l("Zuständig"),
+    "source_kind": _l("Herkunft"),
+    "source_id": _l("Herkunft-Nr."),
+    "plan.case.case_number": _l("Fallnummer"),
 }
 
 # What kind of record an audit event, a history or an Art. 15 table speaks of.
@@ -124,6 +154,10 @@ RECORD_TYPE_LABELS = {
     "Topic": _l("Handlungsfeld"),
     "Organisation": _l("Organisation"),
     "User": _l("Benutzer*in"),
+    "IntegrationPlan": _l("Integrationsplan"),
+    "PlanGoal": _l("Ziel"),
+    "PlanStep": _l("Schritt"),
+    "Task": _l("Aufgabe"),
 }
 
 # Columns that hold a code of a closed vocabulary, per kind of record: shown by label.
@@ -136,6 +170,13 @@ CODED_FIELDS: dict[tuple[str, str], type[Choice]] = {
     ("Partner", "kind"): PartnerKind,
     ("Partner", "benefits_domain"): BenefitsDomain,
     ("User", "role"): Role,
+    ("IntegrationPlan", "status"): PlanStatus,
+    ("IntegrationPlan", "agreement_form"): AgreementForm,
+    ("PlanGoal", "status"): GoalStatus,
+    ("PlanStep", "responsible"): StepResponsible,
+    ("Task", "kind"): TaskKind,
+    ("Task", "status"): TaskStatus,
+    ("Task", "source_kind"): TaskSource,
 }
 
 
