@@ -209,7 +209,12 @@ def register_plans_and_tasks(admin: Admin) -> None:
     )
     admin.add_view(
         GoalView(
-            PlanGoal, db, name=_l("Ziele"), endpoint="plan_goals", url="plan-goals", category=CASEWORK
+            PlanGoal,
+            db,
+            name=_l("Ziele"),
+            endpoint="plan_goals",
+            url="plan-goals",
+            category=CASEWORK,
         )
     )
     admin.add_view(

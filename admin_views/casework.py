@@ -20,6 +20,7 @@ from admin_views.base import OrgScopedModelView, RelatedRow, RelatedSection
 from admin_views.compat import form_object
 from admin_views.formatting import format_date
 from admin_views.forms import EMAIL
+from admin_views.plan_sections import plan_sections
 from admin_views.subject_access import SubjectAccessMixin
 from app.clock import today
 from app.extensions import db
@@ -390,8 +391,6 @@ class CaseView(ArchivingMixin, CaseworkView):
                 add_url=add_link(endpoint, back, case=model.id) if can_add else None,
                 add_label=add,
             )
-
-        from admin_views.plans import plan_sections  # noqa: PLC0415 - plans builds on this module
 
         return [
             *plan_sections(model, can_add),

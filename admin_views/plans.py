@@ -14,16 +14,16 @@ from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 from wtforms import Form
 
-from admin_views.base import RelatedRow, RelatedSection
+from admin_views.base import RelatedSection
 from admin_views.casework import CASE_LOOKUP, CaseworkView, add_link, details_link
 from admin_views.compat import form_object
 from admin_views.formatting import format_date
 from admin_views.pdf import pdf_response, render_printable
+from admin_views.plan_sections import goals_with_steps, step_row
 from app.clock import today
 from app.extensions import db
 from models import Case
@@ -38,7 +38,6 @@ from models.plan import (
     next_revision,
     referral_from_step,
 )
-from models.visibility import visible_criteria
 
 
 def _lookup(fields: list[Any], joins: list[Any], placeholder: str) -> dict[str, Any]:
@@ -134,7 +133,7 @@ class PlanView(CaseworkView):
     def related_sections(self, model: IntegrationPlan) -> list[RelatedSection]:
         back = url_for(".details_view", id=model.id)
         editable = self.can_create and model.status != PlanStatus.SUPERSEDED
-        goals = _goals_with_steps(model.id)
+        goals = goals_with_steps(model.id)
         sections = [
             RelatedSection(
                 title=_("Fall"),
@@ -161,7 +160,7 @@ class PlanView(CaseworkView):
             sections.append(
                 RelatedSection(
                     title=_("Schritte zu: %(goal)s", goal=str(goal)),
-                    rows=[_step_row(step) for step in goal.steps],
+                    rows=[step_row(step) for step in goal.steps],
                     empty=_("Noch kein Schritt."),
                     add_url=add_link("plan_steps", back, goal=goal.id) if editable else None,
                     add_label=_("Schritt hinzufügen"),
@@ -173,7 +172,7 @@ class PlanView(CaseworkView):
     def print_view(self) -> Response:
         """The plan as a PDF in German, with the client's goals in their words, to sign."""
         plan = self.get_one(request.args.get("id"))
-        goals = _goals_with_steps(plan.id)
+        goals = goals_with_steps(plan.id)
         html = render_printable(
             "print/integration_plan.html",
             plan=plan,
@@ -200,94 +199,8 @@ class PlanView(CaseworkView):
             flash(str(error), "error")
             return redirect(url_for(".details_view", id=plan.id))
         db.session.commit()
-        flash(
-            _("Fassung %(revision)s als Entwurf angelegt.", revision=draft.revision), "success"
-        )
+        flash(_("Fassung %(revision)s als Entwurf angelegt.", revision=draft.revision), "success")
         return redirect(url_for(".details_view", id=draft.id))
-
-
-def _goals_with_steps(plan_id: int) -> list[PlanGoal]:
-    statement = (
-        select(PlanGoal)
-        .where(PlanGoal.plan_id == plan_id, *visible_criteria(current_user, PlanGoal))
-        .options(
-            joinedload(PlanGoal.topic),
-            selectinload(PlanGoal.steps).joinedload(PlanStep.partner),
-        )
-        .order_by(PlanGoal.id)
-    )
-    return list(db.session.scalars(statement))
-
-
-def _step_row(step: PlanStep) -> RelatedRow:
-    who = str(StepResponsible.label_of(step.responsible))
-    if step.partner is not None:
-        who = f"{who}: {step.partner.name}"
-    if step.done_on is not None:
-        when = _("erledigt am %(day)s", day=format_date(step.done_on))
-    elif step.due_on is not None:
-        when = _("fällig am %(day)s", day=format_date(step.due_on))
-    else:
-        when = _("ohne Termin")
-    return details_link("plan_steps", step, str(step), f"{who}, {when}")
-
-
-def plan_sections(case: Case, can_add: bool) -> list[RelatedSection]:
-    """The case's page: its plan versions, newest first, with the goals of the current one."""
-    plans = list(
-        db.session.scalars(
-            select(IntegrationPlan)
-            .where(
-                IntegrationPlan.case_id == case.id,
-                *visible_criteria(current_user, IntegrationPlan),
-            )
-            .order_by(IntegrationPlan.revision.desc())
-        )
-    )
-    back = url_for("cases.details_view", id=case.id)
-    rows = [
-        details_link(
-            "plans",
-            plan,
-            _("Fassung %(revision)s", revision=plan.revision),
-            str(PlanStatus.label_of(plan.status))
-            + (
-                _(", vereinbart am %(day)s", day=format_date(plan.agreed_on))
-                if plan.agreed_on
-                else ""
-            )
-            + (
-                _(", Überprüfung am %(day)s", day=format_date(plan.review_on))
-                if plan.review_on and plan.status == PlanStatus.AGREED
-                else ""
-            ),
-        )
-        for plan in plans
-    ]
-    current = next((plan for plan in plans if plan.status != PlanStatus.SUPERSEDED), None)
-    sections = [
-        RelatedSection(
-            title=_("Integrationsplan"),
-            rows=rows,
-            empty=_("Noch kein Integrationsplan."),
-            add_url=add_link("plans", back, case=case.id) if can_add and not plans else None,
-            add_label=_("Integrationsplan anlegen"),
-        )
-    ]
-    if current is not None:
-        sections.append(
-            RelatedSection(
-                title=_("Ziele (Fassung %(revision)s)", revision=current.revision),
-                rows=[
-                    details_link(
-                        "plan_goals", goal, str(goal), str(GoalStatus.label_of(goal.status))
-                    )
-                    for goal in _goals_with_steps(current.id)
-                ],
-                empty=_("Noch kein Ziel."),
-            )
-        )
-    return sections
 
 
 class GoalView(CaseworkView):
@@ -337,7 +250,7 @@ class GoalView(CaseworkView):
             ),
             RelatedSection(
                 title=_("Schritte"),
-                rows=[_step_row(step) for step in model.steps],
+                rows=[step_row(step) for step in model.steps],
                 empty=_("Noch kein Schritt."),
                 add_url=add_link("plan_steps", back, goal=model.id) if editable else None,
                 add_label=_("Schritt hinzufügen"),
@@ -430,4 +343,3 @@ class StepView(CaseworkView):
             "success",
         )
         return redirect(url_for("referrals.edit_view", id=referral.id))
-

@@ -10,10 +10,10 @@ from flask_login import current_user
 
 from admin_views.base import SecureView
 from admin_views.statistics import statistics_summary
+from admin_views.tasks import my_open_tasks_url
 from app.clock import today
 from app.extensions import db
 from models import User
-from admin_views.tasks import my_open_tasks_url
 from models.caseload import caseload_counts
 from models.choices import TaskKind
 from models.permissions import Permission, has_permission

@@ -13,6 +13,7 @@ from wtforms import Form, PasswordField, ValidationError, validators
 from admin_views.base import KimModelView
 from admin_views.compat import form_object
 from admin_views.forms import EMAIL
+from admin_views.tasks import deactivated_user_redirect
 from app.extensions import db
 from models import User
 from models.choices import Role
@@ -152,8 +153,6 @@ class UserView(KimModelView):
     def get_save_return_url(self, model: User, is_created: bool = False) -> str:
         """A lead who deactivated a colleague with open work is asked to whom it goes."""
         if not model.active and has_permission(current_user, Permission.USERS_OF_OWN_ORGANISATION):
-            from admin_views.tasks import deactivated_user_redirect  # noqa: PLC0415 - tasks builds on views
-
             redirect_url = deactivated_user_redirect(model)
             if redirect_url is not None:
                 return redirect_url

@@ -11,11 +11,11 @@ from sqlalchemy import event, text
 from admin_views import register_admin as build_admin
 from app.auth.views import blueprint as auth_blueprint
 from app.cli import seed_cli, users_cli
+from app.clock import today
 from app.config import load_config
 from app.errors import register_error_handlers
 from app.extensions import babel, csrf, db, login_manager, migrate
 from app.maintenance_cli import backup_command, restore_command, retention_command
-from app.clock import today
 from app.security import (
     csp_nonce,
     register_request_guards,

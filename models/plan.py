@@ -324,14 +324,16 @@ def agree(session: Session, plan: IntegrationPlan) -> None:
     """Make ``plan`` the agreed version: the version agreed before is superseded."""
     if plan.review_on is None and plan.agreed_on is not None:
         plan.review_on = default_review_on(plan.agreed_on)
+    # A new plan from a form links its case by relationship; the id comes at the flush.
+    case_id = plan.case_id if plan.case_id is not None else plan.case.id
     earlier = select(IntegrationPlan).where(
-        IntegrationPlan.case_id == plan.case_id,
+        IntegrationPlan.case_id == case_id,
         IntegrationPlan.organisation_id == plan.organisation_id,
         IntegrationPlan.status == PlanStatus.AGREED,
-        IntegrationPlan.id != plan.id,
     )
     for other in session.scalars(earlier):
-        other.status = PlanStatus.SUPERSEDED
+        if other is not plan:
+            other.status = PlanStatus.SUPERSEDED
 
 
 def new_version(session: Session, user: Principal, plan: IntegrationPlan) -> IntegrationPlan:
@@ -384,7 +386,9 @@ def new_version(session: Session, user: Principal, plan: IntegrationPlan) -> Int
 
 def _stamp_tree(plan: IntegrationPlan, user: Principal) -> None:
     user_id = getattr(user, "id", None)
-    for record in (plan, *plan.goals, *(step for goal in plan.goals for step in goal.steps)):
+    records: list[OrgOwned] = [plan, *plan.goals]
+    records += [step for goal in plan.goals for step in goal.steps]
+    for record in records:
         record.created_by_id = record.updated_by_id = user_id
 
 

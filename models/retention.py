@@ -35,8 +35,8 @@ from models.client import Client
 from models.permissions import SystemJob
 from models.plan import IntegrationPlan, PlanGoal, PlanStep
 from models.referral import Referral
-from models.tasks import Task
 from models.statistics import AGE_BANDS, MAX_PERIOD_DAYS
+from models.tasks import Task
 from models.visibility import Shelf, visible_criteria, visible_one
 
 DEFAULT_RETENTION_YEARS = 3

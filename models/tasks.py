@@ -218,9 +218,7 @@ def sync_case_tasks(session: Session, case_ids: Iterable[int], today: dt.date) -
                 if task.status == TaskStatus.OPEN:
                     task.status = TaskStatus.CANCELLED
             continue
-        wanted = _wanted_for_case(
-            session, case_file, today, case_file.organisation.no_contact_days
-        )
+        wanted = _wanted_for_case(session, case_file, today, case_file.organisation.no_contact_days)
         existing = {
             (task.source_kind, task.source_id): task
             for task in tasks
@@ -358,9 +356,7 @@ def finish_task(session: Session, user: Principal, task: Task, today: dt.date) -
         return
     if task.source_kind == TaskSource.PLAN_STEP:
         step = session.execute(
-            select(PlanStep).where(
-                PlanStep.id == task.source_id, *visible_criteria(user, PlanStep)
-            )
+            select(PlanStep).where(PlanStep.id == task.source_id, *visible_criteria(user, PlanStep))
         ).scalar_one_or_none()
         if step is None:
             raise TaskError(_("Der Schritt dieser Aufgabe ist nicht mehr vorhanden."))
