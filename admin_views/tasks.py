@@ -37,7 +37,7 @@ from models.tasks import (
 from models.visibility import selectable_criteria, visible_one
 
 # Named filters of the task list (``named_filter_urls``): the start page links to them.
-MY_OPEN_TASKS_FILTERS = ("flt0_status_equals", "flt1_zustandig_equals")
+MY_OPEN_TASKS_FILTERS = ("flt0_status_equals", "flt1_zustndig_equals")
 
 
 def my_open_tasks_url(user: User) -> str:
