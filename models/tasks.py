@@ -226,6 +226,11 @@ def sync_case_tasks(session: Session, case_ids: Iterable[int], today: dt.date) -
         }
         for key, task in existing.items():
             _apply(task, wanted.pop(key, None), case_file, today)
+        # A source id another case's task still holds (its source deleted, the id used
+        # again, as SQLite does): the task moves to this case rather than break the key.
+        for task in _tasks_holding(session, case_file.organisation_id, wanted):
+            task.case_id = case_file.id
+            _apply(task, wanted.pop((task.source_kind, task.source_id), None), case_file, today)
         for (source_kind, source_id), want in wanted.items():
             if want.open and want.due_on is not None:
                 session.add(
@@ -240,6 +245,25 @@ def sync_case_tasks(session: Session, case_ids: Iterable[int], today: dt.date) -
                         source_id=source_id,
                     )
                 )
+
+
+def _tasks_holding(
+    session: Session, organisation_id: int, wanted: dict[SourceKey, Wanted]
+) -> list[Task]:
+    by_kind: dict[str, list[int]] = {}
+    for (source_kind, source_id), want in wanted.items():
+        if want.open:  # only a task to be created could collide
+            by_kind.setdefault(source_kind, []).append(source_id)
+    held: list[Task] = []
+    for source_kind, source_ids in by_kind.items():
+        held += session.scalars(
+            select(Task).where(
+                Task.organisation_id == organisation_id,
+                Task.source_kind == source_kind,
+                Task.source_id.in_(source_ids),
+            )
+        )
+    return held
 
 
 def _apply(task: Task, want: Wanted | None, case_file: Case, today: dt.date) -> None:

@@ -41,6 +41,7 @@ from tests.factories import (
     make_case,
     make_client,
     make_contact,
+    make_plan,
     make_step,
     make_task,
     make_user,
@@ -409,3 +410,23 @@ def test_a_case_with_a_recent_contact_is_not_silent(session, world):
     lead = user(session, world.a.lead_email)
     rows = {row.name: row for row in team_overview(session, lead, TODAY)}
     assert rows["Case Manager*in AWO"].silent_cases == 0
+
+
+def test_a_source_id_used_again_takes_over_the_task_that_held_it(session, world):
+    """SQLite gives a deleted row's id to the next row: the old task must not block it."""
+    stale = tasks_of(session, world.a.case_id)[(TaskSource.PLAN_REVIEW, world.a.plan_id)]
+    session.execute(IntegrationPlan.__table__.delete().where(IntegrationPlan.id == world.a.plan_id))
+    session.commit()
+    organisation = session.get(Organisation, world.a.organisation_id)
+    manager = user(session, world.a.case_manager_email)
+    client = make_client(session, organisation, manager, first_name="Nachfolge")
+    case = make_case(session, client, manager, opened_on=TODAY)
+    plan = make_plan(session, case, id=world.a.plan_id, agreed_on=TODAY)
+    session.commit()
+
+    review = tasks_of(session, case.id)[(TaskSource.PLAN_REVIEW, plan.id)]
+    assert (review.id, review.status, review.due_on) == (
+        stale.id,
+        TaskStatus.OPEN,
+        plan.review_on,
+    )
