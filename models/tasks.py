@@ -230,7 +230,8 @@ def sync_case_tasks(session: Session, case_ids: Iterable[int], today: dt.date) -
         # again, as SQLite does): the task moves to this case rather than break the key.
         for task in _tasks_holding(session, case_file.organisation_id, wanted):
             task.case_id = case_file.id
-            _apply(task, wanted.pop((task.source_kind, task.source_id), None), case_file, today)
+            key = (str(task.source_kind), int(task.source_id or 0))
+            _apply(task, wanted.pop(key, None), case_file, today)
         for (source_kind, source_id), want in wanted.items():
             if want.open and want.due_on is not None:
                 session.add(

@@ -90,7 +90,7 @@ def test_goals_of_closed_cases_by_topic_and_final_status(session, world):
         "verworfen",
         "Summe",
     ]
-    assert [row.label for row in shown.rows][0] == "Arbeit und Beruf"
+    assert shown.rows[0].label == "Arbeit und Beruf"
     assert shown.rows[0].cells == [2, 0, 1, 0, 3]
 
 

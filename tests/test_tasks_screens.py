@@ -93,7 +93,9 @@ def test_lists_exports_and_bulk_actions_keep_to_the_own_organisation(
     ("view", "field"),
     [("plans", "case"), ("plan-goals", "plan"), ("plan-steps", "goal"), ("tasks", "case")],
 )
-def test_look_ups_offer_only_own_records(client, auth, session, world, view, field):
+def test_look_ups_offer_only_own_records(  # noqa: PLR0917 - pytest passes fixtures so
+    client, auth, session, world, view, field
+):
     case_number = session.get(Case, world.a.case_id).case_number
     auth.login(world.b.case_manager_email)
     found = client.get(f"/admin/{view}/ajax/lookup/?name={field}&query={case_number}")
@@ -386,7 +388,7 @@ def measure(
     return figures
 
 
-def test_start_page_and_task_list_take_bounded_queries_at_10000_tasks(
+def test_start_page_and_task_list_take_bounded_queries_at_10000_tasks(  # noqa: PLR0917
     client, auth, session, connection, world, capsys
 ):
     # The case manager has tasks overdue, today and ahead already, so every list is read.
@@ -400,7 +402,7 @@ def test_start_page_and_task_list_take_bounded_queries_at_10000_tasks(
         assert many[page][0] == few[page][0], page
         assert many[page][0] <= 20, page
     with capsys.disabled():
-        print(  # noqa: T201 - the figure for the report
+        print(  # the figure for the report
             "\ntasks at 10,000 per organisation (queries, seconds): "
             + ", ".join(
                 f"{page} {count} q {seconds:.3f} s" for page, (count, seconds) in many.items()
