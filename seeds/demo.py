@@ -51,6 +51,7 @@ from models.user import PASSWORD_HASH_METHOD
 from seeds import demo_data as data
 from seeds.catalogue import seed_catalogue
 from seeds.demo_data import FakerNames, NameSource, Origin, Weighted
+from seeds.demo_plans import seed_plans
 from seeds.names import NamePool, ascii_fold, faker_pool
 
 Row = dict[str, Any]
@@ -87,6 +88,8 @@ class SeedSummary:
     contacts: int = 0
     barriers: int = 0
     referrals: int = 0
+    plans: int = 0
+    tasks: int = 0
 
 
 # --------------------------------------------------------------------------------------------
@@ -744,4 +747,6 @@ def seed_demo(
 
     _bump_postgres_sequences(session)
     session.flush()
+    planned = seed_plans(session, today, seed)
+    summary.plans, summary.tasks = planned["plans"], planned["tasks"]
     return summary
