@@ -53,7 +53,7 @@ def finish_button(task_id: int, back: str) -> Markup:
         '<input type="hidden" name="id" value="{id}">'
         '<input type="hidden" name="url" value="{url}">'
         '<input type="hidden" name="csrf_token" value="{csrf}">'
-        '<button type="submit" class="btn btn-sm btn-outline-success">{label}</button></form>'
+        '<button type="submit" class="btn btn-sm btn-outline-primary">{label}</button></form>'
     ).format(
         action=url_for("tasks.finish_view"),
         id=task_id,
