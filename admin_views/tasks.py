@@ -24,6 +24,7 @@ from app.clock import today
 from app.extensions import db
 from models import Case, User
 from models.choices import TaskKind, TaskSource, TaskStatus
+from models.organisation import DEFAULT_NO_CONTACT_DAYS
 from models.permissions import Permission
 from models.tasks import (
     Task,
@@ -189,7 +190,9 @@ class TeamView(SecureView):
         return self.render(
             "admin/team.html",
             rows=team_overview(db.session(), current_user, today()),
-            no_contact_days=organisation.no_contact_days if organisation else 30,
+            no_contact_days=organisation.no_contact_days
+            if organisation
+            else DEFAULT_NO_CONTACT_DAYS,
         )
 
     @expose("/reassign/", methods=("GET", "POST"))

@@ -7,6 +7,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, created_at, intpk, str200, updated_at
 
+# After this many days without contact an open case gets a task (issue 15), unless set.
+DEFAULT_NO_CONTACT_DAYS = 30
+
 
 class Organisation(Base):
     __tablename__ = "organisation"
@@ -19,8 +22,8 @@ class Organisation(Base):
     name: Mapped[str200] = mapped_column(unique=True)
     active: Mapped[bool] = mapped_column(default=True)
     no_contact_days: Mapped[int] = mapped_column(
-        default=30,
-        server_default="30",
+        default=DEFAULT_NO_CONTACT_DAYS,
+        server_default=str(DEFAULT_NO_CONTACT_DAYS),
         comment="after this many days without contact an open case gets a task",
     )
     created_at: Mapped[created_at]

@@ -44,7 +44,7 @@ from models.base import Base, intpk, text10k
 from models.case import Case, Contact
 from models.choices import CasePhase, PlanStatus, TaskKind, TaskSource, TaskStatus
 from models.client import Client
-from models.organisation import Organisation
+from models.organisation import DEFAULT_NO_CONTACT_DAYS, Organisation
 from models.owned import OrgOwned
 from models.permissions import Principal
 from models.plan import IntegrationPlan, PlanGoal, PlanStep
@@ -522,7 +522,7 @@ class TeamRow:
 def team_overview(session: Session, lead: User, today: dt.date) -> list[TeamRow]:
     """Per colleague: open and overdue tasks, open cases, cases without contact for N days."""
     organisation = session.get(Organisation, lead.organisation_id)
-    days = organisation.no_contact_days if organisation else 30
+    days = organisation.no_contact_days if organisation else DEFAULT_NO_CONTACT_DAYS
     people = session.execute(
         select(User.id, User.full_name, User.active)
         .where(*visible_criteria(lead, User))

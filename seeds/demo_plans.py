@@ -202,7 +202,7 @@ def seed_plans(session: Session, today: dt.date, seed: int) -> dict[str, Any]:
     """Plans for the seeded cases, then their tasks; flushes, never commits."""
     rng = random.Random(seed * 15 + 1)
     seeder = PlanSeeder(session, rng, today)
-    teams: dict[int, list[int]] = {}
+    teams: dict[int | None, list[int]] = {}
     for organisation_id, user_id in session.execute(
         select(User.organisation_id, User.id)
         .where(User.role.in_([Role.CASE_MANAGER, Role.ORG_LEAD]))

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Case, Partner, Referral, User
+from models import Case, Client, Partner, Referral, User
 from models.choices import (
     CasePhase,
     GoalStatus,
@@ -30,6 +30,7 @@ from models.plan import (
     new_version,
     referral_from_step,
 )
+from models.subject_access import subject_access_tables
 from tests.factories import (
     AGREED_ON,
     OPENED_ON,
@@ -423,3 +424,21 @@ def request_context(app):
 
 def test_partner_fixture_has_no_organisation(session, world):
     assert session.get(Partner, world.partner_id).organisation_id is None
+
+
+def test_the_art_15_answer_holds_the_plan_goals_steps_and_tasks(session, world, app):
+
+    with app.test_request_context():
+        lead = user(session, world.a.lead_email)
+        client = session.get(Client, world.a.client_id)
+        tables = {table.filename: table for table in subject_access_tables(session, lead, client)}
+    plans = tables["integrationsplaene.csv"].rows
+    assert [row[:3] for row in plans] == [
+        [session.get(Case, world.a.case_id).case_number, 1, "vereinbart"]
+    ]
+    goals = tables["ziele_und_schritte.csv"].rows
+    assert any("Ich möchte als Pflegehelferin arbeiten." in row for row in goals)
+    assert any("Termin bei der Pflegeschule vereinbaren" in row for row in goals)
+    notes = [row[-1] for row in tables["aufgaben.csv"].rows]
+    assert "Rückruf wegen Wohnungsbesichtigung" in notes
+    assert len(notes) == 5

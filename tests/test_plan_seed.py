@@ -26,8 +26,6 @@ def _app_context(app: Flask) -> Iterator[None]:
         yield
 
 
-
-
 @pytest.fixture
 def seeded(session: Session) -> Session:
     summary = seed_demo(session, clients_per_org=12, today=SEED_TODAY)
