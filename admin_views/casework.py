@@ -393,7 +393,6 @@ class CaseView(ArchivingMixin, CaseworkView):
             )
 
         return [
-            *plan_sections(model, can_add),
             RelatedSection(
                 title=_("Klient*in"),
                 rows=[
@@ -406,6 +405,7 @@ class CaseView(ArchivingMixin, CaseworkView):
                 ],
                 empty="",
             ),
+            *plan_sections(model, can_add),
             section(
                 _("Kontakte"),
                 "contacts",
