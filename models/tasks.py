@@ -267,9 +267,11 @@ def _tasks_holding(
     return held
 
 
-def _apply(task: Task, want: Wanted | None, case_file: Case, today: dt.date) -> None:
-    if task.source_kind == TaskSource.CONSENT:
-        return  # not derived from the case's records (issue 16 wires it)
+def _apply(
+    task: Task, want: Wanted | None, case_file: Case, today: dt.date, *, external: bool = False
+) -> None:
+    if task.source_kind == TaskSource.CONSENT and not external:
+        return  # not derived from the case's records: ``sync_source_task`` keeps it
     if want is None:
         if task.status == TaskStatus.OPEN:
             task.status = TaskStatus.CANCELLED
@@ -285,6 +287,52 @@ def _apply(task: Task, want: Wanted | None, case_file: Case, today: dt.date) -> 
             task.note = want.note
     elif task.status == TaskStatus.OPEN:
         task.status, task.done_on = TaskStatus.DONE, today
+
+
+def sync_source_task(
+    session: Session,
+    case_file: Case,
+    *,
+    source_kind: TaskSource,
+    source_id: int,
+    due_on: dt.date | None,
+    note: str,
+    today: dt.date,
+) -> None:
+    """The task of a source the case's records do not describe (``TaskSource.CONSENT``).
+
+    For the expiry of a consent or residence title (issue 16): ``due_on`` opens or moves
+    the one task of this source, ``None`` finishes it. Closed cases get none.
+    """
+    task = session.execute(
+        select(Task).where(
+            Task.organisation_id == case_file.organisation_id,
+            Task.source_kind == source_kind,
+            Task.source_id == source_id,
+        )
+    ).scalar_one_or_none()
+    if _is_closed(case_file) or case_file.archived_at is not None:
+        if task is not None and task.status == TaskStatus.OPEN:
+            task.status = TaskStatus.CANCELLED
+        return
+    want = Wanted(open=due_on is not None, due_on=due_on, note=note)
+    if task is None:
+        if due_on is not None:
+            session.add(
+                Task(
+                    organisation_id=case_file.organisation_id,
+                    case_id=case_file.id,
+                    assignee_id=case_file.case_manager_id,
+                    kind=SOURCE_KIND_OF_TASK[source_kind],
+                    due_on=due_on,
+                    note=note,
+                    source_kind=source_kind,
+                    source_id=source_id,
+                )
+            )
+        return
+    task.case_id = case_file.id
+    _apply(task, want, case_file, today, external=True)
 
 
 def sync_organisation_tasks(

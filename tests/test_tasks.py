@@ -31,6 +31,7 @@ from models.tasks import (
     reassign_open_work,
     sync_case_tasks,
     sync_organisation_tasks,
+    sync_source_task,
     team_overview,
 )
 from tests.factories import (
@@ -430,3 +431,38 @@ def test_a_source_id_used_again_takes_over_the_task_that_held_it(session, world)
         TaskStatus.OPEN,
         plan.review_on,
     )
+
+
+def consent_task(session: Session, case: Case, due: dt.date | None, note: str) -> None:
+    sync_source_task(
+        session,
+        case,
+        source_kind=TaskSource.CONSENT,
+        source_id=77,
+        due_on=due,
+        note=note,
+        today=TODAY,
+    )
+
+
+def test_an_outside_source_such_as_a_consent_has_one_task_too(session, world, request_context):
+    case = session.get(Case, world.a.case_id)
+    due = TODAY + dt.timedelta(days=20)
+    for _ in range(2):
+        consent_task(session, case, due, "Einwilligung läuft ab")
+        session.commit()
+    task = tasks_of(session, case.id)[(TaskSource.CONSENT, 77)]
+    assert (task.kind, task.due_on, task.status) == (TaskKind.CONSENT_EXPIRY, due, TaskStatus.OPEN)
+
+    sync_case_tasks(session, [case.id], TODAY)  # the case's own sync leaves it alone
+    session.commit()
+    assert tasks_of(session, case.id)[(TaskSource.CONSENT, 77)].status == TaskStatus.OPEN
+
+    consent_task(session, case, None, "erneuert")
+    session.commit()
+    assert tasks_of(session, case.id)[(TaskSource.CONSENT, 77)].status == TaskStatus.DONE
+
+    consent_task(session, case, due, "läuft wieder ab")
+    close(session.get(Case, case.id))
+    session.commit()
+    assert tasks_of(session, case.id)[(TaskSource.CONSENT, 77)].status == TaskStatus.CANCELLED
