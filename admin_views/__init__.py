@@ -14,6 +14,7 @@ from admin_views.archive import ArchivedCaseView, ArchivedClientView
 from admin_views.audit import AuditEventView
 from admin_views.casework import BarrierView, CaseView, ClientView, ContactView, ReferralView
 from admin_views.catalogue import BarrierCategoryView, OrganisationView, PartnerView, TopicView
+from admin_views.plans import GoalView, PlanView, StepView
 from admin_views.referral_tracking import ReferralTrackingView
 from admin_views.start import StartView
 from admin_views.statistics import StatisticsView
@@ -24,6 +25,7 @@ from admin_views.system_level import (
     StructuralIssueView,
     WorkingGroupView,
 )
+from admin_views.tasks import TaskView, TeamView
 from admin_views.users import UserView
 from app.extensions import db
 from models import (
@@ -33,12 +35,16 @@ from models import (
     Case,
     Client,
     Contact,
+    IntegrationPlan,
     Measure,
     Meeting,
     Organisation,
     Partner,
+    PlanGoal,
+    PlanStep,
     Referral,
     StructuralIssue,
+    Task,
     Topic,
     User,
     WorkingGroup,
@@ -168,6 +174,7 @@ def register_admin(app: Flask, *, csp_nonce_generator: Callable[[], str]) -> Adm
     )
     register_archive_and_audit(admin)
     register_system_level(admin)
+    register_plans_and_tasks(admin)
     return admin
 
 
@@ -242,3 +249,41 @@ def register_archive_and_audit(admin: Admin) -> None:
             AuditEvent, db, name=_l("Protokoll"), endpoint="audit", url="audit", category=archive
         )
     )
+
+
+def register_plans_and_tasks(admin: Admin) -> None:
+    """Integrationsplan, Ziele, Schritte, Aufgaben and the team view (issue 15)."""
+    admin.add_view(
+        PlanView(
+            IntegrationPlan,
+            db,
+            name=_l("Integrationspläne"),
+            endpoint="plans",
+            url="plans",
+            category=CASEWORK,
+        )
+    )
+    admin.add_view(
+        GoalView(
+            PlanGoal,
+            db,
+            name=_l("Ziele"),
+            endpoint="plan_goals",
+            url="plan-goals",
+            category=CASEWORK,
+        )
+    )
+    admin.add_view(
+        StepView(
+            PlanStep,
+            db,
+            name=_l("Schritte"),
+            endpoint="plan_steps",
+            url="plan-steps",
+            category=CASEWORK,
+        )
+    )
+    admin.add_view(
+        TaskView(Task, db, name=_l("Aufgaben"), endpoint="tasks", url="tasks", category=CASEWORK)
+    )
+    admin.add_view(TeamView(name=_l("Team"), endpoint="team", url="team", category=CASEWORK))

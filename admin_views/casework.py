@@ -20,6 +20,7 @@ from admin_views.base import OrgScopedModelView, RelatedRow, RelatedSection
 from admin_views.compat import form_object
 from admin_views.formatting import format_date
 from admin_views.forms import EMAIL
+from admin_views.plan_sections import plan_sections
 from admin_views.subject_access import SubjectAccessMixin
 from admin_views.system_level import ReportsToSystemLevel, issue_choice_label
 from app.clock import today
@@ -39,6 +40,7 @@ from models.choices import (
 )
 from models.labels import LABELS
 from models.permissions import Permission
+from models.plan import case_plan_errors
 from models.referral import default_follow_up
 from models.referral_workflow import response_date
 from models.related import cases_of_client, other_open_cases, possible_duplicates, records_of_case
@@ -343,6 +345,17 @@ class CaseView(ArchivingMixin, CaseworkView):
     inline_models = (ContactInline(Contact),)
     inline_relationship_names = ("contacts",)
 
+    def rule_errors(self, form: Form) -> dict[str, str]:
+        existing = form_object(form)
+        with db.session.no_autoflush:
+            plan_errors = case_plan_errors(
+                db.session(),
+                existing.id if existing is not None else None,
+                form.data,
+                existing.phase if existing is not None else None,
+            )
+        return {**plan_errors, **super().rule_errors(form)}
+
     def on_model_change(self, form: Form, model: Case, is_created: bool) -> None:
         super().on_model_change(form, model, is_created)
         if is_created:
@@ -393,6 +406,7 @@ class CaseView(ArchivingMixin, CaseworkView):
                 ],
                 empty="",
             ),
+            *plan_sections(model, can_add),
             section(
                 _("Kontakte"),
                 "contacts",

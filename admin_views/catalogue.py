@@ -17,6 +17,7 @@ from app.extensions import db
 from models import Barrier, BarrierCategory, Partner, Referral, Topic, case_topic
 from models.choices import BenefitsDomain, PartnerKind
 from models.labels import LABELS
+from models.organisation import DEFAULT_NO_CONTACT_DAYS, Organisation
 from models.permissions import Permission, has_permission
 from models.referral_workflow import referral_counts_by_partner
 
@@ -181,7 +182,7 @@ class OrganisationView(KimModelView):
     column_labels = LABELS
     column_list = ["slug", "name", "active"]
     column_default_sort = [("name", False)]
-    form_columns = ["slug", "name", "active"]
+    form_columns = ["slug", "name", "active", "no_contact_days"]
     form_args = {
         "slug": {
             "validators": [
@@ -189,5 +190,16 @@ class OrganisationView(KimModelView):
                     r"^[a-z]{2,20}$", message=_l("Nur Kleinbuchstaben a–z, 2 bis 20.")
                 )
             ]
-        }
+        },
+        # Issue 15: after how many days without contact an open case gets a task.
+        "no_contact_days": {
+            "default": DEFAULT_NO_CONTACT_DAYS,
+            "validators": [validators.Optional(), validators.NumberRange(min=1, max=365)],
+            "description": _l("Nach so vielen Tagen ohne Kontakt entsteht eine Aufgabe (1–365)."),
+        },
     }
+
+    def on_model_change(self, form: Form, model: Organisation, is_created: bool) -> None:
+        super().on_model_change(form, model, is_created)
+        if model.no_contact_days is None:
+            model.no_contact_days = DEFAULT_NO_CONTACT_DAYS

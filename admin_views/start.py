@@ -10,12 +10,15 @@ from flask_login import current_user
 
 from admin_views.base import SecureView
 from admin_views.statistics import statistics_summary
+from admin_views.tasks import my_open_tasks_url
 from app.clock import today
 from app.extensions import db
 from models import User
 from models.caseload import caseload_counts
+from models.choices import TaskKind
 from models.permissions import Permission, has_permission
 from models.system_level import feedback_for
+from models.tasks import my_tasks
 
 # Named filters of the case list (``named_filter_urls``): "Case Manager*in gleich" and
 # "abgeschlossen am leer"; tests/test_referral_tracking.py follows the link to keep them true.
@@ -38,19 +41,30 @@ class StartView(SecureView, AdminIndexView):
         counts = None
         links = None
         feedback = None
+        tasks = None
         if has_permission(current_user, Permission.CASEWORK_READ):
             # The system level's loop back: issues fed by the user's barriers that changed.
             feedback = feedback_for(db.session(), current_user)
+            tasks = my_tasks(db.session(), current_user, today())
+            links_to_tasks = {
+                "my_tasks": my_open_tasks_url(current_user),
+                "team": url_for("team.index")
+                if has_permission(current_user, Permission.USERS_OF_OWN_ORGANISATION)
+                else None,
+            }
             counts = caseload_counts(db.session(), current_user, today())
             links = {
                 "my_open_cases": my_open_cases_url(current_user),
                 "overdue_referrals": url_for("referral_tracking.index"),
                 "incoming_referrals": url_for("referral_tracking.index", _anchor="incoming"),
+                **links_to_tasks,
             }
         return self.render(
             "admin/start.html",
             counts=counts,
             links=links,
+            tasks=tasks,
+            task_kind=TaskKind.label_of,
             statistics_summary=statistics_summary(),
             feedback=feedback,
         )

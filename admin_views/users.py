@@ -13,6 +13,7 @@ from wtforms import Form, PasswordField, ValidationError, validators
 from admin_views.base import KimModelView
 from admin_views.compat import form_object
 from admin_views.forms import EMAIL
+from admin_views.tasks import deactivated_user_redirect
 from app.extensions import db
 from models import User
 from models.choices import Role
@@ -148,6 +149,14 @@ class UserView(KimModelView):
             model.set_password(form.new_password.data)
         elif "active" in form and not model.active:
             model.end_all_sessions()
+
+    def get_save_return_url(self, model: User, is_created: bool = False) -> str:
+        """A lead who deactivated a colleague with open work is asked to whom it goes."""
+        if not model.active and has_permission(current_user, Permission.USERS_OF_OWN_ORGANISATION):
+            redirect_url = deactivated_user_redirect(model)
+            if redirect_url is not None:
+                return redirect_url
+        return super().get_save_return_url(model, is_created)
 
     def after_model_change(self, form: Form, model: User, is_created: bool) -> None:
         # A new password ends every session, the editor's own included: keep this one.

@@ -11,6 +11,7 @@ from sqlalchemy import event, text
 from admin_views import register_admin as build_admin
 from app.auth.views import blueprint as auth_blueprint
 from app.cli import seed_cli, users_cli
+from app.clock import today
 from app.config import load_config
 from app.errors import register_error_handlers
 from app.extensions import babel, csrf, db, login_manager, migrate
@@ -21,6 +22,8 @@ from app.security import (
     register_security_headers,
     trust_reverse_proxies,
 )
+from app.tasks_cli import tasks_cli
+from models.tasks import install_task_sync
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -35,6 +38,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_request_guards(app)
     trust_reverse_proxies(app)
     register_health(app)
+    # Automatic tasks follow their sources in the transaction that changes them.
+    install_task_sync(today)
     return app
 
 
@@ -91,6 +96,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(retention_command)
+    app.cli.add_command(tasks_cli)
 
 
 def register_health(app: Flask) -> None:

@@ -10,9 +10,11 @@ from models.login_attempt import LoginAttempt
 from models.numbering import NumberSequence
 from models.organisation import Organisation
 from models.owned import OrgOwned
+from models.plan import IntegrationPlan, PlanGoal, PlanStep
 from models.referral import Referral
 from models.retention import RetentionLogEntry
 from models.structural import AgendaItem, Measure, Meeting, StructuralIssue, WorkingGroup
+from models.tasks import Task
 from models.user import User
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "Case",
     "Client",
     "Contact",
+    "IntegrationPlan",
     "LoginAttempt",
     "Measure",
     "Meeting",
@@ -32,9 +35,12 @@ __all__ = [
     "OrgOwned",
     "Organisation",
     "Partner",
+    "PlanGoal",
+    "PlanStep",
     "Referral",
     "RetentionLogEntry",
     "StructuralIssue",
+    "Task",
     "Topic",
     "User",
     "WorkingGroup",

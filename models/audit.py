@@ -168,7 +168,7 @@ RECORDED: dict[str, frozenset[str]] = {
     ),
     "barrier_category": frozenset({"name", "sort_order", "active"}),
     "topic": frozenset({"name", "sort_order", "active"}),
-    "organisation": frozenset({"slug", "name", "active"}),
+    "organisation": frozenset({"slug", "name", "active", "no_contact_days"}),
     "user_account": frozenset({"organisation_id", "role", "active", "last_login_at"}),
     "retention_log": frozenset(
         {"occurred_at", "organisation_id", "record_type", "record_id", "reason"}
@@ -211,6 +211,47 @@ RECORDED: dict[str, frozenset[str]] = {
     ),
     "meeting": frozenset({"kind", "held_on", "working_group_id"}),
     "agenda_item": frozenset({"meeting_id", "issue_id", "position"}),
+    # Integrationsplan und Aufgaben (issue 15)
+    "integration_plan": frozenset(
+        {
+            "organisation_id",
+            "case_id",
+            "revision",
+            "status",
+            "agreed_on",
+            "agreement_form",
+            "interpreter_used",
+            "review_on",
+        }
+    ),
+    "plan_goal": frozenset(
+        {"organisation_id", "plan_id", "case_id", "topic_id", "target_on", "status"}
+    ),
+    "plan_step": frozenset(
+        {
+            "organisation_id",
+            "goal_id",
+            "case_id",
+            "responsible",
+            "partner_id",
+            "due_on",
+            "done_on",
+            "referral_id",
+        }
+    ),
+    "task": frozenset(
+        {
+            "organisation_id",
+            "case_id",
+            "assignee_id",
+            "kind",
+            "due_on",
+            "done_on",
+            "status",
+            "source_kind",
+            "source_id",
+        }
+    ),
 }
 PERSONAL: dict[str, frozenset[str]] = {
     "client": frozenset(
@@ -254,6 +295,11 @@ PERSONAL: dict[str, frozenset[str]] = {
     "measure": frozenset({"title", "description", "responsible_function"}),
     "meeting": frozenset({"title", "notes"}),
     "agenda_item": frozenset({"decision"}),
+    # The language a client speaks, the goals in their words, what they agreed to do.
+    "integration_plan": frozenset({"language", "notes"}),
+    "plan_goal": frozenset({"text"}),
+    "plan_step": frozenset({"description"}),
+    "task": frozenset({"note"}),
 }
 
 

@@ -206,3 +206,61 @@ class MeetingKind(Choice):
     STEERING_GROUP = "steering_group", _l("Lenkungsgruppe")
     WORKING_GROUP = "working_group", _l("Arbeitsgruppe")
     PLANNING_CONFERENCE = "planning_conference", _l("Planungskonferenz / Fallkonferenz")
+
+
+# --- Integrationsplan und Aufgaben (issue 15) ---------------------------------------------
+
+
+class PlanStatus(Choice):
+    DRAFT = "draft", _l("Entwurf")
+    AGREED = "agreed", _l("vereinbart")
+    SUPERSEDED = "superseded", _l("abgelöst")
+
+
+class AgreementForm(Choice):
+    ORAL = "oral", _l("mündlich")
+    SIGNED = "signed", _l("schriftlich unterschrieben")
+    DIGITAL = "digital", _l("digital")
+
+
+class GoalStatus(Choice):
+    OPEN = "open", _l("offen")
+    IN_PROGRESS = "in_progress", _l("in Arbeit")
+    ACHIEVED = "achieved", _l("erreicht")
+    PARTLY_ACHIEVED = "partly_achieved", _l("teilweise erreicht")
+    NOT_ACHIEVED = "not_achieved", _l("nicht erreicht")
+    DISCARDED = "discarded", _l("verworfen")
+
+
+class StepResponsible(Choice):
+    CLIENT = "client", _l("Klient*in")
+    CASE_MANAGER = "case_manager", _l("Case Manager*in")
+    PARTNER = "partner", _l("Partner")
+    RELATIVE = "relative", _l("Angehörige*r")
+
+
+class TaskKind(Choice):
+    FOLLOW_UP = "follow_up", _l("Wiedervorlage")
+    PLAN_REVIEW = "plan_review", _l("Planüberprüfung")
+    AUTHORITY_DEADLINE = "authority_deadline", _l("Frist einer Behörde")
+    CONSENT_EXPIRY = "consent_expiry", _l("Einwilligung läuft ab")
+    CALL_BACK = "call_back", _l("Rückruf")
+    ACCOMPANIMENT = "accompaniment", _l("Begleitung")
+    OTHER = "other", _l("sonstiges")
+
+
+class TaskSource(Choice):
+    """Where an automatic task comes from; a manual task has none."""
+
+    PLAN_STEP = "plan_step", _l("Schritt im Integrationsplan")
+    PLAN_REVIEW = "plan_review", _l("Überprüfung des Integrationsplans")
+    REFERRAL = "referral", _l("Wiedervorlage einer Vermittlung")
+    NO_CONTACT = "no_contact", _l("kein Kontakt seit längerer Zeit")
+    # For the expiry of a consent or residence title (issue 16), not wired here.
+    CONSENT = "consent", _l("Ablauf einer Einwilligung")
+
+
+class TaskStatus(Choice):
+    OPEN = "open", _l("offen")
+    DONE = "done", _l("erledigt")
+    CANCELLED = "cancelled", _l("entfallen")

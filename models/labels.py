@@ -7,6 +7,7 @@ statistics use these labels, so the same field has the same name everywhere.
 from flask_babel import lazy_gettext as _l
 
 from models.choices import (
+    AgreementForm,
     BarrierStatus,
     BenefitsDomain,
     CasePhase,
@@ -14,13 +15,19 @@ from models.choices import (
     ClosureReason,
     ContactKind,
     EffectRating,
+    GoalStatus,
     IssuePriority,
     IssueStatus,
     MeasureStatus,
     MeetingKind,
     PartnerKind,
+    PlanStatus,
     ReferralStatus,
     Role,
+    StepResponsible,
+    TaskKind,
+    TaskSource,
+    TaskStatus,
 )
 
 LABELS = {
@@ -145,6 +152,28 @@ LABELS = {
     "position": _l("Punkt"),
     "decision": _l("Beschluss"),
     "measures": _l("Maßnahmen"),
+    # Organisation
+    "no_contact_days": _l("Aufgabe nach Tagen ohne Kontakt"),
+    # Integrationsplan (issue 15)
+    "plan": _l("Integrationsplan"),
+    "revision": _l("Fassung"),
+    "agreed_on": _l("Vereinbart am"),
+    "agreement_form": _l("Form der Vereinbarung"),
+    "language": _l("Sprache"),
+    "interpreter_used": _l("Mit Sprachmittlung"),
+    "review_on": _l("Nächste Überprüfung am"),
+    "goal": _l("Ziel"),
+    "text": _l("Ziel in den Worten der Klient*in"),
+    "target_on": _l("Zieldatum"),
+    "responsible": _l("Wer"),
+    "done_on": _l("Erledigt am"),
+    "referral": _l("Vermittlung"),
+    "steps": _l("Schritte"),
+    # Aufgaben
+    "assignee": _l("Zuständig"),
+    "source_kind": _l("Herkunft"),
+    "source_id": _l("Herkunft-Nr."),
+    "plan.case.case_number": _l("Fallnummer"),
 }
 
 # What kind of record an audit event, a history or an Art. 15 table speaks of.
@@ -164,6 +193,10 @@ RECORD_TYPE_LABELS = {
     "Meeting": _l("Sitzung"),
     "AgendaItem": _l("Tagesordnungspunkt"),
     "WorkingGroup": _l("Arbeitsgruppe"),
+    "IntegrationPlan": _l("Integrationsplan"),
+    "PlanGoal": _l("Ziel"),
+    "PlanStep": _l("Schritt"),
+    "Task": _l("Aufgabe"),
 }
 
 # Columns that hold a code of a closed vocabulary, per kind of record: shown by label.
@@ -183,6 +216,13 @@ CODED_FIELDS: dict[tuple[str, str], type[Choice]] = {
     ("Measure", "status"): MeasureStatus,
     ("Measure", "indicator_benefits_domain"): BenefitsDomain,
     ("Meeting", "kind"): MeetingKind,
+    ("IntegrationPlan", "status"): PlanStatus,
+    ("IntegrationPlan", "agreement_form"): AgreementForm,
+    ("PlanGoal", "status"): GoalStatus,
+    ("PlanStep", "responsible"): StepResponsible,
+    ("Task", "kind"): TaskKind,
+    ("Task", "status"): TaskStatus,
+    ("Task", "source_kind"): TaskSource,
 }
 
 

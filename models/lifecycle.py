@@ -20,7 +20,9 @@ from models.base import utcnow
 from models.case import Case, Contact
 from models.client import Client
 from models.permissions import Principal
+from models.plan import IntegrationPlan, PlanGoal, PlanStep
 from models.referral import Referral
+from models.tasks import Task
 from models.visibility import Shelf, visible_criteria
 
 Archivable = Client | Case
@@ -113,7 +115,7 @@ def erase(session: Session, user: Principal, record: Archivable) -> None:
 
 def _erase_case(session: Session, user: Principal, case: Case) -> None:
     # Deleted one by one (not by the database's cascade) so that each gets an audit event.
-    for child_model in (Referral, Barrier):
+    for child_model in (Task, PlanStep, PlanGoal, IntegrationPlan, Referral, Barrier):
         children = select(child_model).where(
             child_model.case_id == case.id, *visible_criteria(user, child_model, shelf=Shelf.ANY)
         )

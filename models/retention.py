@@ -33,8 +33,10 @@ from models.case import Case, Contact
 from models.choices import Choice
 from models.client import Client
 from models.permissions import SystemJob
+from models.plan import IntegrationPlan, PlanGoal, PlanStep
 from models.referral import Referral
 from models.statistics import AGE_BANDS, MAX_PERIOD_DAYS
+from models.tasks import Task
 from models.visibility import Shelf, visible_criteria, visible_one
 
 DEFAULT_RETENTION_YEARS = 3
@@ -57,6 +59,10 @@ ERASED_FIELDS: dict[type[Any], dict[str, Any]] = {
     Contact: {"note": None},
     Barrier: {"description": None},
     Referral: {"reason": None, "outcome": None, "decline_reason": None},
+    IntegrationPlan: {"language": None, "notes": None},
+    PlanGoal: {"text": PLACEHOLDER},
+    PlanStep: {"description": PLACEHOLDER},
+    Task: {"note": None},
 }
 
 
@@ -240,7 +246,7 @@ def _anonymise_client(session: Session, due: DueClient) -> None:
     for case in cases:
         _erase(case)
     erased["Case"] = case_ids
-    for model in (Contact, Barrier, Referral):
+    for model in (Contact, Barrier, Referral, IntegrationPlan, PlanGoal, PlanStep, Task):
         of_cases = select(model).where(
             model.case_id.in_(case_ids), *visible_criteria(RETENTION_JOB, model, shelf=Shelf.ANY)
         )

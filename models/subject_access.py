@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,22 +22,30 @@ from models.barrier import Barrier
 from models.case import Case, Contact
 from models.choices import (
     DISTRICTS,
+    AgreementForm,
     BarrierStatus,
     BenefitsDomain,
     CasePhase,
     ClosureReason,
     ContactKind,
     Gender,
+    GoalStatus,
     PartnerKind,
+    PlanStatus,
     ReferralStatus,
     ResidenceStatus,
+    StepResponsible,
+    TaskKind,
+    TaskStatus,
     country_name,
 )
 from models.client import Client
 from models.labels import label, labels, record_type_label
 from models.organisation import Organisation
 from models.permissions import Principal
+from models.plan import IntegrationPlan, PlanGoal, PlanStep
 from models.referral import Referral
+from models.tasks import Task
 from models.visibility import Shelf, visible_criteria
 
 Cell = str | int | bool | dt.date | dt.datetime | None
@@ -147,6 +155,7 @@ def subject_access_tables(session: Session, user: Principal, client: Client) -> 
     contacts: list[Contact] = of_cases(Contact, Contact.contact_date)
     barriers: list[Barrier] = of_cases(Barrier, Barrier.observed_on)
     referrals: list[Referral] = of_cases(Referral, Referral.referred_on)
+    plan_tables, plan_ids = _plan_tables(of_cases, number_of)
     return [
         _client_table(client, organisation),
         _case_table(cases),
@@ -227,6 +236,7 @@ def subject_access_tables(session: Session, user: Principal, client: Client) -> 
                 for r in referrals
             ],
         ),
+        *plan_tables,
         _audit_table(
             session,
             user,
@@ -236,6 +246,7 @@ def subject_access_tables(session: Session, user: Principal, client: Client) -> 
                 "Contact": [c.id for c in contacts],
                 "Barrier": [b.id for b in barriers],
                 "Referral": [r.id for r in referrals],
+                **plan_ids,
             },
         ),
     ]
@@ -271,3 +282,111 @@ def _audit_table(
         ["Zeitpunkt", "Vorgang", "Datensatzart", "Datensatz-Nr.", "Geänderte Felder"],
         rows,
     )
+
+
+def _plan_tables(
+    of_cases: Callable[..., list[Any]], number_of: dict[int, str]
+) -> tuple[list[AccessTable], dict[str, list[int]]]:
+    """The Integrationspläne (issue 15): plans, goals with their steps, tasks."""
+    plans: list[IntegrationPlan] = of_cases(IntegrationPlan, IntegrationPlan.revision)
+    goals: list[PlanGoal] = of_cases(PlanGoal, PlanGoal.plan_id)
+    steps: list[PlanStep] = of_cases(PlanStep, PlanStep.goal_id)
+    tasks: list[Task] = of_cases(Task, Task.due_on)
+    revision_of = {plan.id: plan.revision for plan in plans}
+    goal_of = {goal.id: goal for goal in goals}
+    tables = [
+        AccessTable(
+            "integrationsplaene.csv",
+            "Integrationspläne",
+            labels(
+                "case_number",
+                "revision",
+                "status",
+                "agreed_on",
+                "agreement_form",
+                "language",
+                "interpreter_used",
+                "review_on",
+                "notes",
+            ),
+            [
+                [
+                    number_of[p.case_id],
+                    p.revision,
+                    PlanStatus.label_of(p.status),
+                    p.agreed_on,
+                    AgreementForm.label_of(p.agreement_form),
+                    p.language,
+                    p.interpreter_used,
+                    p.review_on,
+                    p.notes,
+                ]
+                for p in plans
+            ],
+        ),
+        AccessTable(
+            "ziele_und_schritte.csv",
+            "Ziele und Schritte der Integrationspläne",
+            [
+                *labels("case_number", "revision", "topic", "text", "target_on"),
+                "Status des Ziels",
+                "Schritt",
+                *labels("responsible", "partner", "due_on", "done_on"),
+            ],
+            [
+                [
+                    number_of[g.case_id],
+                    revision_of.get(g.plan_id),
+                    g.topic.name,
+                    g.text,
+                    g.target_on,
+                    GoalStatus.label_of(g.status),
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                ]
+                for g in goals
+            ]
+            + [
+                [
+                    number_of[st.case_id],
+                    revision_of.get(goal_of[st.goal_id].plan_id) if st.goal_id in goal_of else None,
+                    None,
+                    goal_of[st.goal_id].text if st.goal_id in goal_of else None,
+                    None,
+                    None,
+                    st.description,
+                    StepResponsible.label_of(st.responsible),
+                    st.partner.name if st.partner else None,
+                    st.due_on,
+                    st.done_on,
+                ]
+                for st in steps
+            ],
+        ),
+        AccessTable(
+            "aufgaben.csv",
+            "Aufgaben zu den Fällen",
+            labels("case_number", "kind", "due_on", "done_on", "status", "note"),
+            [
+                [
+                    number_of.get(t.case_id or 0),
+                    TaskKind.label_of(t.kind),
+                    t.due_on,
+                    t.done_on,
+                    TaskStatus.label_of(t.status),
+                    t.note,
+                ]
+                for t in tasks
+            ],
+        ),
+    ]
+    record_ids = {
+        "IntegrationPlan": [p.id for p in plans],
+        "PlanGoal": [g.id for g in goals],
+        "PlanStep": [st.id for st in steps],
+        "Task": [t.id for t in tasks],
+    }
+    return tables, record_ids

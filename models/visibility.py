@@ -115,7 +115,11 @@ def _lifecycle_criteria(
         archived_cases = select(Case.id).where(Case.archived_at.is_not(None))
         if organisation_id is not None:
             archived_cases = archived_cases.where(Case.organisation_id == organisation_id)
-        criteria.append(case_id.not_in(archived_cases))
+        not_archived = case_id.not_in(archived_cases)
+        # A task need not belong to a case; NOT IN would hide it (NULL is unknown).
+        if model.__table__.c.case_id.nullable:
+            not_archived = or_(case_id.is_(None), not_archived)
+        criteria.append(not_archived)
     return criteria
 
 

@@ -51,6 +51,7 @@ from models.user import PASSWORD_HASH_METHOD
 from seeds import demo_data as data
 from seeds.catalogue import seed_catalogue
 from seeds.demo_data import FakerNames, NameSource, Origin, Weighted
+from seeds.demo_plans import seed_plans
 from seeds.names import NamePool, ascii_fold, faker_pool
 from seeds.system_level import seed_system_level
 
@@ -89,6 +90,8 @@ class SeedSummary:
     barriers: int = 0
     referrals: int = 0
     structural_issues: int = 0
+    plans: int = 0
+    tasks: int = 0
 
 
 # --------------------------------------------------------------------------------------------
@@ -748,4 +751,6 @@ def seed_demo(
     # The system level's register (seeds/system_level.py), over the caseload just written.
     summary.structural_issues = seed_system_level(session, today)
     session.flush()
+    planned = seed_plans(session, today, seed)
+    summary.plans, summary.tasks = planned["plans"], planned["tasks"]
     return summary

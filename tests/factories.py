@@ -23,8 +23,18 @@ from models import (
     Topic,
     User,
 )
-from models.choices import ReferralStatus, Role
+from models.choices import (
+    AgreementForm,
+    GoalStatus,
+    PlanStatus,
+    ReferralStatus,
+    Role,
+    StepResponsible,
+    TaskKind,
+)
+from models.plan import IntegrationPlan, PlanGoal, PlanStep, default_review_on
 from models.structural import AgendaItem, Measure, Meeting, WorkingGroup, new_issue
+from models.tasks import Task
 
 PASSWORD = "richtig-langes-Test-Passwort"
 # The day the suite's clock stands still on (tests/conftest.py); CI also runs other days.
@@ -177,6 +187,76 @@ def make_referral(session: Session, case: Case, partner: Partner, **values: obje
     return referral
 
 
+AGREED_ON = OPENED_ON + dt.timedelta(days=30)  # 03.03.2026
+
+
+def make_plan(session: Session, case: Case, **values: object) -> IntegrationPlan:
+    status = values.pop("status", PlanStatus.AGREED)
+    agreed = status != PlanStatus.DRAFT
+    agreed_on = values.pop("agreed_on", AGREED_ON if agreed else None)
+    plan = IntegrationPlan(
+        organisation_id=case.organisation_id,
+        case_id=case.id,
+        revision=values.pop("revision", 1),
+        status=status,
+        agreed_on=agreed_on,
+        agreement_form=values.pop("agreement_form", AgreementForm.SIGNED if agreed else None),
+        review_on=values.pop(
+            "review_on", default_review_on(agreed_on) if isinstance(agreed_on, dt.date) else None
+        ),
+        **values,
+    )
+    session.add(plan)
+    session.flush()
+    return plan
+
+
+def make_goal(session: Session, plan: IntegrationPlan, topic: Topic, **values: object) -> PlanGoal:
+    goal = PlanGoal(
+        organisation_id=plan.organisation_id,
+        plan=plan,
+        case_id=plan.case_id,
+        topic=topic,
+        text=values.pop("text", "Ich möchte als Pflegehelferin arbeiten."),
+        status=values.pop("status", GoalStatus.IN_PROGRESS),
+        **values,
+    )
+    session.add(goal)
+    session.flush()
+    return goal
+
+
+def make_step(session: Session, goal: PlanGoal, **values: object) -> PlanStep:
+    step = PlanStep(
+        organisation_id=goal.organisation_id,
+        goal=goal,
+        case_id=goal.case_id,
+        description=values.pop("description", "Termin bei der Pflegeschule vereinbaren"),
+        responsible=values.pop("responsible", StepResponsible.CLIENT),
+        due_on=values.pop("due_on", TODAY + dt.timedelta(days=7)),
+        **values,
+    )
+    session.add(step)
+    session.flush()
+    return step
+
+
+def make_task(session: Session, assignee: User, **values: object) -> Task:
+    case = values.pop("case", None)
+    task = Task(
+        organisation_id=values.pop("organisation_id", assignee.organisation_id),
+        case=case,
+        assignee=assignee,
+        kind=values.pop("kind", TaskKind.CALL_BACK),
+        due_on=values.pop("due_on", TODAY),
+        note=values.pop("note", "Rückruf wegen Wohnungsbesichtigung"),
+        **values,
+    )
+    session.add(task)
+    session.flush()
+    return task
+
+
 @dataclass(frozen=True)
 class OrgRecords:
     """Ids and names of one organisation's fixture records."""
@@ -192,6 +272,11 @@ class OrgRecords:
     contact_id: int
     barrier_id: int
     referral_id: int
+    plan_id: int = 0
+    goal_id: int = 0
+    step_id: int = 0
+    task_id: int = 0
+    lead_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -218,6 +303,10 @@ class World:
             "contacts": org.contact_id,
             "barriers": org.barrier_id,
             "referrals": org.referral_id,
+            "plans": org.plan_id,
+            "plan_goals": org.goal_id,
+            "plan_steps": org.step_id,
+            "tasks": org.task_id,
         }[endpoint]
 
 
@@ -236,6 +325,10 @@ def build_world(session: Session) -> World:
         contact = make_contact(session, case)
         barrier = make_barrier(session, case, category, partner=partner)
         referral = make_referral(session, case, partner, topic=topic)
+        plan = make_plan(session, case)
+        goal = make_goal(session, plan, topic)
+        step = make_step(session, goal, responsible=StepResponsible.PARTNER, partner=partner)
+        task = make_task(session, case_manager, case=case)
         records.append(
             OrgRecords(
                 organisation_id=organisation.id,
@@ -249,6 +342,11 @@ def build_world(session: Session) -> World:
                 contact_id=contact.id,
                 barrier_id=barrier.id,
                 referral_id=referral.id,
+                plan_id=plan.id,
+                goal_id=goal.id,
+                step_id=step.id,
+                task_id=task.id,
+                lead_id=lead.id,
             )
         )
     coordinator = make_user(session, Role.COORDINATOR)

@@ -258,7 +258,12 @@ def test_erasing_an_archived_client_removes_it_with_everything_and_audits_each_r
         assert count_rows(connection, model, model.organisation_id == world.a.organisation_id) == 0
         assert count_rows(connection, model, model.organisation_id == world.b.organisation_id) == 1
     deleted = sorted(e.record_type for e in events(connection, action="delete"))
-    assert deleted == ["Barrier", "Case", "Client", "Contact", "Referral"]
+    # The case's plan, goal and step, its manual task and its four automatic tasks too.
+    plan_records = ["IntegrationPlan", "PlanGoal", "PlanStep"]
+    assert (
+        deleted
+        == ["Barrier", "Case", "Client", "Contact", *plan_records, "Referral"] + ["Task"] * 5
+    )
 
 
 def test_erasing_a_single_archived_case_from_its_row(

@@ -332,6 +332,26 @@ FORMS["meetings"] = lambda world: {
     "title": "Lenkungsgruppe",
 }
 FORMS["working_groups"] = lambda world: {"name": "AG Gesundheit", "sort_order": "10"}
+# Integrationsplan and tasks (issue 15): a new plan is a draft; a task is a manual one.
+FORMS["plans"] = lambda world: {"case": world.a.case_id, "status": "draft"}
+FORMS["plan_goals"] = lambda world: {
+    "plan": world.a.plan_id,
+    "topic": world.topic_id,
+    "text": "Ich möchte eine eigene Wohnung finden.",
+    "status": "open",
+}
+FORMS["plan_steps"] = lambda world: {
+    "goal": world.a.goal_id,
+    "description": "Wohnberechtigungsschein beantragen",
+    "responsible": "client",
+    "due_on": (TODAY + dt.timedelta(days=10)).isoformat(),
+}
+FORMS["tasks"] = lambda world: {
+    "case": world.a.case_id,
+    "assignee": world.a.case_manager_id,
+    "kind": "call_back",
+    "due_on": TODAY.isoformat(),
+}
 # The archive and the audit trail have no forms: every write there is refused before one is
 # read, so a probe sends the forms of the records they hold.
 FORMS["archive_clients"] = FORMS["clients"]
@@ -365,9 +385,21 @@ RECORD_ID: dict[str, Callable[[World], int]] = {
     "measures": lambda world: world.measure_id,
     "meetings": lambda world: world.meeting_id,
     "working_groups": lambda world: world.working_group_id,
+    "plans": lambda world: world.a.plan_id,
+    "plan_goals": lambda world: world.a.goal_id,
+    "plan_steps": lambda world: world.a.step_id,
+    "tasks": lambda world: world.a.task_id,
 }
+# The agreed plan stays agreed when edited.
+EDIT_CHANGES["plans"] = lambda world: {
+    "status": "agreed",
+    "agreed_on": (OPENED_ON + dt.timedelta(days=30)).isoformat(),
+    "agreement_form": "signed",
+}
+EDIT_CHANGES["plan_steps"] = lambda world: {"responsible": "partner", "partner": world.partner_id}
 # The ajax look-up each view's form uses; views without one are asked for "case".
 LOOKUP_FIELD = {"cases": "client", "contacts": "case", "barriers": "case", "referrals": "case"}
+LOOKUP_FIELD |= {"plans": "case", "plan_goals": "plan", "plan_steps": "goal", "tasks": "case"}
 
 
 def model_view_routes(view: str, matrix: dict[str, dict[str, str]]) -> dict[str, Route]:
@@ -565,6 +597,55 @@ ROUTES: dict[str, Route] = {
     **model_view_routes("measures", SYSTEM_RECORDS),
     **model_view_routes("meetings", SYSTEM_RECORDS),
     **model_view_routes("working_groups", WORKING_GROUPS),
+    # Integrationsplan, goals, steps and tasks (issue 15): casework of the own organisation.
+    **model_view_routes("plans", CASEWORK),
+    **model_view_routes("plan_goals", CASEWORK),
+    **model_view_routes("plan_steps", CASEWORK),
+    **model_view_routes("tasks", CASEWORK),
+    **{
+        route.key: route
+        for route in [
+            Route(
+                "GET",
+                "plans.print_view",
+                answers(L, A, A, F, F, N, N),
+                lambda world: {"id": world.a.plan_id},
+            ),
+            Route(
+                "POST",
+                "plans.new_version_view",
+                answers(L, D, D, F, F, N, N),
+                form=lambda world: {"id": world.a.plan_id},
+            ),
+            Route(
+                "POST",
+                "plan_steps.referral_view",
+                answers(L, D, D, F, F, N, N),
+                form=lambda world: {"id": world.a.step_id},
+            ),
+            Route(
+                "POST",
+                "tasks.finish_view",
+                answers(L, D, D, F, F, N, N),
+                form=lambda world: {"id": world.a.task_id},
+            ),
+            # The team view and the hand-over of a colleague's work: leads of the own team.
+            Route("GET", "team.index", answers(L, F, A, F, F, F, A)),
+            Route(
+                "GET",
+                "team.reassign",
+                answers(L, F, A, F, F, F, N),
+                lambda world: {"user_id": world.a.case_manager_id},
+            ),
+            Route(
+                "POST",
+                "team.reassign",
+                answers(L, F, D, F, F, F, N),
+                lambda world: {"user_id": world.a.case_manager_id},
+                lambda world: {"successor": world.a.lead_id},
+            ),
+        ]
+    },
 }
 NOT_CLASSIFIED = {"static", "admin.static"}
 

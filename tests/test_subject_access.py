@@ -30,6 +30,9 @@ FILES = [
     "kontakte.csv",
     "barrieren.csv",
     "vermittlungen.csv",
+    "integrationsplaene.csv",
+    "ziele_und_schritte.csv",
+    "aufgaben.csv",
     "protokoll.csv",
 ]
 

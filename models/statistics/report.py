@@ -20,6 +20,12 @@ from sqlalchemy.orm import Session, scoped_session
 
 from models.statistics.coordination import CoordinationFigures
 from models.statistics.periods import Period, grid_position
+from models.statistics.plans import (
+    coordinated_goals_by_topic,
+    coordinated_plan_figures,
+    goals_by_topic,
+    plan_figures,
+)
 from models.statistics.queries import StatisticsQueries
 from models.statistics.scope import Scope, load_scope
 from models.statistics.tables import CountTable, FigureTable, PublishedTable, ShownTable
@@ -134,6 +140,19 @@ TABLES: dict[str, TableSpec] = {
             "Klient*innen nach Stadtbezirk",
             Q.clients_by_district,
             _clients("klienten_stadtbezirk", "Stadtbezirk"),
+        ),
+        # Integrationsplan (issue 15).
+        TableSpec(
+            "integrationsplaene",
+            "Integrationspläne: Anteil und Dauer bis zum Plan",
+            plan_figures,
+            coordinated_plan_figures,
+        ),
+        TableSpec(
+            "ziele_handlungsfeld",
+            "Ziele abgeschlossener Fälle nach Handlungsfeld und Ergebnis",
+            goals_by_topic,
+            coordinated_goals_by_topic,
         ),
         # The drill-down of one barrier category.
         TableSpec(

@@ -1,0 +1,629 @@
+"""Aufgaben (tasks): what is due, for whom, by when; manual ones and automatic ones.
+
+An automatic task is keyed by its source (``source_kind``, ``source_id``): a plan step, a
+plan's review date, a referral's follow-up, or a case without contact for the
+organisation's ``no_contact_days``. There is at most one task per source (a unique
+constraint); ``sync_case_tasks`` derives from the sources of a case what its automatic
+tasks must be and makes them so:
+
+- an open source opens its task (created once; re-opened if it was closed and the source
+  is due again), with the source's due date;
+- a finished source finishes the task (``done``), a source that no longer exists or no
+  longer asks for anything cancels it;
+- closing a case cancels every open task of the case, manual ones too.
+
+Automatic tasks belong to the case's case manager and follow them. The sync runs before
+every commit that touched a case, a contact, a referral or the plan (``install_task_sync``)
+and, for the days that pass without a write, from ``flask tasks sync`` (daily).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    and_,
+    case,
+    event,
+    func,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
+
+from models.audit import ACTOR_KEY
+from models.base import Base, intpk, text10k
+from models.case import Case, Contact
+from models.choices import CasePhase, PlanStatus, TaskKind, TaskSource, TaskStatus
+from models.client import Client
+from models.organisation import DEFAULT_NO_CONTACT_DAYS, Organisation
+from models.owned import OrgOwned
+from models.permissions import Principal
+from models.plan import IntegrationPlan, PlanGoal, PlanStep
+from models.referral import FINISHED, Referral
+from models.rules import FieldErrors, FormValues, check_not_future, check_plausible
+from models.user import User
+from models.visibility import selectable_criteria, visible_criteria
+
+# The start page looks this far ahead, and lists this many tasks per group.
+UPCOMING_DAYS = 14
+LIST_LIMIT = 10
+
+SOURCE_KIND_OF_TASK = {
+    TaskSource.PLAN_STEP: TaskKind.FOLLOW_UP,
+    TaskSource.PLAN_REVIEW: TaskKind.PLAN_REVIEW,
+    TaskSource.REFERRAL: TaskKind.FOLLOW_UP,
+    TaskSource.NO_CONTACT: TaskKind.CALL_BACK,
+    TaskSource.CONSENT: TaskKind.CONSENT_EXPIRY,
+}
+
+
+class TaskError(Exception):
+    """The task cannot be changed this way; the message says why (German)."""
+
+
+class Task(OrgOwned, Base):
+    __tablename__ = "task"
+    __table_args__ = (
+        TaskKind.check("kind"),
+        TaskStatus.check("status"),
+        TaskSource.check("source_kind"),
+        UniqueConstraint("organisation_id", "source_kind", "source_id"),
+        CheckConstraint(
+            "(source_kind IS NULL) = (source_id IS NULL)", name="source_kind_with_source_id"
+        ),
+        CheckConstraint("status <> 'done' OR done_on IS NOT NULL", name="done_task_has_date"),
+        Index("ix_task_assignee_open", "assignee_id", "status", "due_on"),
+        Index("ix_task_organisation_open", "organisation_id", "status", "due_on"),
+    )
+
+    id: Mapped[intpk]
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case_file.id", ondelete="CASCADE"), index=True
+    )
+    assignee_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="RESTRICT"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(30), default=TaskKind.OTHER)
+    due_on: Mapped[dt.date]
+    done_on: Mapped[dt.date | None]
+    status: Mapped[str] = mapped_column(String(20), default=TaskStatus.OPEN)
+    note: Mapped[text10k | None] = mapped_column(comment="personal data")
+    source_kind: Mapped[str | None] = mapped_column(
+        String(20), comment="what created an automatic task; empty for a manual one"
+    )
+    source_id: Mapped[int | None] = mapped_column(comment="id of the source record")
+
+    case: Mapped[Case | None] = relationship()
+    assignee: Mapped[User] = relationship(foreign_keys=[assignee_id])
+
+    def __str__(self) -> str:
+        return f"{TaskKind.label_of(self.kind)} ({self.due_on:%d.%m.%Y})"
+
+    @property
+    def is_automatic(self) -> bool:
+        return self.source_kind is not None
+
+    @staticmethod
+    def field_errors(values: FormValues, today: dt.date) -> FieldErrors:
+        errors: FieldErrors = {}
+        check_not_future(errors, values, "done_on", today)
+        for name in ("due_on", "done_on"):
+            check_plausible(errors, values, name)
+        linked_case = values.get("case")
+        if linked_case is not None and getattr(linked_case, "closed_on", None) is not None:
+            errors["case"] = _("Für einen abgeschlossenen Fall werden keine Aufgaben angelegt.")
+        return errors
+
+
+def apply_done_on(task: Task) -> None:
+    """A done date finishes a task, removing it opens it again."""
+    if task.done_on is not None:
+        task.status = TaskStatus.DONE
+    elif task.status == TaskStatus.DONE:
+        task.status = TaskStatus.OPEN
+
+
+# --- automatic tasks ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """What a source asks of its task: open until ``due_on``, or finished."""
+
+    open: bool
+    due_on: dt.date | None = None
+    note: str = ""
+
+
+SourceKey = tuple[str, int]
+
+
+def _wanted_for_case(
+    session: Session, case_file: Case, today: dt.date, no_contact_days: int
+) -> dict[SourceKey, Wanted]:
+    wanted: dict[SourceKey, Wanted] = {}
+    steps = session.execute(
+        select(PlanStep, IntegrationPlan.status)
+        .join(PlanGoal, PlanStep.goal_id == PlanGoal.id)
+        .join(IntegrationPlan, PlanGoal.plan_id == IntegrationPlan.id)
+        .where(PlanStep.case_id == case_file.id)
+    )
+    for step, plan_status in steps:
+        if plan_status == PlanStatus.SUPERSEDED or step.due_on is None:
+            continue  # gone: a superseded step lives on in the new version
+        wanted[(TaskSource.PLAN_STEP, step.id)] = Wanted(
+            open=step.done_on is None, due_on=step.due_on, note=step.description
+        )
+    plans = session.execute(
+        select(IntegrationPlan.id, IntegrationPlan.status, IntegrationPlan.review_on).where(
+            IntegrationPlan.case_id == case_file.id
+        )
+    )
+    for plan_id, status, review_on in plans:
+        if status == PlanStatus.AGREED and review_on is not None:
+            wanted[(TaskSource.PLAN_REVIEW, plan_id)] = Wanted(
+                open=True, due_on=review_on, note=_("Integrationsplan überprüfen")
+            )
+        elif status == PlanStatus.SUPERSEDED:
+            wanted[(TaskSource.PLAN_REVIEW, plan_id)] = Wanted(open=False)
+    referrals = session.execute(
+        select(Referral.id, Referral.status, Referral.follow_up_on).where(
+            Referral.case_id == case_file.id
+        )
+    )
+    for referral_id, status, follow_up_on in referrals:
+        wanted[(TaskSource.REFERRAL, referral_id)] = Wanted(
+            open=status not in FINISHED,
+            due_on=follow_up_on,
+            note=_("Wiedervorlage der Vermittlung"),
+        )
+    last_contact = session.execute(
+        select(func.max(Contact.contact_date)).where(Contact.case_id == case_file.id)
+    ).scalar_one()
+    since = max(last_contact or case_file.opened_on, case_file.opened_on)
+    silent = (today - since).days >= no_contact_days
+    wanted[(TaskSource.NO_CONTACT, case_file.id)] = Wanted(
+        open=silent,
+        due_on=since + dt.timedelta(days=no_contact_days),
+        note=_("Kein Kontakt seit %(days)s Tagen", days=no_contact_days),
+    )
+    return wanted
+
+
+def _is_closed(case_file: Case) -> bool:
+    return case_file.closed_on is not None or case_file.phase == CasePhase.CLOSED
+
+
+def sync_case_tasks(session: Session, case_ids: Iterable[int], today: dt.date) -> None:
+    """Make the automatic tasks of these cases what their sources say (see the module)."""
+    ids = sorted(set(case_ids))
+    if not ids:
+        return
+    cases = session.scalars(
+        select(Case).where(Case.id.in_(ids)).options(joinedload(Case.organisation))
+    ).all()
+    for case_file in cases:
+        tasks = list(session.scalars(select(Task).where(Task.case_id == case_file.id)))
+        if _is_closed(case_file) or case_file.archived_at is not None:
+            for task in tasks:
+                if task.status == TaskStatus.OPEN:
+                    task.status = TaskStatus.CANCELLED
+            continue
+        wanted = _wanted_for_case(session, case_file, today, case_file.organisation.no_contact_days)
+        existing = {
+            (task.source_kind, task.source_id): task
+            for task in tasks
+            if task.source_kind is not None and task.source_id is not None
+        }
+        for key, task in existing.items():
+            _apply(task, wanted.pop(key, None), case_file, today)
+        # A source id another case's task still holds (its source deleted, the id used
+        # again, as SQLite does): the task moves to this case rather than break the key.
+        for task in _tasks_holding(session, case_file.organisation_id, wanted):
+            task.case_id = case_file.id
+            key = (str(task.source_kind), int(task.source_id or 0))
+            _apply(task, wanted.pop(key, None), case_file, today)
+        for (source_kind, source_id), want in wanted.items():
+            if want.open and want.due_on is not None:
+                session.add(
+                    Task(
+                        organisation_id=case_file.organisation_id,
+                        case_id=case_file.id,
+                        assignee_id=case_file.case_manager_id,
+                        kind=SOURCE_KIND_OF_TASK[TaskSource(source_kind)],
+                        due_on=want.due_on,
+                        note=want.note,
+                        source_kind=source_kind,
+                        source_id=source_id,
+                    )
+                )
+
+
+def _tasks_holding(
+    session: Session, organisation_id: int, wanted: dict[SourceKey, Wanted]
+) -> list[Task]:
+    by_kind: dict[str, list[int]] = {}
+    for (source_kind, source_id), want in wanted.items():
+        if want.open:  # only a task to be created could collide
+            by_kind.setdefault(source_kind, []).append(source_id)
+    held: list[Task] = []
+    for source_kind, source_ids in by_kind.items():
+        held += session.scalars(
+            select(Task).where(
+                Task.organisation_id == organisation_id,
+                Task.source_kind == source_kind,
+                Task.source_id.in_(source_ids),
+            )
+        )
+    return held
+
+
+def _apply(
+    task: Task, want: Wanted | None, case_file: Case, today: dt.date, *, external: bool = False
+) -> None:
+    if task.source_kind == TaskSource.CONSENT and not external:
+        return  # not derived from the case's records: ``sync_source_task`` keeps it
+    if want is None:
+        if task.status == TaskStatus.OPEN:
+            task.status = TaskStatus.CANCELLED
+        return
+    if want.open and want.due_on is not None:
+        if task.status != TaskStatus.OPEN:
+            task.status, task.done_on = TaskStatus.OPEN, None
+        if task.due_on != want.due_on:
+            task.due_on = want.due_on
+        if task.assignee_id != case_file.case_manager_id:
+            task.assignee_id = case_file.case_manager_id
+        if want.note and task.note != want.note:
+            task.note = want.note
+    elif task.status == TaskStatus.OPEN:
+        task.status, task.done_on = TaskStatus.DONE, today
+
+
+def sync_source_task(
+    session: Session,
+    case_file: Case,
+    *,
+    source_kind: TaskSource,
+    source_id: int,
+    due_on: dt.date | None,
+    note: str,
+    today: dt.date,
+) -> None:
+    """The task of a source the case's records do not describe (``TaskSource.CONSENT``).
+
+    For the expiry of a consent or residence title (issue 16): ``due_on`` opens or moves
+    the one task of this source, ``None`` finishes it. Closed cases get none.
+    """
+    task = session.execute(
+        select(Task).where(
+            Task.organisation_id == case_file.organisation_id,
+            Task.source_kind == source_kind,
+            Task.source_id == source_id,
+        )
+    ).scalar_one_or_none()
+    if _is_closed(case_file) or case_file.archived_at is not None:
+        if task is not None and task.status == TaskStatus.OPEN:
+            task.status = TaskStatus.CANCELLED
+        return
+    want = Wanted(open=due_on is not None, due_on=due_on, note=note)
+    if task is None:
+        if due_on is not None:
+            session.add(
+                Task(
+                    organisation_id=case_file.organisation_id,
+                    case_id=case_file.id,
+                    assignee_id=case_file.case_manager_id,
+                    kind=SOURCE_KIND_OF_TASK[source_kind],
+                    due_on=due_on,
+                    note=note,
+                    source_kind=source_kind,
+                    source_id=source_id,
+                )
+            )
+        return
+    task.case_id = case_file.id
+    _apply(task, want, case_file, today, external=True)
+
+
+def sync_organisation_tasks(
+    session: Session, organisation_id: int | None, today: dt.date, batch: int = 500
+) -> int:
+    """Sync every open case (of one organisation, or all): the days that pass count too."""
+    statement = select(Case.id).where(Case.closed_on.is_(None), Case.archived_at.is_(None))
+    if organisation_id is not None:
+        statement = statement.where(Case.organisation_id == organisation_id)
+    case_ids = list(session.scalars(statement.order_by(Case.id)))
+    for start in range(0, len(case_ids), batch):
+        sync_case_tasks(session, case_ids[start : start + batch], today)
+        session.flush()
+    return len(case_ids)
+
+
+# Which writes touch a case's automatic tasks, and how to find the case.
+_WATCHED: dict[type[Any], Callable[[Any], int | None]] = {
+    Case: lambda record: record.id,
+    Contact: lambda record: record.case_id,
+    Referral: lambda record: record.case_id,
+    IntegrationPlan: lambda record: record.case_id,
+    PlanGoal: lambda record: record.case_id,
+    PlanStep: lambda record: record.case_id,
+}
+_TOUCHED_KEY = "kim_task_cases"
+_SYNCING_KEY = "kim_task_syncing"
+
+
+def touched_cases(session: Session) -> set[int]:
+    touched: set[int] = session.info.setdefault(_TOUCHED_KEY, set())
+    return touched
+
+
+def _collect(session: Session, flush_context: Any) -> None:
+    touched = touched_cases(session)
+    for record in (*session.new, *session.dirty, *session.deleted):
+        case_of = _WATCHED.get(type(record))
+        if case_of is not None:
+            case_id = case_of(record)
+            if case_id is not None:
+                touched.add(case_id)
+
+
+def _forget(session: Session, previous_transaction: Any) -> None:
+    session.info.pop(_TOUCHED_KEY, None)
+
+
+def install_task_sync(today: Callable[[], dt.date]) -> None:
+    """Sync the automatic tasks of every case a transaction touched, before it commits."""
+
+    def sync_before_commit(session: Session) -> None:
+        if session.info.get(_SYNCING_KEY):
+            return
+        session.info[_SYNCING_KEY] = True
+        try:
+            session.flush()
+            case_ids = session.info.pop(_TOUCHED_KEY, set())
+            if case_ids:
+                # What the sync derives is not audited: the trail has the change of its source.
+                actor = session.info.pop(ACTOR_KEY, None)
+                try:
+                    sync_case_tasks(session, case_ids, today())
+                    session.flush()
+                finally:
+                    if actor is not None:
+                        session.info[ACTOR_KEY] = actor
+                session.info.pop(_TOUCHED_KEY, None)
+        finally:
+            session.info.pop(_SYNCING_KEY, None)
+
+    if not event.contains(Session, "after_flush", _collect):
+        event.listen(Session, "after_flush", _collect)
+        event.listen(Session, "after_soft_rollback", _forget)
+    global _installed_before_commit  # noqa: PLW0603 - one listener per process
+    if _installed_before_commit is not None:
+        event.remove(Session, "before_commit", _installed_before_commit)
+    event.listen(Session, "before_commit", sync_before_commit)
+    _installed_before_commit = sync_before_commit
+
+
+_installed_before_commit: Callable[[Session], None] | None = None
+
+
+# --- finishing and reassigning -----------------------------------------------------------
+
+
+def finish_task(session: Session, user: Principal, task: Task, today: dt.date) -> None:
+    """Done: a manual task directly, a step's task by its step; other sources finish theirs."""
+    if task.status != TaskStatus.OPEN:
+        raise TaskError(_("Die Aufgabe ist nicht mehr offen."))
+    if task.source_kind is None:
+        task.status, task.done_on = TaskStatus.DONE, today
+        return
+    if task.source_kind == TaskSource.PLAN_STEP:
+        step = session.execute(
+            select(PlanStep).where(PlanStep.id == task.source_id, *visible_criteria(user, PlanStep))
+        ).scalar_one_or_none()
+        if step is None:
+            raise TaskError(_("Der Schritt dieser Aufgabe ist nicht mehr vorhanden."))
+        step.done_on = today
+        step.stamp(user)  # type: ignore[arg-type]
+        task.status, task.done_on = TaskStatus.DONE, today
+        return
+    raise TaskError(
+        _(
+            "Diese Aufgabe wird mit ihrer Quelle erledigt (%(source)s); bitte dort weiterarbeiten.",
+            source=TaskSource.label_of(task.source_kind),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Reassigned:
+    cases: int
+    tasks: int
+
+
+def reassign_open_work(
+    session: Session, lead: Principal, leaving: User, successor: User
+) -> Reassigned:
+    """All open cases and open tasks of ``leaving`` go to ``successor`` (a colleague)."""
+    if leaving.id == successor.id:
+        raise TaskError(_("Bitte eine andere Person wählen."))
+    allowed = session.execute(
+        select(func.count()).where(User.id == successor.id, *selectable_criteria(lead, User))
+    ).scalar_one()
+    if not allowed or successor.organisation_id != leaving.organisation_id:
+        raise TaskError(_("Die Arbeit kann nur an eine aktive Kollegin oder einen Kollegen gehen."))
+    cases = session.scalars(
+        select(Case).where(
+            Case.case_manager_id == leaving.id,
+            Case.closed_on.is_(None),
+            *visible_criteria(lead, Case),
+        )
+    ).all()
+    for case_file in cases:
+        case_file.case_manager_id = successor.id
+        case_file.stamp(lead)  # type: ignore[arg-type]
+    tasks = session.scalars(
+        select(Task).where(
+            Task.assignee_id == leaving.id,
+            Task.status == TaskStatus.OPEN,
+            *visible_criteria(lead, Task),
+        )
+    ).all()
+    for task in tasks:
+        task.assignee_id = successor.id
+        task.stamp(lead)  # type: ignore[arg-type]
+    return Reassigned(cases=len(cases), tasks=len(tasks))
+
+
+def open_work_of(session: Session, lead: Principal, user_id: int) -> Reassigned:
+    """How many open cases and tasks ``user_id`` holds (what a deactivation leaves behind)."""
+    cases = session.execute(
+        select(func.count()).where(
+            Case.case_manager_id == user_id,
+            Case.closed_on.is_(None),
+            *visible_criteria(lead, Case),
+        )
+    ).scalar_one()
+    tasks = session.execute(
+        select(func.count()).where(
+            Task.assignee_id == user_id,
+            Task.status == TaskStatus.OPEN,
+            *visible_criteria(lead, Task),
+        )
+    ).scalar_one()
+    return Reassigned(cases=cases, tasks=tasks)
+
+
+# --- what the start page and the team view show ------------------------------------------
+
+
+@dataclass(frozen=True)
+class MyTasks:
+    overdue: int
+    today: int
+    upcoming: int
+    overdue_tasks: list[Task] = field(default_factory=list)
+    today_tasks: list[Task] = field(default_factory=list)
+    upcoming_tasks: list[Task] = field(default_factory=list)
+
+
+def my_tasks(session: Session, user: User, today: dt.date) -> MyTasks:
+    """The user's open tasks: counted in one query, the first few of each group listed."""
+    mine = [
+        *visible_criteria(user, Task),
+        Task.assignee_id == user.id,
+        Task.status == TaskStatus.OPEN,
+    ]
+    horizon = today + dt.timedelta(days=UPCOMING_DAYS)
+    overdue = Task.due_on < today
+    due_today = Task.due_on == today
+    upcoming = and_(Task.due_on > today, Task.due_on <= horizon)
+    counts = session.execute(
+        select(
+            func.coalesce(func.sum(case((overdue, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((due_today, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((upcoming, 1), else_=0)), 0),
+        ).where(*mine, Task.due_on <= horizon)
+    ).one()
+
+    def first(condition: Any) -> list[Task]:
+        statement = (
+            select(Task)
+            .where(*mine, condition)
+            .options(joinedload(Task.case).joinedload(Case.client))
+            .order_by(Task.due_on, Task.id)
+            .limit(LIST_LIMIT)
+        )
+        return list(session.scalars(statement))
+
+    return MyTasks(
+        overdue=int(counts[0]),
+        today=int(counts[1]),
+        upcoming=int(counts[2]),
+        overdue_tasks=first(overdue) if counts[0] else [],
+        today_tasks=first(due_today) if counts[1] else [],
+        upcoming_tasks=first(upcoming) if counts[2] else [],
+    )
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    user_id: int
+    name: str
+    active: bool
+    open_tasks: int
+    overdue_tasks: int
+    open_cases: int
+    silent_cases: int
+
+
+def team_overview(session: Session, lead: User, today: dt.date) -> list[TeamRow]:
+    """Per colleague: open and overdue tasks, open cases, cases without contact for N days."""
+    organisation = session.get(Organisation, lead.organisation_id)
+    days = organisation.no_contact_days if organisation else DEFAULT_NO_CONTACT_DAYS
+    people = session.execute(
+        select(User.id, User.full_name, User.active)
+        .where(*visible_criteria(lead, User))
+        .order_by(User.full_name, User.id)
+    ).all()
+    task_counts = {
+        assignee_id: (open_count, overdue_count)
+        for assignee_id, open_count, overdue_count in session.execute(
+            select(
+                Task.assignee_id,
+                func.count(),
+                func.coalesce(func.sum(case((Task.due_on < today, 1), else_=0)), 0),
+            )
+            .where(*visible_criteria(lead, Task), Task.status == TaskStatus.OPEN)
+            .group_by(Task.assignee_id)
+        )
+    }
+    last_contact = (
+        select(Contact.case_id, func.max(Contact.contact_date).label("last_on"))
+        .where(*visible_criteria(lead, Contact))
+        .group_by(Contact.case_id)
+        .subquery()
+    )
+    since = func.coalesce(last_contact.c.last_on, Case.opened_on)
+    case_counts = {
+        manager_id: (open_count, silent_count)
+        for manager_id, open_count, silent_count in session.execute(
+            select(
+                Case.case_manager_id,
+                func.count(),
+                func.coalesce(
+                    func.sum(case((since <= today - dt.timedelta(days=days), 1), else_=0)), 0
+                ),
+            )
+            .outerjoin(last_contact, last_contact.c.case_id == Case.id)
+            .where(*visible_criteria(lead, Case), Case.closed_on.is_(None))
+            .group_by(Case.case_manager_id)
+        )
+    }
+    return [
+        TeamRow(
+            user_id=user_id,
+            name=name,
+            active=active,
+            open_tasks=int(task_counts.get(user_id, (0, 0))[0]),
+            overdue_tasks=int(task_counts.get(user_id, (0, 0))[1]),
+            open_cases=int(case_counts.get(user_id, (0, 0))[0]),
+            silent_cases=int(case_counts.get(user_id, (0, 0))[1]),
+        )
+        for user_id, name, active in people
+    ]
+
+
+def client_name(task: Task) -> str:
+    client: Client | None = task.case.client if task.case else None
+    return f"{client.last_name}, {client.first_name}" if client else ""

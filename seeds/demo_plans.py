@@ -1,0 +1,221 @@
+"""Demo Integrationspläne and tasks (issue 15): plans, goals, steps and tasks in every state.
+
+Runs after the caseload (``seeds.demo``): every case in Umsetzung or Evaluation, and most
+closed ones, get an agreed plan (older ones a superseded first version too), cases in
+Hilfeplanung a draft; goals and steps come from the case's topics. The automatic tasks
+are then made by the app's own sync (``models.tasks``); manual tasks cover the rest of the
+states. Deterministic from its own random generator, so the caseload stays as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from models import Case, Partner, Topic, User
+from models.choices import (
+    AgreementForm,
+    CasePhase,
+    GoalStatus,
+    PlanStatus,
+    Role,
+    StepResponsible,
+    TaskKind,
+    TaskStatus,
+)
+from models.plan import FINAL_GOAL_STATUSES, IntegrationPlan, PlanGoal, PlanStep, default_review_on
+from models.tasks import Task, sync_organisation_tasks
+from seeds import catalogue as cat
+from seeds import demo_data as data
+
+GOALS: dict[str, tuple[str, ...]] = {
+    cat.TOPIC_RESIDENCE: (
+        "Ich möchte meine Aufenthaltserlaubnis rechtzeitig verlängern.",
+        "Ich will einen Pass für meine Tochter bekommen.",
+    ),
+    cat.TOPIC_WORK: (
+        "Ich möchte wieder als Pflegehelferin arbeiten.",
+        "Ich will eine Ausbildung als Elektriker anfangen.",
+    ),
+    cat.TOPIC_LANGUAGE: (
+        "Ich möchte bis zum Sommer Deutsch B1 schaffen.",
+        "Ich will mit dem Arzt ohne Übersetzer sprechen können.",
+    ),
+    cat.TOPIC_EDUCATION: ("Mein Sohn soll einen Schulplatz in der Nähe bekommen.",),
+    cat.TOPIC_HOUSING: (
+        "Wir wollen aus der Unterkunft in eine eigene Wohnung ziehen.",
+        "Ich möchte meine Mietschulden klären und die Wohnung behalten.",
+    ),
+    cat.TOPIC_HEALTH: ("Ich will eine Hausärztin finden und die Versicherung klären.",),
+    cat.TOPIC_BENEFITS: ("Ich möchte, dass mein Antrag auf Bürgergeld bewilligt wird.",),
+    cat.TOPIC_FAMILY: ("Meine Kinder sollen einen Kitaplatz bekommen.",),
+    cat.TOPIC_RECOGNITION: ("Ich will meinen Berufsabschluss anerkennen lassen.",),
+    cat.TOPIC_PARTICIPATION: ("Ich möchte in einem Verein Leute kennenlernen.",),
+    cat.TOPIC_DEBT: ("Ich will einen Überblick über meine Schulden und einen Plan.",),
+}
+STEPS: tuple[tuple[StepResponsible, str], ...] = (
+    (StepResponsible.CLIENT, "Unterlagen zusammenstellen und mitbringen"),
+    (StepResponsible.CASE_MANAGER, "Termin vereinbaren und Antrag gemeinsam ausfüllen"),
+    (StepResponsible.PARTNER, "Beratungstermin beim Partner wahrnehmen"),
+    (StepResponsible.RELATIVE, "Schwester begleitet zum Termin und übersetzt"),
+)
+LANGUAGES = ("Deutsch", "Arabisch", "Ukrainisch", "Türkisch", "Dari", "Englisch")
+OPEN_GOAL = (GoalStatus.OPEN, GoalStatus.IN_PROGRESS)
+FINAL = sorted(FINAL_GOAL_STATUSES)
+MANUAL_TASKS = (
+    (TaskKind.AUTHORITY_DEADLINE, "Frist der Ausländerbehörde: Unterlagen nachreichen"),
+    (TaskKind.CALL_BACK, "Rückruf wegen Wohnungsbesichtigung"),
+    (TaskKind.ACCOMPANIMENT, "Begleitung zum Jobcenter"),
+    (TaskKind.FOLLOW_UP, "Nachfragen, ob der Bescheid gekommen ist"),
+    (TaskKind.OTHER, "Dolmetscherin für das Gespräch buchen"),
+)
+
+
+class PlanSeeder:
+    def __init__(self, session: Session, rng: random.Random, today: dt.date) -> None:
+        self.session = session
+        self.rng = rng
+        self.today = today
+        self.topics = dict(session.execute(select(Topic.name, Topic.id)).all())
+        own_partners = select(Partner.name, Partner.id).where(Partner.organisation_id.is_(None))
+        self.partners = {row.name: row.id for row in session.execute(own_partners)}
+
+    def _day(self, start: dt.date, end: dt.date) -> dt.date:
+        return start + dt.timedelta(days=self.rng.randint(0, max((end - start).days, 0)))
+
+    def plans_of(self, case: Case) -> int:
+        phase = case.phase
+        if phase in (CasePhase.INTAKE, CasePhase.ASSESSMENT, CasePhase.DORMANT):
+            return 0
+        if phase == CasePhase.CLOSED and self.rng.random() < 0.2:
+            return 0
+        end = case.closed_on or self.today
+        topic_names = [topic.name for topic in case.topics] or [cat.TOPIC_WORK]
+        if phase == CasePhase.PLANNING:
+            self._plan(case, 1, PlanStatus.DRAFT, None, topic_names, end)
+            return 1
+        agreed_on = self._day(case.opened_on, min(end, case.opened_on + dt.timedelta(days=60)))
+        revision = 1
+        if (end - agreed_on).days > 200 and self.rng.random() < 0.5:
+            self._plan(case, 1, PlanStatus.SUPERSEDED, agreed_on, topic_names, end)
+            agreed_on = self._day(agreed_on + dt.timedelta(days=90), end)
+            revision = 2
+        self._plan(case, revision, PlanStatus.AGREED, agreed_on, topic_names, end)
+        return revision
+
+    def _plan(  # noqa: PLR0917 - one plan's whole description
+        self,
+        case: Case,
+        revision: int,
+        status: PlanStatus,
+        agreed_on: dt.date | None,
+        topic_names: list[str],
+        end: dt.date,
+    ) -> None:
+        rng = self.rng
+        closed = case.closed_on is not None
+        plan = IntegrationPlan(
+            organisation_id=case.organisation_id,
+            case_id=case.id,
+            revision=revision,
+            status=status,
+            agreed_on=agreed_on,
+            agreement_form=rng.choice(list(AgreementForm)) if agreed_on else None,
+            language=rng.choice(LANGUAGES),
+            interpreter_used=rng.random() < 0.4,
+            review_on=default_review_on(agreed_on) if agreed_on else None,
+            created_by_id=case.case_manager_id,
+            updated_by_id=case.case_manager_id,
+        )
+        for topic_name in topic_names[:3]:
+            if topic_name not in GOALS:
+                continue
+            if closed and status != PlanStatus.SUPERSEDED:
+                goal_status = rng.choice(FINAL)
+            else:
+                goal_status = rng.choice(OPEN_GOAL) if rng.random() < 0.8 else rng.choice(FINAL)
+            start = agreed_on or case.opened_on
+            goal = PlanGoal(
+                organisation_id=case.organisation_id,
+                case_id=case.id,
+                topic_id=self.topics[topic_name],
+                text=rng.choice(GOALS[topic_name]),
+                target_on=start + dt.timedelta(days=rng.choice((90, 180, 365))),
+                status=goal_status,
+                created_by_id=case.case_manager_id,
+                updated_by_id=case.case_manager_id,
+            )
+            for planned_by, description in rng.sample(STEPS, k=rng.randint(1, 3)):
+                responsible, partner_id = planned_by, None
+                if planned_by == StepResponsible.PARTNER:
+                    names = data.TOPIC_PARTNERS.get(topic_name, ())
+                    partner_id = self.partners.get(rng.choice(names)) if names else None
+                    if partner_id is None:
+                        responsible = StepResponsible.CLIENT
+                due_on = start + dt.timedelta(days=rng.randint(7, 120))
+                finished = closed or goal_status in FINAL_GOAL_STATUSES or due_on < self.today
+                done_on = min(due_on, end, self.today) if finished and rng.random() < 0.85 else None
+                goal.steps.append(
+                    PlanStep(
+                        organisation_id=case.organisation_id,
+                        case_id=case.id,
+                        description=description,
+                        responsible=responsible,
+                        partner_id=partner_id,
+                        due_on=due_on,
+                        done_on=done_on,
+                        created_by_id=case.case_manager_id,
+                        updated_by_id=case.case_manager_id,
+                    )
+                )
+            plan.goals.append(goal)
+        self.session.add(plan)
+
+    def manual_tasks(self, case: Case, team: list[int]) -> None:
+        """Manual tasks of an open case: overdue, today, ahead, done and cancelled ones."""
+        rng = self.rng
+        for kind, note in rng.sample(MANUAL_TASKS, k=rng.randint(0, 2)):
+            offset = rng.choice((-10, -3, 0, 0, 2, 7, 13, 30))
+            state = rng.choice((TaskStatus.OPEN,) * 3 + (TaskStatus.DONE, TaskStatus.CANCELLED))
+            due_on = self.today + dt.timedelta(days=offset)
+            self.session.add(
+                Task(
+                    organisation_id=case.organisation_id,
+                    case_id=case.id,
+                    assignee_id=case.case_manager_id if rng.random() < 0.8 else rng.choice(team),
+                    kind=kind,
+                    due_on=due_on,
+                    done_on=min(due_on, self.today) if state == TaskStatus.DONE else None,
+                    status=state,
+                    note=note,
+                    created_by_id=case.case_manager_id,
+                    updated_by_id=case.case_manager_id,
+                )
+            )
+
+
+def seed_plans(session: Session, today: dt.date, seed: int) -> dict[str, Any]:
+    """Plans for the seeded cases, then their tasks; flushes, never commits."""
+    rng = random.Random(seed * 15 + 1)
+    seeder = PlanSeeder(session, rng, today)
+    teams: dict[int | None, list[int]] = {}
+    for organisation_id, user_id in session.execute(
+        select(User.organisation_id, User.id)
+        .where(User.role.in_([Role.CASE_MANAGER, Role.ORG_LEAD]))
+        .order_by(User.id)
+    ):
+        teams.setdefault(organisation_id, []).append(user_id)
+    cases = session.scalars(select(Case).options(selectinload(Case.topics)).order_by(Case.id)).all()
+    plans = 0
+    for case in cases:
+        plans += seeder.plans_of(case)
+        if case.closed_on is None and case.archived_at is None:
+            seeder.manual_tasks(case, teams.get(case.organisation_id, [case.case_manager_id]))
+    session.flush()
+    sync_organisation_tasks(session, None, today)
+    session.flush()
+    return {"plans": plans, "tasks": session.scalar(select(func.count(Task.id))) or 0}
