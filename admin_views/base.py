@@ -515,7 +515,41 @@ class KimModelView(DenyByDefault, ModelView):
         return True
 
 
-class OrgScopedModelView(KimModelView):
+class VersionedModelView(KimModelView):
+    """For records with a ``version`` column: a stale edit is refused with a clear message.
+
+    The form carries the version the editor loaded (hidden ``row_version``); saving compares
+    it with the current one before anything is written, and the UPDATE's ``WHERE version``
+    catches the race that remains.
+    """
+
+    def __init__(self, model: type[Any], session: Any, **kwargs: Any) -> None:
+        extra_fields: dict[str, Any] = dict(getattr(self, "form_extra_fields", None) or {})
+        self.form_extra_fields = {**extra_fields, "row_version": HiddenField()}
+        form_columns: list[Any] = list(getattr(self, "form_columns", None) or [])
+        if form_columns:
+            self.form_columns = [*form_columns, "row_version"]
+        super().__init__(model, session, **kwargs)
+
+    def edit_form(self, obj: Any = None) -> Form:
+        form = super().edit_form(obj)
+        if obj is not None and request.method != "POST":
+            form.row_version.data = obj.version
+        return form
+
+    def on_model_change(self, form: Form, model: Any, is_created: bool) -> None:
+        if not is_created:
+            self.refuse_stale_edit(form, model)
+
+    @staticmethod
+    def refuse_stale_edit(form: Form, model: Any) -> None:
+        if model.is_stale(form.row_version.data):
+            updated_by = getattr(model, "updated_by", None)
+            editor = updated_by.full_name if updated_by else _("einer anderen Person")
+            raise ValidationError(str(STALE_MESSAGE % {"name": editor}))
+
+
+class OrgScopedModelView(VersionedModelView):
     """For organisation-owned records: stamped from the user, versioned, never foreign."""
 
     form_excluded_columns: ClassVar[list[str]] = [
@@ -534,30 +568,12 @@ class OrgScopedModelView(KimModelView):
     def __init__(self, model: type[Any], session: Any, **kwargs: Any) -> None:
         if not issubclass(model, OrgOwned):
             raise TypeError(f"{model.__name__} is not organisation-owned")
-        extra_fields: dict[str, Any] = dict(getattr(self, "form_extra_fields", None) or {})
-        self.form_extra_fields = {**extra_fields, "row_version": HiddenField()}
-        form_columns: list[Any] = list(getattr(self, "form_columns", None) or [])
-        if form_columns:
-            self.form_columns = [*form_columns, "row_version"]
         super().__init__(model, session, **kwargs)
 
-    def edit_form(self, obj: Any = None) -> Form:
-        form = super().edit_form(obj)
-        if obj is not None and request.method != "POST":
-            form.row_version.data = obj.version
-        return form
-
     def on_model_change(self, form: Form, model: Any, is_created: bool) -> None:
-        if not is_created:
-            self.refuse_stale_edit(form, model)
+        super().on_model_change(form, model, is_created)
         model.stamp(current_user)
         for name in self.inline_relationship_names:
             for child in getattr(model, name):
                 child.organisation_id = model.organisation_id
                 child.stamp(current_user)
-
-    @staticmethod
-    def refuse_stale_edit(form: Form, model: Any) -> None:
-        if model.is_stale(form.row_version.data):
-            editor = model.updated_by.full_name if model.updated_by else _("einer anderen Person")
-            raise ValidationError(str(STALE_MESSAGE % {"name": editor}))

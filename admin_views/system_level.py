@@ -27,7 +27,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 from wtforms import Form, StringField, TextAreaField, validators
 
-from admin_views.base import STALE_MESSAGE, KimModelView, RelatedRow, RelatedSection
+from admin_views.base import (
+    STALE_MESSAGE,
+    KimModelView,
+    RelatedRow,
+    RelatedSection,
+    VersionedModelView,
+)
 from admin_views.catalogue import CatalogueView
 from admin_views.charts import bar_chart, format_cell
 from admin_views.compat import form_object
@@ -127,7 +133,7 @@ class SystemLevelView(KimModelView):
         return True
 
 
-class StructuralIssueView(SystemLevelView):
+class StructuralIssueView(VersionedModelView, SystemLevelView):
     """``/admin/structural-issues/``: the register; the CSV export is the register for Excel."""
 
     singular_name = _l("Strukturthema")
@@ -208,6 +214,7 @@ class StructuralIssueView(SystemLevelView):
         return {"description": " ".join(findings)} if findings else {}
 
     def on_model_change(self, form: Form, model: StructuralIssue, is_created: bool) -> None:
+        super().on_model_change(form, model, is_created)
         if is_created:
             with db.session.no_autoflush:
                 model.number = next_issue_number(db.session(), today().year)
@@ -333,7 +340,7 @@ class StructuralIssueView(SystemLevelView):
         return self._back_to(issue.id)
 
 
-class MeasureView(SystemLevelView):
+class MeasureView(VersionedModelView, SystemLevelView):
     """``/admin/measures/``: what was decided, by whom it is done, and its effect check."""
 
     singular_name = _l("Maßnahme")

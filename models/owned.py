@@ -23,7 +23,21 @@ def parse_id(raw: object) -> int | None:
     return int(text) if _ID.fullmatch(text) else None
 
 
-class OrgOwned:
+class Versioned:
+    """Optimistic locking: UPDATE ... WHERE version = <the version the editor loaded>."""
+
+    version: Mapped[int] = mapped_column(default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+    def is_stale(self, loaded_version: object) -> bool:
+        """Whether the version an editor loaded (untrusted form input) is no longer current."""
+        return parse_id(loaded_version) != self.version
+
+
+class OrgOwned(Versioned):
     """Mixin for every case-level table: owned by one organisation, audited, versioned."""
 
     organisation_id: Mapped[int] = mapped_column(
@@ -33,8 +47,6 @@ class OrgOwned:
     )
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
-    # Optimistic locking: UPDATE ... WHERE version = <the version the editor loaded>.
-    version: Mapped[int] = mapped_column(default=1)
 
     @declared_attr
     def created_by_id(cls) -> Mapped[int | None]:
@@ -51,14 +63,6 @@ class OrgOwned:
     @declared_attr
     def updated_by(cls) -> Mapped[User | None]:
         return relationship("User", foreign_keys=[cls.updated_by_id])  # type: ignore[list-item]
-
-    @declared_attr.directive
-    def __mapper_args__(cls) -> dict[str, Any]:
-        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
-
-    def is_stale(self, loaded_version: object) -> bool:
-        """Whether the version an editor loaded (untrusted form input) is no longer current."""
-        return parse_id(loaded_version) != self.version
 
     def stamp(self, user: User) -> None:
         """Record who wrote this row; a new row belongs to the writer's organisation."""

@@ -29,6 +29,7 @@ from models.choices import (
     MeasureStatus,
     MeetingKind,
 )
+from models.owned import Versioned
 from models.rules import FieldErrors, FormValues, check_not_before, check_plausible
 
 S = IssueStatus
@@ -75,7 +76,7 @@ class WorkingGroup(CatalogueEntry, Base):
     __tablename__ = "working_group"
 
 
-class StructuralIssue(Base):
+class StructuralIssue(Versioned, Base):
     """A Strukturthema: barriers of many cases bundled into one question for the system."""
 
     __tablename__ = "structural_issue"
@@ -124,7 +125,6 @@ class StructuralIssue(Base):
     status_changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
-    version: Mapped[int] = mapped_column(default=1)
 
     category: Mapped[BarrierCategory] = relationship()
     partner: Mapped[Partner | None] = relationship(foreign_keys=[partner_id])
@@ -137,8 +137,6 @@ class StructuralIssue(Base):
         back_populates="issue", order_by="Measure.id", viewonly=True
     )
 
-    __mapper_args__: dict[str, Any] = {"version_id_col": version}
-
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
 
@@ -149,9 +147,6 @@ class StructuralIssue(Base):
     @property
     def status_label(self) -> str:
         return IssueStatus.label_of(self.status)
-
-    def is_stale(self, loaded_version: object) -> bool:
-        return str(loaded_version).strip() != str(self.version)
 
 
 def format_issue_number(year: int, number: int) -> str:
@@ -371,7 +366,7 @@ class AgendaItem(Base):
         return f"{self.position}. {self.issue}"
 
 
-class Measure(Base):
+class Measure(Versioned, Base):
     """A Maßnahme decided on an issue, with the indicator of its effect check."""
 
     __tablename__ = "measure"
@@ -410,7 +405,6 @@ class Measure(Base):
     indicator_quarters: Mapped[int] = mapped_column(default=2)
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
-    version: Mapped[int] = mapped_column(default=1)
 
     issue: Mapped[StructuralIssue] = relationship(back_populates="measures")
     responsible_partner: Mapped[Partner | None] = relationship(
@@ -419,8 +413,6 @@ class Measure(Base):
     meeting: Mapped[Meeting | None] = relationship()
     indicator_category: Mapped[BarrierCategory | None] = relationship()
     indicator_partner: Mapped[Partner | None] = relationship(foreign_keys=[indicator_partner_id])
-
-    __mapper_args__: dict[str, Any] = {"version_id_col": version}
 
     def __str__(self) -> str:
         return self.title

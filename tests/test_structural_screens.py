@@ -322,7 +322,12 @@ def test_an_implemented_measure_needs_its_date(client, auth, world, session):
     auth.login(world.coordinator_email)
     response = client.post(
         f"/admin/measures/edit/?id={world.measure_id}",
-        data={"issue": world.issue_id, "title": "Online", "status": "implemented"},
+        data={
+            "issue": world.issue_id,
+            "title": "Online",
+            "status": "implemented",
+            "row_version": "1",
+        },
     )
     assert response.status_code == 200
     assert "wann die Maßnahme umgesetzt wurde" in response.get_data(as_text=True)
@@ -335,6 +340,7 @@ def test_an_implemented_measure_needs_its_date(client, auth, world, session):
             "implemented_on": TODAY.isoformat(),
             "indicator_category": world.category_id,
             "indicator_quarters": "2",
+            "row_version": "1",
         },
     )
     assert response.status_code == 302
@@ -400,3 +406,24 @@ def test_the_statistics_page_has_the_system_report_for_the_coordination(client, 
     auth.login(world.a.lead_email)
     page = client.get("/admin/statistics/").get_data(as_text=True)
     assert "Systemebene: Strukturthemen und Maßnahmen" not in page
+
+
+@pytest.mark.parametrize("view", ["structural-issues", "measures"])
+def test_a_stale_edit_of_the_register_is_refused_and_the_first_change_kept(
+    client, auth, world, session, view
+):
+    auth.login(world.coordinator_email)
+    record_id = world.issue_id if view == "structural-issues" else world.measure_id
+    url = f"/admin/{view}/edit/?id={record_id}"
+    page = client.get(url).get_data(as_text=True)
+    assert 'name="row_version" type="hidden" value="1"' in page
+    record = session.get(StructuralIssue if view == "structural-issues" else Measure, record_id)
+    form = {"issue": world.issue_id, "category": world.category_id, "status": record.status}
+    form |= {"priority": "medium", "indicator_quarters": "2"}
+    first = client.post(url, data={**form, "title": "Erste Änderung", "row_version": "1"})
+    assert first.status_code == 302
+    stale = client.post(url, data={**form, "title": "Zweite Änderung", "row_version": "1"})
+    assert stale.status_code == 200
+    assert "inzwischen" in stale.get_data(as_text=True)
+    session.refresh(record)
+    assert (record.title, record.version) == ("Erste Änderung", 2)
