@@ -6,12 +6,14 @@ from models.base import Base
 from models.case import Case, Contact, case_topic
 from models.catalogue import BarrierCategory, Partner, Topic
 from models.client import Client
+from models.consent import Consent, ConsentTemplate, consent_recipient
 from models.login_attempt import LoginAttempt
 from models.numbering import NumberSequence
 from models.organisation import Organisation
 from models.owned import OrgOwned
 from models.referral import Referral
 from models.retention import RetentionLogEntry
+from models.status_history import StatusPeriod
 from models.user import User
 
 __all__ = [
@@ -22,6 +24,8 @@ __all__ = [
     "Base",
     "Case",
     "Client",
+    "Consent",
+    "ConsentTemplate",
     "Contact",
     "LoginAttempt",
     "NumberSequence",
@@ -30,7 +34,9 @@ __all__ = [
     "Partner",
     "Referral",
     "RetentionLogEntry",
+    "StatusPeriod",
     "Topic",
     "User",
     "case_topic",
+    "consent_recipient",
 ]
