@@ -28,6 +28,8 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    event,
+    inspect,
     select,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -244,7 +246,9 @@ def sending_error(
             "Die gewählte Einwilligung deckt diesen Empfänger und Zweck nicht ab (oder ist "
             "nicht mehr gültig)."
         )
-    if session is None or client is None or client.id is None:
+    if client is None:
+        return None  # no case chosen: the form's own required field says so
+    if session is None or client.id is None:
         return _("Für diese Vermittlung liegt keine passende Einwilligung vor.")
     if covering_consent(session, client.id, getattr(partner, "id", None), purpose, day):
         return None
@@ -280,7 +284,7 @@ def withdraw(
     """Withdraw ``consent``: the open referrals it covered are flagged; flushes only."""
     consent.withdrawn_on = withdrawn_on
     consent.stamp(user)
-    flagged = _flag_open_referrals(session, consent, withdrawn_on, user)
+    flagged = _flag_open_referrals(session, consent, withdrawn_on, user.id)
     if consent.kind == ConsentKind.PROCESSING:
         mirror_processing(session, consent.client)
     session.flush()
@@ -288,7 +292,7 @@ def withdraw(
 
 
 def _flag_open_referrals(
-    session: Session, consent: Consent, withdrawn_on: dt.date, user: Any
+    session: Session, consent: Consent, withdrawn_on: dt.date, author_id: int | None
 ) -> list[int]:
     """Open referrals sent on ``consent`` (all of the client's, for the processing) flagged."""
     from models.case import Case  # noqa: PLC0415
@@ -312,7 +316,7 @@ def _flag_open_referrals(
     for referral in referrals:
         if referral.consent_withdrawn_on is None:
             referral.consent_withdrawn_on = withdrawn_on
-            referral.stamp(user)
+            referral.updated_by_id = author_id
     return [referral.id for referral in referrals]
 
 
@@ -329,11 +333,12 @@ def mirror_processing(session: Session, client: Client) -> None:
     if not processing:
         return
     latest = max(processing, key=lambda c: (c.signed_on, c.id or 0))
+    client.__dict__["_kim_consent_mirrored"] = True
     client.consent_given_on = latest.signed_on
     client.consent_withdrawn_on = latest.withdrawn_on
 
 
-def sync_processing_consent(session: Session, client: Client, user: Any) -> Consent:
+def sync_processing_consent(session: Session, client: Client, author_id: int | None) -> Consent:
     """The client form changed the consent dates: the processing consent follows.
 
     A correction of the dates changes the latest consent; consent given again after a
@@ -363,10 +368,27 @@ def sync_processing_consent(session: Session, client: Client, user: Any) -> Cons
     newly_withdrawn = withdrawn is not None and latest.withdrawn_on is None
     latest.signed_on = given
     latest.withdrawn_on = withdrawn
-    latest.stamp(user)
-    if newly_withdrawn and withdrawn is not None and latest.id is not None:
-        _flag_open_referrals(session, latest, withdrawn, user)
+    latest.created_by_id = latest.created_by_id or author_id
+    latest.updated_by_id = author_id
+    if newly_withdrawn and withdrawn is not None and client.id is not None:
+        _flag_open_referrals(session, latest, withdrawn, author_id)
     return latest
+
+
+# First among the flush listeners, so that the audit trail sees the consents it adds.
+@event.listens_for(Session, "before_flush", insert=True)
+def _keep_processing_consent_in_step(session: Session, flush_context: Any, instances: Any) -> None:
+    """The client's consent dates and its consents to the processing tell the same."""
+    for client in [obj for obj in (*session.new, *session.dirty) if isinstance(obj, Client)]:
+        if client.__dict__.pop("_kim_consent_mirrored", False):
+            continue
+        state = inspect(client)
+        changed = any(
+            state.attrs[name].history.has_changes()
+            for name in ("consent_given_on", "consent_withdrawn_on")
+        )
+        if (client in session.new or changed) and client.consent_given_on is not None:
+            sync_processing_consent(session, client, client.updated_by_id)
 
 
 # --- reading -----------------------------------------------------------------------

@@ -23,7 +23,9 @@ from models import (
     Topic,
     User,
 )
-from models.choices import ReferralStatus, Role
+from models.choices import ConsentKind, ConsentPurpose, ReferralStatus, Role
+from models.consent import Consent
+from models.status_history import StatusPeriod, open_period
 
 PASSWORD = "richtig-langes-Test-Passwort"
 # The day the suite's clock stands still on (tests/conftest.py); CI also runs other days.
@@ -176,6 +178,35 @@ def make_referral(session: Session, case: Case, partner: Partner, **values: obje
     return referral
 
 
+def make_consent(
+    session: Session, client: Client, recipients: list[Partner], **values: object
+) -> Consent:
+    """A consent to share name and contact with ``recipients`` for their support."""
+    consent = Consent(
+        organisation_id=client.organisation_id,
+        client=client,
+        kind=values.pop("kind", ConsentKind.DISCLOSURE.value),
+        purposes=values.pop("purposes", ConsentPurpose.SUPPORT.value),
+        data_categories=values.pop("data_categories", "contact,identity"),
+        form=values.pop("form", "written"),
+        signed_on=values.pop("signed_on", CONSENT_GIVEN_ON),
+        created_by_id=client.created_by_id,
+        updated_by_id=client.created_by_id,
+        **values,
+    )
+    consent.recipients.extend(recipients)
+    session.add(consent)
+    session.flush()
+    return consent
+
+
+def client_period(session: Session, client: Client, kind: str) -> StatusPeriod:
+    """The client's open period of ``kind`` (the client's own value made it)."""
+    period = open_period(session, client.id, kind)
+    assert period is not None, kind
+    return period
+
+
 @dataclass(frozen=True)
 class OrgRecords:
     """Ids and names of one organisation's fixture records."""
@@ -191,6 +222,9 @@ class OrgRecords:
     contact_id: int
     barrier_id: int
     referral_id: int
+    # issue 16: the client's consent to share with the world's partner, its residence period
+    consent_id: int = 0
+    status_period_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -212,6 +246,8 @@ class World:
             "contacts": org.contact_id,
             "barriers": org.barrier_id,
             "referrals": org.referral_id,
+            "consents": org.consent_id,
+            "status_periods": org.status_period_id,
         }[endpoint]
 
 
@@ -224,7 +260,16 @@ def build_world(session: Session) -> World:
         organisation = make_organisation(session, slug)
         case_manager = make_user(session, Role.CASE_MANAGER, organisation)
         lead = make_user(session, Role.ORG_LEAD, organisation)
-        client = make_client(session, organisation, case_manager, first_name=first, last_name=last)
+        client = make_client(
+            session,
+            organisation,
+            case_manager,
+            first_name=first,
+            last_name=last,
+            residence_status="permission_to_remain",
+        )
+        consent = make_consent(session, client, [partner])
+        period = client_period(session, client, "residence")
         case = make_case(session, client, case_manager)
         case.topics.append(topic)
         contact = make_contact(session, case)
@@ -243,6 +288,8 @@ def build_world(session: Session) -> World:
                 contact_id=contact.id,
                 barrier_id=barrier.id,
                 referral_id=referral.id,
+                consent_id=consent.id,
+                status_period_id=period.id,
             )
         )
     coordinator = make_user(session, Role.COORDINATOR)
