@@ -13,7 +13,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Query, joinedload, selectinload
-from wtforms import Form, validators
+from wtforms import DateField, Form, SelectField, validators
+from wtforms.widgets import DateInput
 
 from admin_views.archive import ArchivingMixin
 from admin_views.base import OrgScopedModelView, RelatedRow, RelatedSection
@@ -30,15 +31,22 @@ from models.choices import (
     BenefitsDomain,
     CasePhase,
     ClosureReason,
+    ConsentKind,
+    ConsentPurpose,
     ContactKind,
     Gender,
     ReferralStatus,
     ResidenceStatus,
+    StatusKind,
+    StatusSource,
+    StatutoryBasis,
     country_choices,
 )
+from models.consent import consent_summary
+from models.status_history import periods_of, remember_status_details
 from models.labels import LABELS
 from models.permissions import Permission
-from models.referral import default_follow_up
+from models.referral import attach_consent, default_follow_up
 from models.referral_workflow import response_date
 from models.related import cases_of_client, other_open_cases, possible_duplicates, records_of_case
 from models.retention import anonymisation_date
@@ -83,9 +91,15 @@ def add_link(endpoint: str, back: str, **links: Any) -> str:
 
 
 def consent_state(client: Client) -> str:
-    if client.consent_withdrawn_on is None:
+    """At a glance: a withdrawal first, else what the client's consents are today."""
+    if client.consent_withdrawn_on is not None:
+        return _("widerrufen am %(date)s", date=format_date(client.consent_withdrawn_on))
+    sharing = [
+        consent for consent in client.consents if ConsentKind(consent.kind).has_recipients
+    ]
+    if not sharing:
         return ""
-    return _("widerrufen am %(date)s", date=format_date(client.consent_withdrawn_on))
+    return _("Weitergabe: %(state)s", state=consent_summary(sharing, today()))
 
 
 def _consent_column(view: Any, context: Any, model: Client, name: str) -> str:
@@ -128,6 +142,7 @@ class ClientView(SubjectAccessMixin, ArchivingMixin, CaseworkView):
         "updated_at",
     ]
     column_formatters = {"consent": _consent_column, "anonymise_from": _anonymise_from_column}
+    list_loader_options = (selectinload(Client.consents),)
     column_searchable_list = ["file_number", "last_name", "first_name", "phone", "email"]
     search_columns = (Client.search_text,)
     search_hint = _l("Name, Aktenzeichen, Telefon oder E-Mail")
@@ -153,6 +168,8 @@ class ClientView(SubjectAccessMixin, ArchivingMixin, CaseworkView):
         "needs_interpreter",
         "arrival_date",
         "residence_status",
+        "status_source",
+        "title_expires_on",
         "benefits_domain",
         "household_size",
         "phone",
@@ -164,15 +181,31 @@ class ClientView(SubjectAccessMixin, ArchivingMixin, CaseworkView):
         "consent_withdrawn_on",
         "notes",
     ]
+    # Given along with a changed status; they go to the period it opens (Statusverlauf).
+    form_extra_fields = {
+        "status_source": SelectField(
+            _l("Quelle der Statusangabe"),
+            choices=[("", "–"), *StatusSource.choices()[:2]],
+            default="",
+        ),
+        "title_expires_on": DateField(
+            _l("Aufenthaltstitel gültig bis"),
+            validators=[validators.Optional()],
+            widget=DateInput(),
+        ),
+    }
     column_details_list = [
         "file_number",
-        *form_columns,
+        *[name for name in form_columns if name not in ("status_source", "title_expires_on")],
         "anonymise_from",
         "created_at",
         "updated_at",
         "updated_by",
     ]
-    column_export_list = ["file_number", *form_columns]
+    column_export_list = [
+        "file_number",
+        *[name for name in form_columns if name not in ("status_source", "title_expires_on")],
+    ]
     choice_fields = {
         "gender": Gender.choices(),
         "country_of_origin": country_choices(),
@@ -189,6 +222,7 @@ class ClientView(SubjectAccessMixin, ArchivingMixin, CaseworkView):
 
     def on_model_change(self, form: Form, model: Client, is_created: bool) -> None:
         super().on_model_change(form, model, is_created)
+        remember_status_details(model, form.status_source.data, form.title_expires_on.data)
         if is_created:
             with db.session.no_autoflush:
                 model.assign_file_number(db.session(), current_user.organisation, today())
@@ -237,8 +271,64 @@ class ClientView(SubjectAccessMixin, ArchivingMixin, CaseworkView):
                 empty=_("Noch kein Fall."),
                 add_url=add_link("cases", back, client=model.id) if self.can_create else None,
                 add_label=_("Fall anlegen"),
-            )
+            ),
+            *status_and_consent_sections(model, back, self.can_create),
         ]
+
+
+def status_and_consent_sections(
+    client: Client, back: str, can_add: bool
+) -> list[RelatedSection]:
+    """The client's Statusverlauf as a timeline (newest first) and its consents."""
+    periods = sorted(
+        periods_of(db.session(), client.id),
+        key=lambda period: (period.valid_from, period.id),
+        reverse=True,
+    )
+    timeline = []
+    for period in periods:
+        until = format_date(period.valid_until) if period.valid_until else _("heute")
+        note = f"{format_date(period.valid_from)} – {until}, {StatusSource.label_of(period.source)}"
+        if period.title_expires_on is not None:
+            note += ", " + _("Titel gültig bis %(day)s", day=format_date(period.title_expires_on))
+        timeline.append(
+            details_link(
+                "status_periods",
+                period,
+                f"{StatusKind.label_of(period.kind)}: {period.value_label}",
+                note,
+            )
+        )
+    consents = [
+        details_link(
+            "consents",
+            consent,
+            f"{ConsentKind.label_of(consent.kind)} ({format_date(consent.signed_on)})",
+            ", ".join(
+                [
+                    consent.state_label(today()),
+                    *(partner.name for partner in consent.recipients),
+                ]
+            ),
+        )
+        for consent in client.consents
+    ]
+    return [
+        RelatedSection(
+            title=_("Statusverlauf"),
+            rows=timeline,
+            empty=_("Noch kein Zeitraum erfasst."),
+            add_url=add_link("status_periods", back, client=client.id) if can_add else None,
+            add_label=_("Zeitraum erfassen"),
+        ),
+        RelatedSection(
+            title=_("Einwilligungen"),
+            rows=consents,
+            empty=_("Keine Einwilligung erfasst."),
+            add_url=add_link("consents", back, client=client.id) if can_add else None,
+            add_label=_("Einwilligung erfassen"),
+        ),
+    ]
 
 
 class ContactInline(InlineFormAdmin):
@@ -392,6 +482,7 @@ class CaseView(ArchivingMixin, CaseworkView):
                 ],
                 empty="",
             ),
+            *status_and_consent_sections(model.client, back, False)[1:],
             section(
                 _("Kontakte"),
                 "contacts",
@@ -530,8 +621,11 @@ class ReferralView(CaseRecordView):
         "case",
         "partner",
         "topic",
+        "purpose",
         "reason",
         "consent_confirmed",
+        "consent",
+        "statutory_basis",
         "referred_on",
         "follow_up_on",
         "status",
@@ -541,8 +635,13 @@ class ReferralView(CaseRecordView):
     ]
     column_details_list = [*form_columns, "created_at", "updated_at", "updated_by"]
     column_export_list = form_columns
-    choice_fields = {"status": ReferralStatus.choices()}
+    choice_fields = {
+        "status": ReferralStatus.choices(),
+        "purpose": ConsentPurpose.choices(),
+        "statutory_basis": StatutoryBasis.choices(),
+    }
     form_args = {
+        "purpose": {"default": ConsentPurpose.SUPPORT.value},
         "referred_on": {"default": today},
         "follow_up_on": {"default": lambda: default_follow_up(today())},
     }
@@ -558,3 +657,4 @@ class ReferralView(CaseRecordView):
     def on_model_change(self, form: Form, model: Referral, is_created: bool) -> None:
         super().on_model_change(form, model, is_created)
         model.responded_on = response_date(model.status, model.responded_on, today())
+        attach_consent(model, today())

@@ -327,9 +327,15 @@ def flag_referrals_of_withdrawn(session: Session, consent: Consent, user: Any) -
     return withdraw(session, consent, consent.withdrawn_on, user).flagged_referral_ids
 
 
-def mirror_processing(session: Session, client: Client) -> None:
-    """The client's consent dates follow its consents to the processing."""
-    processing = [c for c in consents_of(session, client.id) if c.kind == ConsentKind.PROCESSING]
+def mirror_processing(session: Session, client: Client, also: Consent | None = None) -> None:
+    """The client's consent dates follow its consents to the processing.
+
+    ``also`` is a consent not yet in the database (a new one from the consent screen).
+    """
+    stored = consents_of(session, client.id) if client.id is not None else []
+    processing = [c for c in stored if c.kind == ConsentKind.PROCESSING]
+    if also is not None and also.kind == ConsentKind.PROCESSING and also not in processing:
+        processing.append(also)
     if not processing:
         return
     latest = max(processing, key=lambda c: (c.signed_on, c.id or 0))

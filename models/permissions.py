@@ -31,6 +31,8 @@ class Permission(enum.Enum):
     STATISTICS_ALL = "statistics_all"
     AUDIT_OWN_ORGANISATION = "audit_own_organisation"
     AUDIT_CONFIGURATION = "audit_configuration"
+    # issue 16: the organisation's text of the printed consent form
+    CONSENT_TEMPLATES_WRITE = "consent_templates_write"
 
 
 P = Permission
@@ -55,6 +57,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         P.PARTNER_WRITE,
         P.USERS_OF_OWN_ORGANISATION,
         P.AUDIT_OWN_ORGANISATION,
+        P.CONSENT_TEMPLATES_WRITE,
     },
     Role.COORDINATOR: frozenset(
         {

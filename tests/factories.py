@@ -24,7 +24,7 @@ from models import (
     User,
 )
 from models.choices import ConsentKind, ConsentPurpose, ReferralStatus, Role
-from models.consent import Consent
+from models.consent import Consent, ConsentTemplate
 from models.status_history import StatusPeriod, open_period
 
 PASSWORD = "richtig-langes-Test-Passwort"
@@ -225,6 +225,7 @@ class OrgRecords:
     # issue 16: the client's consent to share with the world's partner, its residence period
     consent_id: int = 0
     status_period_id: int = 0
+    consent_template_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -248,6 +249,7 @@ class World:
             "referrals": org.referral_id,
             "consents": org.consent_id,
             "status_periods": org.status_period_id,
+            "consent_templates": org.consent_template_id,
         }[endpoint]
 
 
@@ -270,6 +272,14 @@ def build_world(session: Session) -> World:
         )
         consent = make_consent(session, client, [partner])
         period = client_period(session, client, "residence")
+        template = ConsentTemplate(
+            organisation_id=organisation.id,
+            language="de",
+            title=f"Einwilligungserklärung {slug.upper()}",
+            body="Ich willige in die Weitergabe der unten genannten Daten ein.",
+        )
+        session.add(template)
+        session.flush()
         case = make_case(session, client, case_manager)
         case.topics.append(topic)
         contact = make_contact(session, case)
@@ -290,6 +300,7 @@ def build_world(session: Session) -> World:
                 referral_id=referral.id,
                 consent_id=consent.id,
                 status_period_id=period.id,
+                consent_template_id=template.id,
             )
         )
     coordinator = make_user(session, Role.COORDINATOR)
