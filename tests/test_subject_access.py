@@ -30,6 +30,8 @@ FILES = [
     "kontakte.csv",
     "barrieren.csv",
     "vermittlungen.csv",
+    "statusverlauf.csv",
+    "einwilligungen.csv",
     "protokoll.csv",
 ]
 
