@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
+from flask import current_app, url_for
 from flask_admin import AdminIndexView, expose
 from flask_login import current_user
 
@@ -15,6 +15,7 @@ from app.extensions import db
 from models import User
 from models.caseload import caseload_counts
 from models.permissions import Permission, has_permission
+from models.reminders import reminders
 
 # Named filters of the case list (``named_filter_urls``): "Case Manager*in gleich" and
 # "abgeschlossen am leer"; tests/test_referral_tracking.py follows the link to keep them true.
@@ -36,7 +37,15 @@ class StartView(SecureView, AdminIndexView):
     def index(self) -> Any:
         counts = None
         links = None
+        expiring = None
         if has_permission(current_user, Permission.CASEWORK_READ):
+            expiring = reminders(
+                db.session(),
+                current_user,
+                today(),
+                int(current_app.config["KIM_RESIDENCE_EXPIRY_DAYS"]),
+                int(current_app.config["KIM_CONSENT_EXPIRY_DAYS"]),
+            )
             counts = caseload_counts(db.session(), current_user, today())
             links = {
                 "my_open_cases": my_open_cases_url(current_user),
@@ -47,5 +56,6 @@ class StartView(SecureView, AdminIndexView):
             "admin/start.html",
             counts=counts,
             links=links,
+            expiring=expiring,
             statistics_summary=statistics_summary(),
         )

@@ -217,7 +217,8 @@ def check_changed_period(session: Session, period_id: int, values: FormValues) -
 
 def add_period(session: Session, period: StatusPeriod) -> None:
     """Add ``period``: the open one of its kind ends the day before; the client follows."""
-    previous = open_period(session, period.client_id, period.kind) if period.client_id else None
+    client_id = period.client.id if period.client is not None else period.client_id
+    previous = open_period(session, client_id, period.kind) if client_id else None
     if previous is not None and previous is not period and period.valid_from > previous.valid_from:
         previous.valid_until = period.valid_from - ONE_DAY
     session.add(period)
