@@ -25,6 +25,7 @@ from app.extensions import db
 from models import BarrierCategory
 from models.owned import parse_id
 from models.permissions import Permission, has_permission
+from models.statistics.transitions import TransitionStatistics
 from models.statistics import (
     COORDINATION_PRESETS,
     DEFAULT_PRESET,
@@ -61,6 +62,10 @@ def statistics_summary() -> dict[str, Any] | None:
     summary = Statistics(db.session, scope, preset_period(DEFAULT_PRESET, day), day).summary()
     summary["format_cell"] = format_cell
     return summary
+
+
+def transition_tables(report: Statistics) -> list[ShownTable]:
+    return TransitionStatistics(db.session, report.scope, report.period, report.today).tables()
 
 
 class StatisticsView(SecureView):
@@ -129,6 +134,8 @@ class StatisticsView(SecureView):
     def index(self) -> Any:
         report, args = self._report()
         tables: list[ShownTable] = report.main_tables()
+        # Issue 16: the transitions between legal domains, below the main tables.
+        tables += transition_tables(report)
         return self._render("admin/statistics.html", report, args, tables=tables, category=None)
 
     @expose("/category/<category_id>/")
@@ -146,7 +153,9 @@ class StatisticsView(SecureView):
         if request.args.get("category"):
             category_id = self._category(request.args["category"]).id
         table = report.table(key, category_id)
-        if table is None:
+        if table is None and category_id is None:
+            table = next((t for t in transition_tables(report) if t.key == key), None)
+        if table is None or table.unavailable:
             abort(404)
         filename = csv_filename("statistik", key, report.scope.slug, day=report.today)
         return csv_response(filename, table.header, table.csv_rows())
