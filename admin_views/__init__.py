@@ -13,12 +13,12 @@ from flask_babel import lazy_gettext as _l
 from admin_views.archive import ArchivedCaseView, ArchivedClientView
 from admin_views.audit import AuditEventView
 from admin_views.casework import BarrierView, CaseView, ClientView, ContactView, ReferralView
-from admin_views.consents import ConsentTemplateView, ConsentView
-from admin_views.status_periods import StatusPeriodView
 from admin_views.catalogue import BarrierCategoryView, OrganisationView, PartnerView, TopicView
+from admin_views.consents import ConsentTemplateView, ConsentView
 from admin_views.referral_tracking import ReferralTrackingView
 from admin_views.start import StartView
 from admin_views.statistics import StatisticsView
+from admin_views.status_periods import StatusPeriodView
 from admin_views.users import UserView
 from app.extensions import db
 from models import (

@@ -43,13 +43,13 @@ from models.choices import (
     country_choices,
 )
 from models.consent import consent_summary
-from models.status_history import periods_of, remember_status_details
 from models.labels import LABELS
 from models.permissions import Permission
 from models.referral import attach_consent, default_follow_up
 from models.referral_workflow import response_date
 from models.related import cases_of_client, other_open_cases, possible_duplicates, records_of_case
 from models.retention import anonymisation_date
+from models.status_history import periods_of, remember_status_details
 from models.visibility import selectable_criteria, visible_one
 
 
@@ -94,9 +94,7 @@ def consent_state(client: Client) -> str:
     """At a glance: a withdrawal first, else what the client's consents are today."""
     if client.consent_withdrawn_on is not None:
         return _("widerrufen am %(date)s", date=format_date(client.consent_withdrawn_on))
-    sharing = [
-        consent for consent in client.consents if ConsentKind(consent.kind).has_recipients
-    ]
+    sharing = [consent for consent in client.consents if ConsentKind(consent.kind).has_recipients]
     if not sharing:
         return ""
     return _("Weitergabe: %(state)s", state=consent_summary(sharing, today()))
@@ -276,9 +274,7 @@ class ClientView(SubjectAccessMixin, ArchivingMixin, CaseworkView):
         ]
 
 
-def status_and_consent_sections(
-    client: Client, back: str, can_add: bool
-) -> list[RelatedSection]:
+def status_and_consent_sections(client: Client, back: str, can_add: bool) -> list[RelatedSection]:
     """The client's Statusverlauf as a timeline (newest first) and its consents."""
     periods = sorted(
         periods_of(db.session(), client.id),

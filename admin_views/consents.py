@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from flask import abort, flash, request
 from flask_admin import expose
@@ -99,7 +99,7 @@ class ConsentView(CaseworkView):
         "note",
         "scan_reference",
     ]
-    form_extra_fields: ClassVar[dict[str, Any]] = {
+    form_extra_fields = {
         "purpose_list": CheckboxList(_l("Zwecke"), choices=ConsentPurpose.choices()),
         "category_list": CheckboxList(_l("Datenarten"), choices=DataCategory.choices()),
     }
@@ -174,18 +174,18 @@ class ConsentView(CaseworkView):
         session = db.session()
         history = inspect(model).attrs.withdrawn_on.history
         with session.no_autoflush:
-            if model.withdrawn_on is not None and (is_created or history.has_changes()):
-                if not is_created:
-                    flagged = withdraw(session, model, model.withdrawn_on, current_user)
-                    if flagged.flagged_referral_ids:
-                        flash(
-                            _(
-                                "Widerruf erfasst: %(n)d offene Vermittlung(en) auf dieser "
-                                "Einwilligung sind markiert; weitergegeben wird nichts mehr.",
-                                n=len(flagged.flagged_referral_ids),
-                            ),
-                            "warning",
-                        )
+            # A new consent has no referrals yet; an edit that withdraws flags its own.
+            if not is_created and model.withdrawn_on is not None and history.has_changes():
+                flagged = withdraw(session, model, model.withdrawn_on, current_user)
+                if flagged.flagged_referral_ids:
+                    flash(
+                        _(
+                            "Widerruf erfasst: %(n)d offene Vermittlung(en) auf dieser "
+                            "Einwilligung sind markiert; weitergegeben wird nichts mehr.",
+                            n=len(flagged.flagged_referral_ids),
+                        ),
+                        "warning",
+                    )
             if model.kind == ConsentKind.PROCESSING and model.client is not None:
                 mirror_processing(session, model.client, also=model)
 

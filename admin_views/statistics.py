@@ -25,7 +25,6 @@ from app.extensions import db
 from models import BarrierCategory
 from models.owned import parse_id
 from models.permissions import Permission, has_permission
-from models.statistics.transitions import TransitionStatistics
 from models.statistics import (
     COORDINATION_PRESETS,
     DEFAULT_PRESET,
@@ -42,6 +41,7 @@ from models.statistics import (
     requested_period,
     scope_for,
 )
+from models.statistics.transitions import TransitionStatistics
 
 # The routes of this view; anything else is refused.
 STATISTICS_PERMISSIONS = (Permission.STATISTICS_OWN_ORGANISATION, Permission.STATISTICS_ALL)

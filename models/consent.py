@@ -39,7 +39,13 @@ from models.catalogue import Partner
 from models.choices import ConsentForm, ConsentKind, ConsentPurpose, DataCategory
 from models.client import Client
 from models.owned import OrgOwned
-from models.rules import FieldErrors, FormValues, check_not_before, check_not_future, check_plausible
+from models.rules import (
+    FieldErrors,
+    FormValues,
+    check_not_before,
+    check_not_future,
+    check_plausible,
+)
 
 DEFAULT_EXPIRY_WARNING_DAYS = 30
 # What a consent to the case management covers when it is taken over from the client's
@@ -177,13 +183,15 @@ class Consent(OrgOwned, Base):
             )
         if not categories:
             errors["category_list"] = _("Bitte die Datenarten angeben, die weitergegeben werden.")
-        if kind in ConsentKind._value2member_map_ and ConsentKind(kind).has_recipients:
+        if kind in ConsentKind._value2member_map_ and ConsentKind(str(kind)).has_recipients:
             if not recipients:
                 errors["recipients"] = _(
                     "Eine Weitergabe oder Schweigepflichtentbindung nennt die Empfänger."
                 )
         elif recipients:
-            errors["recipients"] = _("Nur eine Weitergabe oder Schweigepflichtentbindung hat Empfänger.")
+            errors["recipients"] = _(
+                "Nur eine Weitergabe oder Schweigepflichtentbindung hat Empfänger."
+            )
         if values.get("form") == ConsentForm.ORAL and not (values.get("note") or "").strip():
             errors["note"] = _("Eine mündliche Einwilligung braucht einen Vermerk.")
         return errors
@@ -231,26 +239,23 @@ def covering_consent(
 def sending_error(
     session: Session | None,
     client: Client | None,
+    *,
     partner: Partner | None,
     purpose: str,
     day: dt.date,
     consent: Consent | None = None,
 ) -> str | None:
     """Why a referral to ``partner`` for ``purpose`` may not be sent without a legal basis."""
+    partner_id = getattr(partner, "id", None)
     if consent is not None:
-        if consent.client_id != getattr(client, "id", None):
-            return _("Die gewählte Einwilligung gehört zu einer anderen Person.")
-        if consent.covers(getattr(partner, "id", None), purpose, day):
-            return None
-        return _(
-            "Die gewählte Einwilligung deckt diesen Empfänger und Zweck nicht ab (oder ist "
-            "nicht mehr gültig)."
-        )
+        return _chosen_consent_error(consent, client, partner_id, purpose, day)
     if client is None:
         return None  # no case chosen: the form's own required field says so
-    if session is None or client.id is None:
-        return _("Für diese Vermittlung liegt keine passende Einwilligung vor.")
-    if covering_consent(session, client.id, getattr(partner, "id", None), purpose, day):
+    if (
+        session is not None
+        and client.id is not None
+        and covering_consent(session, client.id, partner_id, purpose, day)
+    ):
         return None
     return _(
         "Für die Weitergabe an „%(partner)s“ zum Zweck „%(purpose)s“ liegt keine gültige "
@@ -261,6 +266,19 @@ def sending_error(
     )
 
 
+def _chosen_consent_error(
+    consent: Consent, client: Client | None, partner_id: int | None, purpose: str, day: dt.date
+) -> str | None:
+    if consent.client_id != getattr(client, "id", None):
+        return _("Die gewählte Einwilligung gehört zu einer anderen Person.")
+    if consent.covers(partner_id, purpose, day):
+        return None
+    return _(
+        "Die gewählte Einwilligung deckt diesen Empfänger und Zweck nicht ab (oder ist "
+        "nicht mehr gültig)."
+    )
+
+
 def shared_categories(consent: Consent | None) -> frozenset[str]:
     """The data categories an incoming referral may show: those its consent covers.
 
@@ -268,7 +286,7 @@ def shared_categories(consent: Consent | None) -> frozenset[str]:
     receiver needs, it asks for.
     """
     if consent is None:
-        return frozenset(category.value for category in LEGACY_REFERRAL_CATEGORIES)
+        return frozenset(str(category) for category in LEGACY_REFERRAL_CATEGORIES)
     return frozenset(consent.category_codes)
 
 
@@ -366,7 +384,7 @@ def sync_processing_consent(session: Session, client: Client, author_id: int | N
             client=client,
             kind=ConsentKind.PROCESSING.value,
             purposes=ConsentPurpose.CASE_MANAGEMENT.value,
-            data_categories=join_codes(c.value for c in PROCESSING_CATEGORIES),
+            data_categories=join_codes(str(c) for c in PROCESSING_CATEGORIES),
             form=ConsentForm.UNRECORDED.value,
             signed_on=given,
         )
@@ -449,7 +467,9 @@ def consent_summary(consents: list[Consent], today: dt.date) -> str:
     """At a glance: ``2 gültig, 1 widerrufen`` (for the client list and the case page)."""
     valid = sum(1 for consent in consents if consent.valid_on(today))
     withdrawn = sum(
-        1 for consent in consents if consent.withdrawn_on is not None and consent.withdrawn_on <= today
+        1
+        for consent in consents
+        if consent.withdrawn_on is not None and consent.withdrawn_on <= today
     )
     expired = len(consents) - valid - withdrawn
     parts = []

@@ -195,10 +195,10 @@ class Referral(OrgOwned, Base):
             refusal = sending_error(
                 object_session(client) if client is not None else None,
                 client,
-                partner,
-                values.get("purpose") or ConsentPurpose.SUPPORT,
-                today,
-                values.get("consent"),
+                partner=partner,
+                purpose=values.get("purpose") or ConsentPurpose.SUPPORT,
+                day=today,
+                consent=values.get("consent"),
             )
             if refusal:
                 errors["status"] = refusal
@@ -218,6 +218,9 @@ def attach_consent(referral: Referral, today: dt.date) -> None:
     if session is None or client is None or client.id is None:
         return
     referral.consent = covering_consent(
-        session, client.id, referral.partner_id or getattr(referral.partner, "id", None),
-        referral.purpose or ConsentPurpose.SUPPORT, today,
+        session,
+        client.id,
+        referral.partner_id or getattr(referral.partner, "id", None),
+        referral.purpose or ConsentPurpose.SUPPORT,
+        today,
     )

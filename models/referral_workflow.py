@@ -475,7 +475,9 @@ def incoming_referrals(session: Session, user: User) -> list[IncomingReferral]:
     consents = {
         consent.id: consent
         for consent in session.scalars(
-            select(Consent).where(Consent.id.in_({row.consent_id for row in rows if row.consent_id}))
+            select(Consent).where(
+                Consent.id.in_({row.consent_id for row in rows if row.consent_id})
+            )
         )
     }
     incoming = []

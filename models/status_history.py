@@ -15,6 +15,7 @@ benefits periods are the days without benefits the statistics count.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +34,10 @@ from models.rules import FieldErrors, FormValues, check_not_before, check_plausi
 
 K = StatusKind
 # The client column that mirrors each kind's open period (the office has none).
-CLIENT_COLUMN: dict[StatusKind, str] = {K.RESIDENCE: "residence_status", K.BENEFITS: "benefits_domain"}
+CLIENT_COLUMN: dict[StatusKind, str] = {
+    K.RESIDENCE: "residence_status",
+    K.BENEFITS: "benefits_domain",
+}
 VOCABULARY = {K.RESIDENCE: ResidenceStatus, K.BENEFITS: BenefitsDomain}
 # Kinds whose periods must follow each other without a day between them.
 NO_GAPS = frozenset({K.RESIDENCE})
@@ -90,7 +94,8 @@ class StatusPeriod(OrgOwned, Base):
 
     def __str__(self) -> str:
         until = f"{self.valid_until:%d.%m.%Y}" if self.valid_until else "…"
-        return f"{StatusKind.label_of(self.kind)}: {self.value_label} ({self.valid_from:%d.%m.%Y}–{until})"
+        since = f"{self.valid_from:%d.%m.%Y}"
+        return f"{StatusKind.label_of(self.kind)}: {self.value_label} ({since}–{until})"
 
     @property
     def value_label(self) -> str:
@@ -119,12 +124,11 @@ class StatusPeriod(OrgOwned, Base):
         if isinstance(valid_from, dt.date) and valid_from > today:
             errors["valid_from"] = _("Ein Zeitraum kann nicht in der Zukunft beginnen.")
         kind = values.get("kind")
-        if kind == K.OFFICE:
-            if values.get("partner") is None:
-                errors["partner"] = _("Bitte die zuständige Stelle wählen.")
-        elif kind in VOCABULARY:
-            if values.get("value") not in VOCABULARY[StatusKind(kind)]._value2member_map_:
-                errors["value"] = _("Bitte einen Wert wählen, der zur Art des Zeitraums passt.")
+        if kind == K.OFFICE and values.get("partner") is None:
+            errors["partner"] = _("Bitte die zuständige Stelle wählen.")
+        vocabulary = VOCABULARY.get(StatusKind(kind)) if kind in VOCABULARY else None
+        if vocabulary is not None and values.get("value") not in vocabulary._value2member_map_:
+            errors["value"] = _("Bitte einen Wert wählen, der zur Art des Zeitraums passt.")
         if values.get("title_expires_on") is not None and kind != K.RESIDENCE:
             errors["title_expires_on"] = _("Ein Ablaufdatum gibt es nur für Aufenthaltstitel.")
         return errors
@@ -146,7 +150,7 @@ def sequence_error(kind: str, spans: Iterable[Span]) -> str | None:
     day between them; only the last may be open.
     """
     ordered = sorted(spans, key=lambda span: (span.valid_from, span.id or 0))
-    for previous, following in zip(ordered, ordered[1:], strict=False):
+    for previous, following in itertools.pairwise(ordered):
         if previous.valid_until is None or previous.valid_until >= following.valid_from:
             return _(
                 "Der Zeitraum überschneidet sich mit einem anderen vom %(day)s; "
@@ -170,7 +174,9 @@ def periods_of(session: Session, client_id: int, kind: str | None = None) -> lis
     if kind is not None:
         statement = statement.where(StatusPeriod.kind == kind)
     return list(
-        session.scalars(statement.order_by(StatusPeriod.kind, StatusPeriod.valid_from, StatusPeriod.id))
+        session.scalars(
+            statement.order_by(StatusPeriod.kind, StatusPeriod.valid_from, StatusPeriod.id)
+        )
     )
 
 
@@ -198,7 +204,7 @@ def check_new_period(session: Session, client_id: int | None, values: FormValues
             until = valid_from - ONE_DAY  # closed by the new one
         spans.append(Span(period.id, period.valid_from, until))
     spans.append(Span(None, valid_from, values.get("valid_until")))
-    return sequence_error(kind, spans)
+    return sequence_error(str(kind), spans)
 
 
 def check_changed_period(session: Session, period_id: int, values: FormValues) -> str | None:
@@ -301,7 +307,9 @@ def _keep_status_in_step(session: Session, flush_context: Any, instances: Any) -
                 continue
             history = inspect(client).attrs[column].history
             is_new = client in session.new
-            if (is_new and getattr(client, column) is None) or (not is_new and not history.has_changes()):
+            if (is_new and getattr(client, column) is None) or (
+                not is_new and not history.has_changes()
+            ):
                 continue
             _move_to(session, client, kind, getattr(client, column))
         client.__dict__.pop("_kim_status_details", None)

@@ -26,13 +26,13 @@ from models.choices import (
     BenefitsDomain,
     CasePhase,
     ClosureReason,
-    ContactKind,
-    Gender,
-    PartnerKind,
     ConsentForm,
     ConsentKind,
     ConsentPurpose,
+    ContactKind,
     DataCategory,
+    Gender,
+    PartnerKind,
     ReferralStatus,
     ResidenceStatus,
     StatusKind,
@@ -165,7 +165,9 @@ def subject_access_tables(session: Session, user: Principal, client: Client) -> 
             )
         )
 
-    periods: list[StatusPeriod] = of_client(StatusPeriod, StatusPeriod.kind, StatusPeriod.valid_from)
+    periods: list[StatusPeriod] = of_client(
+        StatusPeriod, StatusPeriod.kind, StatusPeriod.valid_from
+    )
     consents: list[Consent] = of_client(Consent, Consent.signed_on)
     contacts: list[Contact] = of_cases(Contact, Contact.contact_date)
     barriers: list[Barrier] = of_cases(Barrier, Barrier.observed_on)

@@ -115,8 +115,14 @@ def test_personal_values_never_reach_the_audit_table(
     text = audit_table_text(connection)
     for value in (*PERSONAL_VALUES, "Leyla-Marie", "Noch eine vertrauliche"):
         assert value not in text
-    assert [event.action for event in events(connection, record_type="Client")] == ["create", "update"]
-    assert changes_of(events(connection, record_type="Client")[1]) == {"first_name": None, "notes": None}
+    assert [event.action for event in events(connection, record_type="Client")] == [
+        "create",
+        "update",
+    ]
+    assert changes_of(events(connection, record_type="Client")[1]) == {
+        "first_name": None,
+        "notes": None,
+    }
 
 
 def test_case_edit_writes_one_update_event_with_old_and_new_values(

@@ -78,7 +78,10 @@ def housing(session: Session) -> Partner:
 def kim_b(session: Session, world: World) -> Partner:
     """Caritas (organisation b) as a partner: referrals to it arrive there."""
     return make_partner(
-        session, "Caritas Düsseldorf (KIM)", kind="kim_provider", organisation_id=world.b.organisation_id
+        session,
+        "Caritas Düsseldorf (KIM)",
+        kind="kim_provider",
+        organisation_id=world.b.organisation_id,
     )
 
 
@@ -145,8 +148,12 @@ def test_a_consent_covers_only_while_valid_and_if_it_shares(
     assert (found is not None) is covered
 
 
-def test_a_statutory_basis_sends_without_consent_and_is_audited_with_its_citation(
-    client: FlaskClient, auth: AuthActions, connection: Connection, session: Session, world: World,
+def test_a_statutory_basis_sends_without_consent_and_is_audited_with_its_citation(  # noqa: PLR0917
+    client: FlaskClient,
+    auth: AuthActions,
+    connection: Connection,
+    session: Session,
+    world: World,
     housing: Partner,
 ) -> None:
     auth.login(world.a.case_manager_email)
@@ -167,7 +174,11 @@ def test_a_statutory_basis_sends_without_consent_and_is_audited_with_its_citatio
 
     assert response.status_code == 302
     referral = session.scalars(select(Referral).where(Referral.partner_id == housing.id)).one()
-    assert (referral.status, referral.statutory_basis, referral.consent_id) == ("sent", "sgb10_69", None)
+    assert (referral.status, referral.statutory_basis, referral.consent_id) == (
+        "sent",
+        "sgb10_69",
+        None,
+    )
     (event,) = events(connection, record_type="Referral")
     assert changes_of(event)["statutory_basis"] == [None, "sgb10_69"]
     details = client.get(f"/admin/referrals/details/?id={referral.id}").get_data(as_text=True)
@@ -194,9 +205,7 @@ def test_the_referral_form_sends_on_a_covering_consent_and_records_it(
     assert newest is not None and newest.consent_id == world.a.consent_id
 
 
-def test_a_chosen_consent_of_another_person_is_refused(
-    session: Session, world: World
-) -> None:
+def test_a_chosen_consent_of_another_person_is_refused(session: Session, world: World) -> None:
     case = session.get_one(Case, world.a.case_id)
     partner = session.get_one(Partner, world.partner_id)
     foreign = session.get_one(Consent, world.b.consent_id)
@@ -312,7 +321,9 @@ def test_withdrawing_flags_the_open_referrals_it_covered_and_blocks_further_shar
     receiver = user_by_email(session, world.b.case_manager_email)
     assert incoming_referrals(session, receiver) == []
     with pytest.raises(ReferralWorkflowError):
-        accept_incoming(session, receiver, referral.id, expected_version=referral.version, today=TODAY)
+        accept_incoming(
+            session, receiver, referral.id, expected_version=referral.version, today=TODAY
+        )
     again = planned(session, world, kim_b, purpose="housing")
     with pytest.raises(ReferralWorkflowError):
         send(session, world, again)
@@ -331,8 +342,12 @@ def test_withdrawing_on_the_consent_screen_flags_and_says_so(
         r'value="(\d+)"[^>]*name="row_version"', page
     )
     assert version is not None
-    assert 'value="support" checked' in page or 'checked value="support"' in page or re.search(
-        r'<input[^>]*checked[^>]*value="support"|<input[^>]*value="support"[^>]*checked', page
+    assert (
+        'value="support" checked' in page
+        or 'checked value="support"' in page
+        or re.search(
+            r'<input[^>]*checked[^>]*value="support"|<input[^>]*value="support"[^>]*checked', page
+        )
     )
     form = {
         "client": world.a.client_id,

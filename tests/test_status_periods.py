@@ -128,7 +128,10 @@ def test_changing_the_value_closes_the_open_period_and_opens_todays(
         ("humanitarian", TODAY, None),
     ]
     assert inconsistent_clients(session) == []
-    assert sequence_error("residence", [Span(p.id, p.valid_from, p.valid_until) for p in periods]) is None
+    assert (
+        sequence_error("residence", [Span(p.id, p.valid_from, p.valid_until) for p in periods])
+        is None
+    )
 
 
 def test_a_correction_on_the_same_day_changes_that_days_period(
@@ -277,7 +280,11 @@ def test_the_clients_page_shows_the_timeline(
 
 
 def test_period_events_name_the_fields_without_values(
-    client: FlaskClient, auth: AuthActions, connection: Connection, since_spring: Client, world: World
+    client: FlaskClient,
+    auth: AuthActions,
+    connection: Connection,
+    since_spring: Client,
+    world: World,
 ) -> None:
     auth.login(world.a.case_manager_email)
     form = {
@@ -309,7 +316,9 @@ def _expiring_setup(session: Session, world: World, expires_in: int) -> Client:
     return client
 
 
-@pytest.mark.parametrize(("expires_in", "listed"), [(-3, True), (10, True), (60, True), (61, False)])
+@pytest.mark.parametrize(
+    ("expires_in", "listed"), [(-3, True), (10, True), (60, True), (61, False)]
+)
 def test_titles_expiring_within_sixty_days_are_listed(
     session: Session, world: World, expires_in: int, listed: bool
 ) -> None:
@@ -318,7 +327,9 @@ def test_titles_expiring_within_sixty_days_are_listed(
 
     found = expiring_titles(session, visible_criteria(user, Client), TODAY)
 
-    assert [(t.client_id, t.days_left) for t in found] == ([(client.id, expires_in)] if listed else [])
+    assert [(t.client_id, t.days_left) for t in found] == (
+        [(client.id, expires_in)] if listed else []
+    )
 
 
 def test_start_page_names_the_expiring_title_for_the_case_manager_only(
@@ -356,7 +367,11 @@ def test_a_colleagues_client_is_not_on_my_start_page(
         session, Role.CASE_MANAGER, own.organisation, email="kollegin@example.org"
     )
     theirs = make_client(
-        session, own.organisation, colleague, last_name="Kollegenfall", residence_status="toleration"
+        session,
+        own.organisation,
+        colleague,
+        last_name="Kollegenfall",
+        residence_status="toleration",
     )
     make_case(session, theirs, colleague)
     period = open_period(session, theirs.id, "residence")

@@ -28,7 +28,9 @@ YEAR = Period(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
 D = dt.date
 
 
-def _client(session: Session, org: Any, author: Any, name: str, benefits: list[tuple[str, D, D | None]]) -> Client:
+def _client(
+    session: Session, org: Any, author: Any, name: str, benefits: list[tuple[str, D, D | None]]
+) -> Client:
     client = make_client(session, org, author, last_name=name)
     for value, start, end in benefits:
         session.add(
@@ -68,21 +70,66 @@ def data(session: Session) -> dict[str, Any]:
     other = make_user(session, Role.CASE_MANAGER, caritas)
     waiting = make_category(session, "Lange Bearbeitungszeiten", sort_order=1)
     language = make_category(session, "Sprache", sort_order=2)
-    c1 = _client(session, awo, manager, "Eins", [("asylblg", D(2025, 6, 1), D(2026, 2, 14)), ("sgb2", D(2026, 2, 15), None)])
-    c2 = _client(session, awo, manager, "Zwei", [("asylblg", D(2025, 1, 1), D(2026, 3, 31)), ("sgb2", D(2026, 4, 11), None)])
-    c3 = _client(session, awo, manager, "Drei", [("sgb2", D(2025, 1, 1), D(2026, 5, 31)), ("sgb12", D(2026, 7, 1), None)])
+    c1 = _client(
+        session,
+        awo,
+        manager,
+        "Eins",
+        [("asylblg", D(2025, 6, 1), D(2026, 2, 14)), ("sgb2", D(2026, 2, 15), None)],
+    )
+    c2 = _client(
+        session,
+        awo,
+        manager,
+        "Zwei",
+        [("asylblg", D(2025, 1, 1), D(2026, 3, 31)), ("sgb2", D(2026, 4, 11), None)],
+    )
+    c3 = _client(
+        session,
+        awo,
+        manager,
+        "Drei",
+        [("sgb2", D(2025, 1, 1), D(2026, 5, 31)), ("sgb12", D(2026, 7, 1), None)],
+    )
     # The same domain again after a break: no transition.
-    c4 = _client(session, awo, manager, "Vier", [("sgb2", D(2024, 1, 1), D(2025, 12, 31)), ("sgb2", D(2026, 3, 1), None)])
+    c4 = _client(
+        session,
+        awo,
+        manager,
+        "Vier",
+        [("sgb2", D(2024, 1, 1), D(2025, 12, 31)), ("sgb2", D(2026, 3, 1), None)],
+    )
     # A transition before the year counted.
-    _client(session, awo, manager, "Fuenf", [("asylblg", D(2025, 1, 1), D(2025, 11, 30)), ("sgb2", D(2025, 12, 1), None)])
-    _client(session, awo, manager, "Sechs", [("asylblg", D(2025, 1, 1), D(2026, 8, 31)), ("sgb2", D(2026, 9, 1), None)])
-    b1 = _client(session, caritas, other, "Anders", [("asylblg", D(2025, 1, 1), D(2026, 1, 9)), ("sgb2", D(2026, 1, 13), None)])
+    _client(
+        session,
+        awo,
+        manager,
+        "Fuenf",
+        [("asylblg", D(2025, 1, 1), D(2025, 11, 30)), ("sgb2", D(2025, 12, 1), None)],
+    )
+    _client(
+        session,
+        awo,
+        manager,
+        "Sechs",
+        [("asylblg", D(2025, 1, 1), D(2026, 8, 31)), ("sgb2", D(2026, 9, 1), None)],
+    )
+    b1 = _client(
+        session,
+        caritas,
+        other,
+        "Anders",
+        [("asylblg", D(2025, 1, 1), D(2026, 1, 9)), ("sgb2", D(2026, 1, 13), None)],
+    )
     _title(session, c1, "humanitarian", TODAY + dt.timedelta(days=30))
     _title(session, c2, "toleration", TODAY + dt.timedelta(days=90))
     _title(session, c3, "toleration", TODAY + dt.timedelta(days=91))
     _title(session, c4, "toleration", TODAY - dt.timedelta(days=1))
     _title(session, b1, "humanitarian", TODAY + dt.timedelta(days=3))
-    cases = {c.last_name: make_case(session, c, manager if c.organisation_id == awo.id else other) for c in (c1, c2, c3, c4, b1)}
+    cases = {
+        c.last_name: make_case(session, c, manager if c.organisation_id == awo.id else other)
+        for c in (c1, c2, c3, c4, b1)
+    }
     make_barrier(session, cases["Eins"], waiting, observed_on=D(2026, 3, 1))  # 14 days after
     make_barrier(session, cases["Eins"], language, observed_on=D(2026, 6, 1))  # 106 days after
     make_barrier(session, cases["Drei"], language, observed_on=D(2026, 7, 15))  # 14 days after
@@ -123,7 +170,7 @@ def test_own_organisation_transitions_are_exact(session: Session, data: dict[str
         ["Median der Tage ohne Rechtskreis zwischen zwei Rechtskreisen", 5],
         ["Zahl der Wechsel", 4],
     ]
-    expiring = dict((row[0], row[1]) for row in rows_of(shown["ablaufende_titel"]))
+    expiring = {row[0]: row[1] for row in rows_of(shown["ablaufende_titel"])}
     assert expiring["Aufenthaltserlaubnis humanitär"] == 1
     assert expiring["Duldung"] == 1  # in 90 days; the one in 91 days and the expired one not
     assert expiring["Summe"] == 2
@@ -153,7 +200,7 @@ def test_coordination_sees_city_wide_figures_with_small_cells_suppressed(
         ["Zahl der Wechsel", 5],
     ]
     assert shown["ablaufende_titel"].header == ["Aufenthaltsstatus", "Düsseldorf gesamt"]
-    expiring = dict((row[0], row[1]) for row in rows_of(shown["ablaufende_titel"]))
+    expiring = {row[0]: row[1] for row in rows_of(shown["ablaufende_titel"])}
     assert expiring["Aufenthaltserlaubnis humanitär"] == SUPPRESSED  # 2
     assert 3 not in expiring.values() and 2 not in expiring.values()
 
@@ -178,9 +225,10 @@ def test_a_median_of_too_few_values_is_withheld_for_the_coordination(
     shown = tables(session, awo_only)
 
     assert rows_of(shown["tage_ohne_rechtskreis"])[0][1] == WITHHELD  # four values
-    assert rows_of(shown["tage_ohne_rechtskreis"])[1][1] == SUPPRESSED or rows_of(
-        shown["tage_ohne_rechtskreis"]
-    )[1][1] == WITHHELD
+    assert (
+        rows_of(shown["tage_ohne_rechtskreis"])[1][1] == SUPPRESSED
+        or rows_of(shown["tage_ohne_rechtskreis"])[1][1] == WITHHELD
+    )
 
 
 def test_the_statistics_page_shows_the_transition_tables(

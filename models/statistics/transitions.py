@@ -36,7 +36,13 @@ from models.statistics.periods import Period, quarter_label, quarter_of
 from models.statistics.queries import days_between
 from models.statistics.scope import Scope
 from models.statistics.suppression import THRESHOLD, WITHHELD, median_is_safe
-from models.statistics.tables import CountTable, FigureTable, ShownRow, ShownTable, median_from_counts
+from models.statistics.tables import (
+    CountTable,
+    FigureTable,
+    ShownRow,
+    ShownTable,
+    median_from_counts,
+)
 from models.status_history import StatusPeriod
 
 AFTER_TRANSITION = dt.timedelta(days=90)
@@ -72,8 +78,10 @@ class TransitionStatistics:
 
     def _unavailable(self) -> bool:
         """The coordination with one organisation chosen: no table (differencing)."""
-        return self.suppressed and bool(self.scope.covered) and (
-            len(self.scope.organisations) < len(self.scope.covered)
+        return (
+            self.suppressed
+            and bool(self.scope.covered)
+            and (len(self.scope.organisations) < len(self.scope.covered))
         )
 
     # --- the transitions themselves, as SQL ------------------------------------------
@@ -191,14 +199,11 @@ class TransitionStatistics:
             )
             .group_by(StatusPeriod.value)
         )
-        found = {key: count for key, count in self.session.execute(statement)}
+        found = dict(self.session.execute(statement))
         return CountTable(
             "Aufenthaltsstatus",
             [self._column],
-            [
-                (str(label), [int(found.get(code, 0))])
-                for code, label in ResidenceStatus.choices()
-            ],
+            [(str(label), [int(found.get(code, 0))]) for code, label in ResidenceStatus.choices()],
             note=f"Stand {self.today:%d.%m.%Y}, unabhängig vom gewählten Zeitraum.",
         )
 
@@ -216,7 +221,7 @@ class TransitionStatistics:
             )
             .group_by(Barrier.category_id)
         )
-        found = {key: count for key, count in self.session.execute(statement)}
+        found = dict(self.session.execute(statement))
         categories = self.session.execute(
             select(BarrierCategory.id, BarrierCategory.name).order_by(
                 BarrierCategory.sort_order, BarrierCategory.name
@@ -232,9 +237,21 @@ class TransitionStatistics:
     def tables(self) -> list[ShownTable]:
         specs = (
             ("rechtskreiswechsel", "Rechtskreiswechsel je Quartal", self.by_quarter),
-            ("tage_ohne_rechtskreis", "Tage ohne Rechtskreis zwischen zwei Rechtskreisen", self.days_without),
-            ("ablaufende_titel", "Aufenthaltstitel, die in den nächsten 90 Tagen ablaufen", self.expiring_titles),
-            ("barrieren_nach_wechsel", "Barrieren nach einem Rechtskreiswechsel, nach Kategorie", self.barriers_after),
+            (
+                "tage_ohne_rechtskreis",
+                "Tage ohne Rechtskreis zwischen zwei Rechtskreisen",
+                self.days_without,
+            ),
+            (
+                "ablaufende_titel",
+                "Aufenthaltstitel, die in den nächsten 90 Tagen ablaufen",
+                self.expiring_titles,
+            ),
+            (
+                "barrieren_nach_wechsel",
+                "Barrieren nach einem Rechtskreiswechsel, nach Kategorie",
+                self.barriers_after,
+            ),
         )
         if self._unavailable():
             return [
