@@ -199,7 +199,7 @@ class TransitionStatistics:
             )
             .group_by(StatusPeriod.value)
         )
-        found = dict(self.session.execute(statement))
+        found = {key: int(count) for key, count in self.session.execute(statement).all()}
         return CountTable(
             "Aufenthaltsstatus",
             [self._column],
@@ -221,7 +221,7 @@ class TransitionStatistics:
             )
             .group_by(Barrier.category_id)
         )
-        found = dict(self.session.execute(statement))
+        found = {key: int(count) for key, count in self.session.execute(statement).all()}
         categories = self.session.execute(
             select(BarrierCategory.id, BarrierCategory.name).order_by(
                 BarrierCategory.sort_order, BarrierCategory.name
