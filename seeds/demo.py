@@ -52,6 +52,7 @@ from seeds import demo_data as data
 from seeds.catalogue import seed_catalogue
 from seeds.demo_data import FakerNames, NameSource, Origin, Weighted
 from seeds.names import NamePool, ascii_fold, faker_pool
+from seeds.status_consents import seed_status_and_consents
 
 Row = dict[str, Any]
 
@@ -743,5 +744,7 @@ def seed_demo(
             summary.referrals += _bulk_insert(session, REFERRAL, referrals)
 
     _bump_postgres_sequences(session)
+    # Issue 16: the periods and consents the bulk inserts went past (seeds/status_consents.py).
+    seed_status_and_consents(session, today, seed)
     session.flush()
     return summary

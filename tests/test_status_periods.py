@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from models import Client, User
+from models import Client, StatusPeriod, User
 from models.choices import Role
 from models.status_history import (
     Span,
@@ -386,3 +386,39 @@ def test_a_colleagues_client_is_not_on_my_start_page(
     auth.logout()
     auth.login(world.a.lead_email)
     assert "Kollegenfall" in client.get("/admin/").get_data(as_text=True)
+
+
+# --- the demo seed ------------------------------------------------------------------------
+
+
+def test_the_seed_keeps_every_clients_values_and_open_periods_in_step(
+    app: Flask, session: Session
+) -> None:
+    from models import Consent, Referral  # noqa: PLC0415
+    from seeds.demo import seed_demo  # noqa: PLC0415
+
+    with app.app_context():
+        seed_demo(session, clients_per_org=6, today=dt.date(2025, 6, 13))
+
+    assert inconsistent_clients(session) == []
+    clients = session.scalars(select(Client)).all()
+    processing = session.scalars(select(Consent).where(Consent.kind == "processing")).all()
+    assert sorted(c.client_id for c in processing) == sorted(c.id for c in clients)
+    confirmed = session.scalars(select(Referral).where(Referral.consent_confirmed.is_(True))).all()
+    assert confirmed and all(
+        r.consent is not None and [p.id for p in r.consent.recipients] == [r.partner_id]
+        for r in confirmed
+    )
+    for client in clients:
+        for kind in ("residence", "benefits"):
+            spans = [
+                Span(p.id, p.valid_from, p.valid_until)
+                for p in periods_of(session, client.id, kind)
+            ]
+            assert sequence_error(kind, spans) is None, (client.id, kind)
+    moved = session.scalars(
+        select(StatusPeriod).where(
+            StatusPeriod.kind == "benefits", StatusPeriod.valid_until.is_not(None)
+        )
+    ).all()
+    assert moved, "some seeded clients changed their benefits domain"
