@@ -140,10 +140,6 @@ def seed_status_and_consents(session: Session, today: dt.date, seed: int) -> dic
             }
         )
         next_consent += 1
-    for period in periods:
-        period.setdefault("valid_until", None)
-        period.setdefault("title_expires_on", None)
-        period.setdefault("partner_id", None)
     client_of_case = dict(session.execute(select(Case.id, Case.client_id)).all())
     referrals = session.execute(
         select(
@@ -160,14 +156,14 @@ def seed_status_and_consents(session: Session, today: dt.date, seed: int) -> dic
     ).all()
     recipients: list[dict[str, int]] = []
     links: list[dict[str, int]] = []
-    for row in referrals:
-        signed = row.referred_on - dt.timedelta(days=rng.randint(0, 5))
+    for referral in referrals:
+        signed = referral.referred_on - dt.timedelta(days=rng.randint(0, 5))
         soon = rng.random() < 0.1
         consents.append(
             {
                 "id": next_consent,
-                **_bookkeeping(row),
-                "client_id": client_of_case[row.case_id],
+                **_bookkeeping(referral),
+                "client_id": client_of_case[referral.case_id],
                 "kind": ConsentKind.DISCLOSURE.value,
                 "purposes": ConsentPurpose.SUPPORT.value,
                 "data_categories": "contact,identity",
@@ -179,9 +175,25 @@ def seed_status_and_consents(session: Session, today: dt.date, seed: int) -> dic
                 "valid_until": today + dt.timedelta(days=rng.randint(1, 60)) if soon else None,
             }
         )
-        recipients.append({"consent_id": next_consent, "partner_id": row.partner_id})
-        links.append({"referral_id": row.id, "consent_id": next_consent})
+        recipients.append({"consent_id": next_consent, "partner_id": referral.partner_id})
+        links.append({"referral_id": referral.id, "consent_id": next_consent})
         next_consent += 1
+    _write(session, periods, consents, recipients, links)
+    return {"status_periods": len(periods), "consents": len(consents)}
+
+
+def _write(
+    session: Session,
+    periods: list[dict[str, Any]],
+    consents: list[dict[str, Any]],
+    recipients: list[dict[str, int]],
+    links: list[dict[str, int]],
+) -> None:
+    """Bulk-insert the rows (every row with every column), link referrals, add templates."""
+    for period in periods:
+        period.setdefault("valid_until", None)
+        period.setdefault("title_expires_on", None)
+        period.setdefault("partner_id", None)
     for consent in consents:
         for name in ("valid_until", "note", "scan_reference", "taken_over_from"):
             consent.setdefault(name, None)
@@ -215,7 +227,6 @@ def seed_status_and_consents(session: Session, today: dt.date, seed: int) -> dic
     if templates:
         session.execute(insert(TEMPLATE), templates)
     _bump_sequences(session)
-    return {"status_periods": len(periods), "consents": len(consents)}
 
 
 def _bump_sequences(session: Session) -> None:
