@@ -23,7 +23,8 @@ from app.clock import today
 from app.extensions import db
 from models import Client, Consent, ConsentTemplate
 from models.choices import ConsentForm, ConsentKind, ConsentPurpose, DataCategory
-from models.consent import join_codes, mirror_processing, withdraw
+from models.consent import join_codes, mirror_processing
+from models.consent_withdrawal import withdraw
 from models.permissions import Permission, has_permission
 from models.visibility import visible_criteria, visible_one
 

@@ -7,6 +7,7 @@ from models.case import Case, Contact, case_topic
 from models.catalogue import BarrierCategory, Partner, Topic
 from models.client import Client
 from models.consent import Consent, ConsentTemplate, consent_recipient
+from models.consent_withdrawal import withdraw as withdraw_consent
 from models.login_attempt import LoginAttempt
 from models.numbering import NumberSequence
 from models.organisation import Organisation
@@ -39,4 +40,5 @@ __all__ = [
     "User",
     "case_topic",
     "consent_recipient",
+    "withdraw_consent",
 ]

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from models import Case, Client, Consent, Partner, Referral, User
 from models.choices import ReferralStatus
-from models.consent import covering_consent, expiring_consents, withdraw
+from models.consent import covering_consent, expiring_consents
+from models.consent_withdrawal import withdraw
 from models.referral_workflow import (
     ReferralWorkflowError,
     accept_incoming,
