@@ -24,7 +24,7 @@ from admin_views.forms import EMAIL
 from admin_views.subject_access import SubjectAccessMixin
 from app.clock import today
 from app.extensions import db
-from models import Barrier, Case, Client, Contact, Referral, User
+from models import Barrier, Case, Client, Consent, Contact, Referral, User
 from models.choices import (
     DISTRICTS,
     BarrierStatus,
@@ -603,8 +603,26 @@ class BarrierView(CaseRecordView):
 class ReferralView(CaseRecordView):
     singular_name = _l("Vermittlung")
     export_basename = "vermittlungen"
+    # Issue 16: the consent it is sent on, looked up by the client's name or file number
+    # (empty: the covering consent is found and recorded when the referral is sent).
+    form_ajax_refs = {
+        **CASE_LOOKUP,
+        "consent": {
+            "fields": [Client.last_name, Client.first_name, Client.file_number],
+            "joins": [Consent.client],
+            "placeholder": "Name oder Aktenzeichen",
+            "minimum_input_length": 1,
+        },
+    }
     column_list = ["case", "partner", "topic", "referred_on", "follow_up_on", "status"]
-    column_filters = ["partner.name", "topic.name", "status", "referred_on", "follow_up_on"]
+    column_filters = [
+        "partner.name",
+        "topic.name",
+        "status",
+        "referred_on",
+        "follow_up_on",
+        "consent_withdrawn_on",
+    ]
     column_searchable_list = ["reason", "case.case_number"]
     free_text_column = "reason"
     column_default_sort = [("follow_up_on", False), ("id", True)]
@@ -629,7 +647,13 @@ class ReferralView(CaseRecordView):
         "outcome",
         "decline_reason",
     ]
-    column_details_list = [*form_columns, "created_at", "updated_at", "updated_by"]
+    column_details_list = [
+        *form_columns,
+        "consent_withdrawn_on",
+        "created_at",
+        "updated_at",
+        "updated_by",
+    ]
     column_export_list = form_columns
     choice_fields = {
         "status": ReferralStatus.choices(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, request
+from flask import abort, flash, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 from wtforms import Form, SelectMultipleField, widgets
 
+from admin_views.base import RelatedRow, RelatedSection
 from admin_views.casework import CaseworkView
 from admin_views.formatting import format_date
 from admin_views.pdf import pdf_response, render_printable
@@ -189,6 +190,32 @@ class ConsentView(CaseworkView):
                     )
             if model.kind == ConsentKind.PROCESSING and model.client is not None:
                 mirror_processing(session, model.client, also=model)
+
+    def related_sections(self, model: Consent) -> list[RelatedSection]:
+        return [
+            RelatedSection(
+                title=_("Formular"),
+                rows=[
+                    RelatedRow(
+                        url_for(".consent_form", id=model.id),
+                        _("Einwilligungsformular drucken (PDF)"),
+                        _("mit den Empfängern, Zwecken und Datenarten dieser Einwilligung"),
+                    )
+                ],
+                empty="",
+            ),
+            RelatedSection(
+                title=_("Klient*in"),
+                rows=[
+                    RelatedRow(
+                        url_for("clients.details_view", id=model.client_id),
+                        f"{model.client.last_name}, {model.client.first_name}",
+                        model.client.file_number,
+                    )
+                ],
+                empty="",
+            ),
+        ]
 
     @expose("/form/")
     def consent_form(self) -> Response:

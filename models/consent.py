@@ -110,7 +110,8 @@ class Consent(OrgOwned, Base):
     )
 
     def __str__(self) -> str:
-        return f"{ConsentKind.label_of(self.kind)} ({self.signed_on:%d.%m.%Y})"
+        who = f"{self.client.file_number}: " if self.client is not None else ""
+        return f"{who}{ConsentKind.label_of(self.kind)} ({self.signed_on:%d.%m.%Y})"
 
     @property
     def purpose_codes(self) -> list[str]:

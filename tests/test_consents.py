@@ -590,3 +590,28 @@ def test_another_organisations_consents_are_not_listed_nor_filterable(
     for page in (listing, filtered, periods):
         assert world.a.client_name not in page
         assert "Shevchenko" in page
+
+
+def test_the_referral_forms_consent_lookup_offers_only_own_consents(
+    client: FlaskClient, auth: AuthActions, world: World
+) -> None:
+    url = "/admin/referrals/ajax/lookup/"
+    auth.login(world.a.case_manager_email)
+    own = client.get(url, query_string={"name": "consent", "query": "Haddad"}).get_json()
+    auth.logout()
+    auth.login(world.b.case_manager_email)
+    foreign = client.get(url, query_string={"name": "consent", "query": "Haddad"}).get_json()
+
+    assert world.a.consent_id in [row[0] for row in own]
+    assert foreign == []
+
+
+def test_the_consent_page_links_its_printed_form(
+    client: FlaskClient, auth: AuthActions, world: World
+) -> None:
+    auth.login(world.a.case_manager_email)
+
+    page = client.get(f"/admin/consents/details/?id={world.a.consent_id}").get_data(as_text=True)
+
+    assert f"/admin/consents/form/?id={world.a.consent_id}" in page
+    assert "Einwilligungsformular drucken (PDF)" in page
