@@ -7,13 +7,14 @@ from typing import Any, ClassVar
 
 from flask import current_app, flash, request, url_for
 from flask_admin.contrib.sqla.filters import IntEqualFilter
+from flask_admin.form import Select2Field
 from flask_admin.model.form import InlineFormAdmin
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Query, joinedload, selectinload
-from wtforms import DateField, Form, SelectField, validators
+from wtforms import DateField, Form, validators
 from wtforms.widgets import DateInput
 
 from admin_views.archive import ArchivingMixin
@@ -181,10 +182,11 @@ class ClientView(SubjectAccessMixin, ArchivingMixin, CaseworkView):
     ]
     # Given along with a changed status; they go to the period it opens (Statusverlauf).
     form_extra_fields = {
-        "status_source": SelectField(
+        "status_source": Select2Field(
             _l("Quelle der Statusangabe"),
-            choices=[("", "–"), *StatusSource.choices()[:2]],
-            default="",
+            choices=StatusSource.choices()[:2],
+            allow_blank=True,
+            blank_text="–",
         ),
         "title_expires_on": DateField(
             _l("Aufenthaltstitel gültig bis"),
