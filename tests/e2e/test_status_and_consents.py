@@ -75,9 +75,9 @@ def test_a_consent_is_recorded_and_printed_as_a_pdf(open_walk: OpenWalk) -> None
     save(awo)
 
     record_consent_to_share(awo, "E2E-Einwilligung", JOBCENTER, JOBCENTER)
-    listing = page.locator(
-        "table.model-list tr", has_text="Weitergabe an eine Stelle"
-    ).filter(has_text="E2E-Einwilligung")
+    listing = page.locator("table.model-list tr", has_text="Weitergabe an eine Stelle").filter(
+        has_text="E2E-Einwilligung"
+    )
     expect(listing).to_contain_text("gültig")
     with page.expect_navigation():
         listing.get_by_role("link", name="Eintrag ansehen").click()
