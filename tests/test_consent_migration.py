@@ -154,6 +154,22 @@ def test_upgrade_turns_status_columns_and_consent_flags_into_records(
             finished = referral.status in ("declined", "completed", "cancelled")
             expected = withdrawn if withdrawn is not None and not finished else None
             assert referral.consent_withdrawn_on == expected
+        # The migration gave the consents their ids; the next one the app writes follows.
+        first = session.scalars(select(Client).order_by(Client.id)).first()
+        assert first is not None
+        later = Consent(
+            organisation_id=first.organisation_id,
+            client_id=first.id,
+            kind=ConsentKind.STATISTICS.value,
+            purposes="statistics",
+            data_categories="identity",
+            form="written",
+            signed_on=SEED_TODAY,
+        )
+        session.add(later)
+        session.flush()
+        assert later.id == len(processing) + len(disclosures) + 1
+        session.rollback()
         db.session.remove()
 
 

@@ -201,43 +201,47 @@ def _day(value):
 
 
 def move_data(connection):
+    """Rows in batches (executemany); the new consent table is empty, so ids are given."""
     clients = connection.execute(sa.select(client).order_by(client.c.id)).all()
+    periods, consents, recipients, links = [], [], [], []
     withdrawn_of = {}
+    next_id = 1
     for row in clients:
         author = {"created_by_id": row.created_by_id, "updated_by_id": row.created_by_id}
         since = _day(row.created_at)
         for kind, value in (("residence", row.residence_status), ("benefits", row.benefits_domain)):
             if value is not None:
-                connection.execute(
-                    status_period.insert().values(
-                        organisation_id=row.organisation_id,
-                        client_id=row.id,
-                        kind=kind,
-                        value=value,
-                        valid_from=since,
-                        source="unrecorded",
-                        version=1,
+                periods.append(
+                    {
+                        "organisation_id": row.organisation_id,
+                        "client_id": row.id,
+                        "kind": kind,
+                        "value": value,
+                        "valid_from": since,
+                        "source": "unrecorded",
+                        "version": 1,
                         **author,
-                    )
+                    }
                 )
-        withdrawn = row.consent_withdrawn_on
-        withdrawn_of[row.id] = withdrawn
-        connection.execute(
-            consent.insert().values(
-                organisation_id=row.organisation_id,
-                client_id=row.id,
-                kind="processing",
-                purposes="case_management",
-                data_categories=PROCESSING_CATEGORIES,
-                form="unrecorded",
-                interpreter=False,
-                signed_on=row.consent_given_on,
-                withdrawn_on=withdrawn,
-                taken_over_from="client.consent_given_on",
-                version=1,
+        withdrawn_of[row.id] = row.consent_withdrawn_on
+        consents.append(
+            {
+                "id": next_id,
+                "organisation_id": row.organisation_id,
+                "client_id": row.id,
+                "kind": "processing",
+                "purposes": "case_management",
+                "data_categories": PROCESSING_CATEGORIES,
+                "form": "unrecorded",
+                "interpreter": False,
+                "signed_on": row.consent_given_on,
+                "withdrawn_on": row.consent_withdrawn_on,
+                "taken_over_from": "client.consent_given_on",
+                "version": 1,
                 **author,
-            )
+            }
         )
+        next_id += 1
     client_of_case = dict(connection.execute(sa.select(case_file.c.id, case_file.c.client_id)).all())
     referrals = connection.execute(
         sa.select(referral).where(referral.c.consent_confirmed.is_(True)).order_by(referral.c.id)
@@ -245,30 +249,45 @@ def move_data(connection):
     for row in referrals:
         client_id = client_of_case[row.case_id]
         withdrawn = withdrawn_of.get(client_id)
-        consent_id = connection.execute(
-            consent.insert().returning(consent.c.id).values(
-                organisation_id=row.organisation_id,
-                client_id=client_id,
-                kind="disclosure",
-                purposes="support",
-                data_categories=REFERRAL_CATEGORIES,
-                form="unrecorded",
-                interpreter=False,
-                signed_on=row.referred_on,
+        consents.append(
+            {
+                "id": next_id,
+                "organisation_id": row.organisation_id,
+                "client_id": client_id,
+                "kind": "disclosure",
+                "purposes": "support",
+                "data_categories": REFERRAL_CATEGORIES,
+                "form": "unrecorded",
+                "interpreter": False,
+                "signed_on": row.referred_on,
                 # A withdrawal before the referral covers it from its first day on.
-                withdrawn_on=None if withdrawn is None else max(withdrawn, row.referred_on),
-                taken_over_from="referral.consent_confirmed",
-                version=1,
-                created_by_id=row.created_by_id,
-                updated_by_id=row.created_by_id,
-            )
-        ).scalar_one()
-        connection.execute(consent_recipient.insert().values(consent_id=consent_id, partner_id=row.partner_id))
+                "withdrawn_on": None if withdrawn is None else max(withdrawn, row.referred_on),
+                "taken_over_from": "referral.consent_confirmed",
+                "version": 1,
+                "created_by_id": row.created_by_id,
+                "updated_by_id": row.created_by_id,
+            }
+        )
+        recipients.append({"consent_id": next_id, "partner_id": row.partner_id})
         flag = withdrawn if withdrawn is not None and row.status not in FINISHED else None
+        links.append({"referral_id": row.id, "new_consent_id": next_id, "flag": flag})
+        next_id += 1
+    if periods:
+        connection.execute(status_period.insert(), periods)
+    if consents:
+        connection.execute(consent.insert(), consents)
+    if recipients:
+        connection.execute(consent_recipient.insert(), recipients)
+    if links:
         connection.execute(
             referral.update()
-            .where(referral.c.id == row.id)
-            .values(consent_id=consent_id, consent_withdrawn_on=flag)
+            .where(referral.c.id == sa.bindparam("referral_id"))
+            .values(consent_id=sa.bindparam("new_consent_id"), consent_withdrawn_on=sa.bindparam("flag")),
+            links,
+        )
+    if connection.dialect.name == "postgresql" and consents:
+        connection.execute(
+            sa.text("SELECT setval(pg_get_serial_sequence('consent', 'id'), max(id)) FROM consent")
         )
 
 
