@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
-from wtforms import Form
+from wtforms import Form, ValidationError
 
 from admin_views.casework import CaseworkView
 from admin_views.compat import form_object
@@ -17,10 +17,13 @@ from models import Client, StatusPeriod
 from models.choices import BenefitsDomain, ResidenceStatus, StatusKind, StatusSource
 from models.status_history import (
     CLIENT_COLUMN,
+    Span,
     add_period,
     check_changed_period,
     check_new_period,
     mirror_client,
+    periods_of,
+    sequence_error,
 )
 
 CLIENT_LOOKUP = {
@@ -110,6 +113,14 @@ class StatusPeriodView(CaseworkView):
                 mirror_client(session, model.client, model.kind, pending=model)
 
     def on_model_delete(self, model: StatusPeriod) -> None:
+        remaining = [
+            Span(other.id, other.valid_from, other.valid_until)
+            for other in periods_of(db.session(), model.client_id, model.kind)
+            if other.id != model.id
+        ]
+        problem = sequence_error(model.kind, remaining)
+        if problem:
+            raise ValidationError(problem)
         column = CLIENT_COLUMN.get(StatusKind(model.kind))
         if model.is_open and column is not None:
             # The current value goes with its period: the client has none any more.

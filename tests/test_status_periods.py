@@ -422,3 +422,32 @@ def test_the_seed_keeps_every_clients_values_and_open_periods_in_step(
         )
     ).all()
     assert moved, "some seeded clients changed their benefits domain"
+
+
+def test_deleting_a_middle_residence_period_that_would_leave_a_gap_is_refused(
+    client: FlaskClient, auth: AuthActions, session: Session, since_spring: Client, world: World
+) -> None:
+    since_spring.residence_status = "humanitarian"
+    session.commit()
+    first = periods_of(session, since_spring.id, "residence")[0]
+    first.valid_until = day(-51)
+    middle = StatusPeriod(
+        organisation_id=since_spring.organisation_id,
+        client_id=since_spring.id,
+        kind="residence",
+        value="toleration",
+        valid_from=day(-50),
+        valid_until=day(-1),
+        source="document",
+    )
+    session.add(middle)
+    session.commit()
+    auth.login(world.a.lead_email)
+
+    response = client.post(
+        "/admin/status-periods/delete/", data={"id": middle.id}, follow_redirects=True
+    )
+
+    assert "unbekannt" in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(StatusPeriod, middle.id) is not None
