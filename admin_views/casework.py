@@ -50,7 +50,12 @@ from models.referral import attach_consent, default_follow_up
 from models.referral_workflow import response_date
 from models.related import cases_of_client, other_open_cases, possible_duplicates, records_of_case
 from models.retention import anonymisation_date
-from models.status_history import periods_of, remember_status_details
+from models.status_history import (
+    correct_open_residence,
+    open_period,
+    periods_of,
+    remember_status_details,
+)
 from models.visibility import selectable_criteria, visible_one
 
 
@@ -222,13 +227,21 @@ class ClientView(SubjectAccessMixin, ArchivingMixin, CaseworkView):
 
     def on_model_change(self, form: Form, model: Client, is_created: bool) -> None:
         super().on_model_change(form, model, is_created)
-        remember_status_details(model, form.status_source.data, form.title_expires_on.data)
+        source, expires_on = form.status_source.data or None, form.title_expires_on.data
+        remember_status_details(model, source, expires_on)
+        correct_open_residence(db.session(), model, source, expires_on)
         if is_created:
             with db.session.no_autoflush:
                 model.assign_file_number(db.session(), current_user.organisation, today())
 
     def on_form_prefill(self, form: Form, id: Any) -> None:
-        warn_if_consent_withdrawn(self.get_one(id))
+        client = self.get_one(id)
+        warn_if_consent_withdrawn(client)
+        residence = open_period(db.session(), client.id, StatusKind.RESIDENCE)
+        if residence is not None:
+            form.title_expires_on.data = residence.title_expires_on
+            if residence.source in (StatusSource.DOCUMENT, StatusSource.SELF_REPORT):
+                form.status_source.data = residence.source
 
     def after_model_change(self, form: Form, model: Client, is_created: bool) -> None:
         if not is_created:

@@ -325,6 +325,22 @@ def remember_status_details(
     }
 
 
+def correct_open_residence(
+    session: Session, client: Client, source: str | None, title_expires_on: dt.date | None
+) -> None:
+    """The client form kept the residence status but gave its source or title expiry anew:
+    the open period takes them (a new status opens a period of its own, see above)."""
+    if client.id is None or inspect(client).attrs.residence_status.history.has_changes():
+        return
+    period = open_period(session, client.id, K.RESIDENCE)
+    if period is None:
+        return
+    if period.title_expires_on != title_expires_on:
+        period.title_expires_on = title_expires_on
+    if source and period.source != source:
+        period.source = source
+
+
 # --- reading ------------------------------------------------------------------------
 
 

@@ -451,3 +451,36 @@ def test_deleting_a_middle_residence_period_that_would_leave_a_gap_is_refused(
     assert "unbekannt" in response.get_data(as_text=True)
     session.expire_all()
     assert session.get(StatusPeriod, middle.id) is not None
+
+
+def test_the_client_form_shows_and_corrects_the_current_titles_expiry(
+    client: FlaskClient, auth: AuthActions, session: Session, since_spring: Client, world: World
+) -> None:
+    period = open_period(session, since_spring.id, "residence")
+    assert period is not None
+    period.title_expires_on = day(10)
+    session.commit()
+    auth.login(world.a.case_manager_email)
+    url = f"/admin/clients/edit/?id={since_spring.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert f'value="{day(10).isoformat()}"' in page
+    form = {
+        "first_name": since_spring.first_name,
+        "last_name": since_spring.last_name,
+        "gender": "unspecified",
+        "residence_status": "permission_to_remain",
+        "status_source": "document",
+        "title_expires_on": day(200).isoformat(),
+        "consent_given_on": since_spring.consent_given_on.isoformat(),
+        "row_version": row_version(client, url),
+    }
+
+    assert client.post(url, data=form).status_code == 302
+
+    session.expire_all()
+    (residence,) = periods_of(session, since_spring.id, "residence")
+    assert (residence.valid_from, residence.source, residence.title_expires_on) == (
+        day(-100),
+        "document",
+        day(200),
+    )
