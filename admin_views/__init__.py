@@ -14,10 +14,12 @@ from admin_views.archive import ArchivedCaseView, ArchivedClientView
 from admin_views.audit import AuditEventView
 from admin_views.casework import BarrierView, CaseView, ClientView, ContactView, ReferralView
 from admin_views.catalogue import BarrierCategoryView, OrganisationView, PartnerView, TopicView
+from admin_views.consents import ConsentTemplateView, ConsentView
 from admin_views.plans import GoalView, PlanView, StepView
 from admin_views.referral_tracking import ReferralTrackingView
 from admin_views.start import StartView
 from admin_views.statistics import StatisticsView
+from admin_views.status_periods import StatusPeriodView
 from admin_views.system_level import (
     SYSTEM_LEVEL,
     MeasureView,
@@ -34,6 +36,8 @@ from models import (
     BarrierCategory,
     Case,
     Client,
+    Consent,
+    ConsentTemplate,
     Contact,
     IntegrationPlan,
     Measure,
@@ -43,6 +47,7 @@ from models import (
     PlanGoal,
     PlanStep,
     Referral,
+    StatusPeriod,
     StructuralIssue,
     Task,
     Topic,
@@ -167,6 +172,7 @@ def register_admin(app: Flask, *, csp_nonce_generator: Callable[[], str]) -> Adm
             category=SETTINGS,
         )
     )
+    register_status_and_consents(admin)
     admin.add_view(
         StatisticsView(
             name=_l("Statistik"), endpoint="statistics", url="statistics", category=_l("Berichte")
@@ -217,6 +223,40 @@ def register_system_level(admin: Admin) -> None:
             name=_l("Arbeitsgruppen"),
             endpoint="working_groups",
             url="working-groups",
+            category=SETTINGS,
+        )
+    )
+
+
+def register_status_and_consents(admin: Admin) -> None:
+    """Issue 16: status periods per client, consents as records, the form templates."""
+    admin.add_view(
+        StatusPeriodView(
+            StatusPeriod,
+            db,
+            name=_l("Statusverlauf"),
+            endpoint="status_periods",
+            url="status-periods",
+            category=CASEWORK,
+        )
+    )
+    admin.add_view(
+        ConsentView(
+            Consent,
+            db,
+            name=_l("Einwilligungen"),
+            endpoint="consents",
+            url="consents",
+            category=CASEWORK,
+        )
+    )
+    admin.add_view(
+        ConsentTemplateView(
+            ConsentTemplate,
+            db,
+            name=_l("Einwilligungsvorlagen"),
+            endpoint="consent_templates",
+            url="consent-templates",
             category=SETTINGS,
         )
     )

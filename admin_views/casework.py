@@ -7,13 +7,15 @@ from typing import Any, ClassVar
 
 from flask import current_app, flash, request, url_for
 from flask_admin.contrib.sqla.filters import IntEqualFilter
+from flask_admin.form import Select2Field
 from flask_admin.model.form import InlineFormAdmin
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Query, joinedload, selectinload
-from wtforms import Form, validators
+from wtforms import DateField, Form, validators
+from wtforms.widgets import DateInput
 
 from admin_views.archive import ArchivingMixin
 from admin_views.base import OrgScopedModelView, RelatedRow, RelatedSection
@@ -25,26 +27,38 @@ from admin_views.subject_access import SubjectAccessMixin
 from admin_views.system_level import ReportsToSystemLevel, issue_choice_label
 from app.clock import today
 from app.extensions import db
-from models import Barrier, Case, Client, Contact, Referral, User
+from models import Barrier, Case, Client, Consent, Contact, Referral, User
 from models.choices import (
     DISTRICTS,
     BarrierStatus,
     BenefitsDomain,
     CasePhase,
     ClosureReason,
+    ConsentKind,
+    ConsentPurpose,
     ContactKind,
     Gender,
     ReferralStatus,
     ResidenceStatus,
+    StatusKind,
+    StatusSource,
+    StatutoryBasis,
     country_choices,
 )
+from models.consent import consent_summary
 from models.labels import LABELS
 from models.permissions import Permission
 from models.plan import case_plan_errors
-from models.referral import default_follow_up
+from models.referral import attach_consent, default_follow_up
 from models.referral_workflow import response_date
 from models.related import cases_of_client, other_open_cases, possible_duplicates, records_of_case
 from models.retention import anonymisation_date
+from models.status_history import (
+    correct_open_residence,
+    open_period,
+    periods_of,
+    remember_status_details,
+)
 from models.visibility import selectable_criteria, visible_one
 
 
@@ -86,9 +100,13 @@ def add_link(endpoint: str, back: str, **links: Any) -> str:
 
 
 def consent_state(client: Client) -> str:
-    if client.consent_withdrawn_on is None:
+    """At a glance: a withdrawal first, else what the client's consents are today."""
+    if client.consent_withdrawn_on is not None:
+        return _("widerrufen am %(date)s", date=format_date(client.consent_withdrawn_on))
+    sharing = [consent for consent in client.consents if ConsentKind(consent.kind).has_recipients]
+    if not sharing:
         return ""
-    return _("widerrufen am %(date)s", date=format_date(client.consent_withdrawn_on))
+    return _("Weitergabe: %(state)s", state=consent_summary(sharing, today()))
 
 
 def _consent_column(view: Any, context: Any, model: Client, name: str) -> str:
@@ -131,6 +149,7 @@ class ClientView(SubjectAccessMixin, ArchivingMixin, CaseworkView):
         "updated_at",
     ]
     column_formatters = {"consent": _consent_column, "anonymise_from": _anonymise_from_column}
+    list_loader_options = (selectinload(Client.consents),)
     column_searchable_list = ["file_number", "last_name", "first_name", "phone", "email"]
     search_columns = (Client.search_text,)
     search_hint = _l("Name, Aktenzeichen, Telefon oder E-Mail")
@@ -156,6 +175,8 @@ class ClientView(SubjectAccessMixin, ArchivingMixin, CaseworkView):
         "needs_interpreter",
         "arrival_date",
         "residence_status",
+        "status_source",
+        "title_expires_on",
         "benefits_domain",
         "household_size",
         "phone",
@@ -167,15 +188,32 @@ class ClientView(SubjectAccessMixin, ArchivingMixin, CaseworkView):
         "consent_withdrawn_on",
         "notes",
     ]
+    # Given along with a changed status; they go to the period it opens (Statusverlauf).
+    form_extra_fields = {
+        "status_source": Select2Field(
+            _l("Quelle der Statusangabe"),
+            choices=StatusSource.choices()[:2],
+            allow_blank=True,
+            blank_text="–",
+        ),
+        "title_expires_on": DateField(
+            _l("Aufenthaltstitel gültig bis"),
+            validators=[validators.Optional()],
+            widget=DateInput(),
+        ),
+    }
     column_details_list = [
         "file_number",
-        *form_columns,
+        *[name for name in form_columns if name not in ("status_source", "title_expires_on")],
         "anonymise_from",
         "created_at",
         "updated_at",
         "updated_by",
     ]
-    column_export_list = ["file_number", *form_columns]
+    column_export_list = [
+        "file_number",
+        *[name for name in form_columns if name not in ("status_source", "title_expires_on")],
+    ]
     choice_fields = {
         "gender": Gender.choices(),
         "country_of_origin": country_choices(),
@@ -192,12 +230,21 @@ class ClientView(SubjectAccessMixin, ArchivingMixin, CaseworkView):
 
     def on_model_change(self, form: Form, model: Client, is_created: bool) -> None:
         super().on_model_change(form, model, is_created)
+        source, expires_on = form.status_source.data or None, form.title_expires_on.data
+        remember_status_details(model, source, expires_on)
+        correct_open_residence(db.session(), model, source, expires_on)
         if is_created:
             with db.session.no_autoflush:
                 model.assign_file_number(db.session(), current_user.organisation, today())
 
     def on_form_prefill(self, form: Form, id: Any) -> None:
-        warn_if_consent_withdrawn(self.get_one(id))
+        client = self.get_one(id)
+        warn_if_consent_withdrawn(client)
+        residence = open_period(db.session(), client.id, StatusKind.RESIDENCE)
+        if residence is not None:
+            form.title_expires_on.data = residence.title_expires_on
+            if residence.source in (StatusSource.DOCUMENT, StatusSource.SELF_REPORT):
+                form.status_source.data = residence.source
 
     def after_model_change(self, form: Form, model: Client, is_created: bool) -> None:
         if not is_created:
@@ -240,8 +287,62 @@ class ClientView(SubjectAccessMixin, ArchivingMixin, CaseworkView):
                 empty=_("Noch kein Fall."),
                 add_url=add_link("cases", back, client=model.id) if self.can_create else None,
                 add_label=_("Fall anlegen"),
-            )
+            ),
+            *status_and_consent_sections(model, back, self.can_create),
         ]
+
+
+def status_and_consent_sections(client: Client, back: str, can_add: bool) -> list[RelatedSection]:
+    """The client's Statusverlauf as a timeline (newest first) and its consents."""
+    periods = sorted(
+        periods_of(db.session(), client.id),
+        key=lambda period: (period.valid_from, period.id),
+        reverse=True,
+    )
+    timeline = []
+    for period in periods:
+        until = format_date(period.valid_until) if period.valid_until else _("heute")
+        note = f"{format_date(period.valid_from)} – {until}, {StatusSource.label_of(period.source)}"
+        if period.title_expires_on is not None:
+            note += ", " + _("Titel gültig bis %(day)s", day=format_date(period.title_expires_on))
+        timeline.append(
+            details_link(
+                "status_periods",
+                period,
+                f"{StatusKind.label_of(period.kind)}: {period.value_label}",
+                note,
+            )
+        )
+    consents = [
+        details_link(
+            "consents",
+            consent,
+            f"{ConsentKind.label_of(consent.kind)} ({format_date(consent.signed_on)})",
+            ", ".join(
+                [
+                    consent.state_label(today()),
+                    *(partner.name for partner in consent.recipients),
+                ]
+            ),
+        )
+        for consent in client.consents
+    ]
+    return [
+        RelatedSection(
+            title=_("Statusverlauf"),
+            rows=timeline,
+            empty=_("Noch kein Zeitraum erfasst."),
+            add_url=add_link("status_periods", back, client=client.id) if can_add else None,
+            add_label=_("Zeitraum erfassen"),
+        ),
+        RelatedSection(
+            title=_("Einwilligungen"),
+            rows=consents,
+            empty=_("Keine Einwilligung erfasst."),
+            add_url=add_link("consents", back, client=client.id) if can_add else None,
+            add_label=_("Einwilligung erfassen"),
+        ),
+    ]
 
 
 class ContactInline(InlineFormAdmin):
@@ -407,6 +508,7 @@ class CaseView(ArchivingMixin, CaseworkView):
                 empty="",
             ),
             *plan_sections(model, can_add),
+            *status_and_consent_sections(model.client, back, False)[1:],
             section(
                 _("Kontakte"),
                 "contacts",
@@ -538,8 +640,26 @@ class BarrierView(ReportsToSystemLevel, CaseRecordView):
 class ReferralView(CaseRecordView):
     singular_name = _l("Vermittlung")
     export_basename = "vermittlungen"
+    # Issue 16: the consent it is sent on, looked up by the client's name or file number
+    # (empty: the covering consent is found and recorded when the referral is sent).
+    form_ajax_refs = {
+        **CASE_LOOKUP,
+        "consent": {
+            "fields": [Client.last_name, Client.first_name, Client.file_number],
+            "joins": [Consent.client],
+            "placeholder": "Name oder Aktenzeichen",
+            "minimum_input_length": 1,
+        },
+    }
     column_list = ["case", "partner", "topic", "referred_on", "follow_up_on", "status"]
-    column_filters = ["partner.name", "topic.name", "status", "referred_on", "follow_up_on"]
+    column_filters = [
+        "partner.name",
+        "topic.name",
+        "status",
+        "referred_on",
+        "follow_up_on",
+        "consent_withdrawn_on",
+    ]
     column_searchable_list = ["reason", "case.case_number"]
     free_text_column = "reason"
     column_default_sort = [("follow_up_on", False), ("id", True)]
@@ -552,8 +672,11 @@ class ReferralView(CaseRecordView):
         "case",
         "partner",
         "topic",
+        "purpose",
         "reason",
         "consent_confirmed",
+        "consent",
+        "statutory_basis",
         "referred_on",
         "follow_up_on",
         "status",
@@ -561,10 +684,21 @@ class ReferralView(CaseRecordView):
         "outcome",
         "decline_reason",
     ]
-    column_details_list = [*form_columns, "created_at", "updated_at", "updated_by"]
+    column_details_list = [
+        *form_columns,
+        "consent_withdrawn_on",
+        "created_at",
+        "updated_at",
+        "updated_by",
+    ]
     column_export_list = form_columns
-    choice_fields = {"status": ReferralStatus.choices()}
+    choice_fields = {
+        "status": ReferralStatus.choices(),
+        "purpose": ConsentPurpose.choices(),
+        "statutory_basis": StatutoryBasis.choices(),
+    }
     form_args = {
+        "purpose": {"default": ConsentPurpose.SUPPORT.value},
         "referred_on": {"default": today},
         "follow_up_on": {"default": lambda: default_follow_up(today())},
     }
@@ -580,3 +714,4 @@ class ReferralView(CaseRecordView):
     def on_model_change(self, form: Form, model: Referral, is_created: bool) -> None:
         super().on_model_change(form, model, is_created)
         model.responded_on = response_date(model.status, model.responded_on, today())
+        attach_consent(model, today())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
+from flask import current_app, url_for
 from flask_admin import AdminIndexView, expose
 from flask_login import current_user
 
@@ -17,6 +17,7 @@ from models import User
 from models.caseload import caseload_counts
 from models.choices import TaskKind
 from models.permissions import Permission, has_permission
+from models.reminders import reminders
 from models.system_level import feedback_for
 from models.tasks import my_tasks
 
@@ -42,6 +43,7 @@ class StartView(SecureView, AdminIndexView):
         links = None
         feedback = None
         tasks = None
+        expiring = None
         if has_permission(current_user, Permission.CASEWORK_READ):
             # The system level's loop back: issues fed by the user's barriers that changed.
             feedback = feedback_for(db.session(), current_user)
@@ -52,6 +54,13 @@ class StartView(SecureView, AdminIndexView):
                 if has_permission(current_user, Permission.USERS_OF_OWN_ORGANISATION)
                 else None,
             }
+            expiring = reminders(
+                db.session(),
+                current_user,
+                today(),
+                int(current_app.config["KIM_RESIDENCE_EXPIRY_DAYS"]),
+                int(current_app.config["KIM_CONSENT_EXPIRY_DAYS"]),
+            )
             counts = caseload_counts(db.session(), current_user, today())
             links = {
                 "my_open_cases": my_open_cases_url(current_user),
@@ -65,6 +74,7 @@ class StartView(SecureView, AdminIndexView):
             links=links,
             tasks=tasks,
             task_kind=TaskKind.label_of,
+            expiring=expiring,
             statistics_summary=statistics_summary(),
             feedback=feedback,
         )

@@ -41,6 +41,7 @@ from models.statistics import (
     requested_period,
     scope_for,
 )
+from models.statistics.transitions import TransitionStatistics
 from models.system_level import system_report
 
 # The routes of this view; anything else is refused.
@@ -62,6 +63,10 @@ def statistics_summary() -> dict[str, Any] | None:
     summary = Statistics(db.session, scope, preset_period(DEFAULT_PRESET, day), day).summary()
     summary["format_cell"] = format_cell
     return summary
+
+
+def transition_tables(report: Statistics) -> list[ShownTable]:
+    return TransitionStatistics(db.session, report.scope, report.period, report.today).tables()
 
 
 class StatisticsView(SecureView):
@@ -130,6 +135,8 @@ class StatisticsView(SecureView):
     def index(self) -> Any:
         report, args = self._report()
         tables: list[ShownTable] = report.main_tables()
+        # Issue 16: the transitions between legal domains, below the main tables.
+        tables += transition_tables(report)
         # The system level's report (models.system_level), for the coordination.
         system_tables = None
         if has_permission(current_user, Permission.STRUCTURAL_MANAGE):
@@ -158,7 +165,9 @@ class StatisticsView(SecureView):
         if request.args.get("category"):
             category_id = self._category(request.args["category"]).id
         table = report.table(key, category_id)
-        if table is None:
+        if table is None and category_id is None:
+            table = next((t for t in transition_tables(report) if t.key == key), None)
+        if table is None or table.unavailable:
             abort(404)
         filename = csv_filename("statistik", key, report.scope.slug, day=report.today)
         return csv_response(filename, table.header, table.csv_rows())

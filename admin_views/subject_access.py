@@ -40,7 +40,9 @@ def readme_text(client: Client, tables: list[AccessTable], by: str, at: dt.datet
         "",
         "Die CSV-Dateien sind UTF-8 mit Semikolon als Trennzeichen und öffnen sich direkt",
         "in Microsoft Excel. Empfänger der Daten sind die in vermittlungen.csv genannten",
-        "Stellen, jeweils mit dem Stand der Einwilligung zur Datenweitergabe.",
+        "Stellen, jeweils mit dem Stand der Einwilligung zur Datenweitergabe; welche",
+        "Einwilligungen für welche Empfänger, Zwecke und Datenarten vorliegen, steht in",
+        "einwilligungen.csv.",
     ]
     return "\r\n".join(lines) + "\r\n"
 

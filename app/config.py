@@ -67,6 +67,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "KIM_PAGE_SIZE": 50,
         # Years after the last case closed until a client is anonymised (models/retention.py).
         "KIM_RETENTION_YEARS": int(os.environ.get("KIM_RETENTION_YEARS", "3")),
+        # Issue 16: how early the start page names an expiring residence title / consent.
+        "KIM_RESIDENCE_EXPIRY_DAYS": int(os.environ.get("KIM_RESIDENCE_EXPIRY_DAYS", "60")),
+        "KIM_CONSENT_EXPIRY_DAYS": int(os.environ.get("KIM_CONSENT_EXPIRY_DAYS", "30")),
     }
     config.update(overrides)
     return config

@@ -6,6 +6,8 @@ from models.base import Base
 from models.case import Case, Contact, case_topic
 from models.catalogue import BarrierCategory, Partner, Topic
 from models.client import Client
+from models.consent import Consent, ConsentTemplate, consent_recipient
+from models.consent_withdrawal import withdraw as withdraw_consent
 from models.login_attempt import LoginAttempt
 from models.numbering import NumberSequence
 from models.organisation import Organisation
@@ -13,6 +15,7 @@ from models.owned import OrgOwned
 from models.plan import IntegrationPlan, PlanGoal, PlanStep
 from models.referral import Referral
 from models.retention import RetentionLogEntry
+from models.status_history import StatusPeriod
 from models.structural import AgendaItem, Measure, Meeting, StructuralIssue, WorkingGroup
 from models.tasks import Task
 from models.user import User
@@ -26,6 +29,8 @@ __all__ = [
     "Base",
     "Case",
     "Client",
+    "Consent",
+    "ConsentTemplate",
     "Contact",
     "IntegrationPlan",
     "LoginAttempt",
@@ -39,10 +44,13 @@ __all__ = [
     "PlanStep",
     "Referral",
     "RetentionLogEntry",
+    "StatusPeriod",
     "StructuralIssue",
     "Task",
     "Topic",
     "User",
     "WorkingGroup",
     "case_topic",
+    "consent_recipient",
+    "withdraw_consent",
 ]

@@ -151,6 +151,11 @@ RECORDED: dict[str, frozenset[str]] = {
             "responded_on",
             "consent_confirmed",
             "receiving_case_id",
+            # issue 16: the legal basis of a transfer is audited with its value
+            "purpose",
+            "consent_id",
+            "statutory_basis",
+            "consent_withdrawn_on",
         }
     ),
     "partner": frozenset(
@@ -252,6 +257,11 @@ RECORDED: dict[str, frozenset[str]] = {
             "source_id",
         }
     ),
+    # issue 16: status periods and consents are logged without their values
+    "status_period": frozenset({"organisation_id", "client_id", "kind"}),
+    "consent": frozenset({"organisation_id", "client_id", "kind"}),
+    "consent_recipient": frozenset({"consent_id", "partner_id"}),
+    "consent_template": frozenset({"organisation_id", "language"}),
 }
 PERSONAL: dict[str, frozenset[str]] = {
     "client": frozenset(
@@ -300,6 +310,25 @@ PERSONAL: dict[str, frozenset[str]] = {
     "plan_goal": frozenset({"text"}),
     "plan_step": frozenset({"description"}),
     "task": frozenset({"note"}),
+    "status_period": frozenset(
+        {"value", "partner_id", "valid_from", "valid_until", "source", "title_expires_on"}
+    ),
+    "consent": frozenset(
+        {
+            "purposes",
+            "data_categories",
+            "form",
+            "language",
+            "interpreter",
+            "signed_on",
+            "valid_until",
+            "withdrawn_on",
+            "note",
+            "scan_reference",
+            "taken_over_from",
+        }
+    ),
+    "consent_template": frozenset({"title", "body"}),
 }
 
 

@@ -264,3 +264,71 @@ class TaskStatus(Choice):
     OPEN = "open", _l("offen")
     DONE = "done", _l("erledigt")
     CANCELLED = "cancelled", _l("entfallen")
+
+
+# --- issue 16: status periods across legal domains, consents as records -------------------
+
+
+class StatusKind(Choice):
+    RESIDENCE = "residence", _l("Aufenthaltsstatus")
+    BENEFITS = "benefits", _l("Rechtskreis")
+    OFFICE = "office", _l("zuständige Stelle")
+
+
+class StatusSource(Choice):
+    DOCUMENT = "document", _l("Dokument eingesehen")
+    SELF_REPORT = "self_report", _l("Angabe der Person")
+    UNRECORDED = "unrecorded", _l("nicht erfasst (übernommen)")
+
+
+class ConsentKind(Choice):
+    PROCESSING = "processing", _l("Verarbeitung im Case Management")
+    DISCLOSURE = "disclosure", _l("Weitergabe an eine Stelle")
+    CONFIDENTIALITY = "confidentiality", _l("Schweigepflichtentbindung")
+    STATISTICS = "statistics", _l("Statistik")
+
+    @property
+    def has_recipients(self) -> bool:
+        return self in (ConsentKind.DISCLOSURE, ConsentKind.CONFIDENTIALITY)
+
+
+class ConsentPurpose(Choice):
+    CASE_MANAGEMENT = "case_management", _l("Begleitung im Case Management")
+    SUPPORT = "support", _l("Vermittlung und Unterstützung durch die empfangende Stelle")
+    BENEFITS = "benefits", _l("Klärung von Leistungsansprüchen")
+    RESIDENCE = "residence", _l("Klärung aufenthaltsrechtlicher Fragen")
+    WORK = "work", _l("Arbeit, Ausbildung und Anerkennung")
+    HEALTH = "health", _l("gesundheitliche Versorgung")
+    HOUSING = "housing", _l("Wohnraumversorgung")
+    STATISTICS = "statistics", _l("anonymisierte Statistik")
+
+
+class DataCategory(Choice):
+    IDENTITY = "identity", _l("Name")
+    CONTACT = "contact", _l("Kontaktdaten (Telefon, E-Mail, Anschrift)")
+    RESIDENCE = "residence", _l("Aufenthaltsstatus")
+    BENEFITS = "benefits", _l("Leistungsbezug (Rechtskreis)")
+    HOUSEHOLD = "household", _l("Haushalt und Familie")
+    WORK = "work", _l("Bildung und Beruf")
+    CASE_HISTORY = "case_history", _l("Verlauf und Anliegen")
+    HEALTH = "health", _l("Gesundheitsdaten (besondere Kategorie, Art. 9 DSGVO)")
+
+    @property
+    def is_special(self) -> bool:
+        return self is DataCategory.HEALTH
+
+
+class ConsentForm(Choice):
+    WRITTEN = "written", _l("schriftlich")
+    ORAL = "oral", _l("mündlich mit Vermerk")
+    DIGITAL = "digital", _l("digital")
+    UNRECORDED = "unrecorded", _l("nicht erfasst (übernommen)")
+
+
+class StatutoryBasis(Choice):
+    """A legal basis for a transfer without consent; the label carries its citation."""
+
+    SOCIAL_TASK = "sgb10_69", _l("§ 69 Abs. 1 Nr. 1 SGB X (Erfüllung einer sozialen Aufgabe)")
+    CHILD_PROTECTION = "sgb8_8a", _l("§ 8a SGB VIII (Schutzauftrag bei Kindeswohlgefährdung)")
+    DUTY_TO_REPORT = "aufenthg_87", _l("§ 87 AufenthG (Übermittlungspflicht)")
+    EMERGENCY = "sgb10_68", _l("§ 68 SGB X (Gefahrenabwehr)")

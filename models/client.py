@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, intpk, str100, str200, text10k
 from models.choices import BenefitsDomain, Gender, ResidenceStatus
@@ -21,6 +22,9 @@ from models.rules import (
     check_plausible,
 )
 from models.search import Searchable
+
+if TYPE_CHECKING:
+    from models.consent import Consent
 
 PERSONAL = "personal data; never shown to coordination or admins, erased by retention"
 
@@ -65,6 +69,11 @@ class Client(Searchable, OrgOwned, Base):
     archived_at: Mapped[dt.datetime | None]
     search_text: Mapped[str] = mapped_column(
         String(700), default="", comment="normalised names and numbers for the search; " + PERSONAL
+    )
+
+    # The consents as records (models/consent.py); read-only here, written there.
+    consents: Mapped[list[Consent]] = relationship(
+        "Consent", viewonly=True, order_by="Consent.signed_on.desc()"
     )
 
     def __str__(self) -> str:

@@ -13,6 +13,8 @@ from models.choices import (
     CasePhase,
     Choice,
     ClosureReason,
+    ConsentKind,
+    ConsentPurpose,
     ContactKind,
     EffectRating,
     GoalStatus,
@@ -24,6 +26,8 @@ from models.choices import (
     PlanStatus,
     ReferralStatus,
     Role,
+    StatusKind,
+    StatutoryBasis,
     StepResponsible,
     TaskKind,
     TaskSource,
@@ -175,6 +179,35 @@ LABELS = {
     "source_id": _l("Herkunft-Nr."),
     "plan.case.case_number": _l("Fallnummer"),
 }
+# Issue 16: status periods, consents, their form templates, the referral's legal basis.
+LABELS.update(
+    {
+        "value": _l("Wert"),
+        "valid_from": _l("gültig ab"),
+        "valid_until": _l("gültig bis"),
+        "source": _l("Quelle"),
+        "title_expires_on": _l("Aufenthaltstitel gültig bis"),
+        "status_source": _l("Quelle der Statusangabe"),
+        "recipients": _l("Empfänger"),
+        "recipient_names": _l("Empfänger"),
+        "purposes": _l("Zwecke"),
+        "purpose_list": _l("Zwecke"),
+        "data_categories": _l("Datenarten"),
+        "category_list": _l("Datenarten"),
+        "form": _l("Form"),
+        "language": _l("Sprache"),
+        "interpreter": _l("mit Dolmetschung"),
+        "signed_on": _l("erteilt am"),
+        "withdrawn_on": _l("widerrufen am"),
+        "scan_reference": _l("Ablage des unterschriebenen Formulars"),
+        "taken_over_from": _l("übernommen aus"),
+        "state": _l("Stand"),
+        "purpose": _l("Zweck"),
+        "statutory_basis": _l("gesetzliche Grundlage (statt Einwilligung)"),
+        "title": _l("Titel"),
+        "body": _l("Text"),
+    }
+)
 
 # What kind of record an audit event, a history or an Art. 15 table speaks of.
 RECORD_TYPE_LABELS = {
@@ -197,6 +230,9 @@ RECORD_TYPE_LABELS = {
     "PlanGoal": _l("Ziel"),
     "PlanStep": _l("Schritt"),
     "Task": _l("Aufgabe"),
+    "StatusPeriod": _l("Statuszeitraum"),
+    "Consent": _l("Einwilligung"),
+    "ConsentTemplate": _l("Einwilligungsvorlage"),
 }
 
 # Columns that hold a code of a closed vocabulary, per kind of record: shown by label.
@@ -223,6 +259,10 @@ CODED_FIELDS: dict[tuple[str, str], type[Choice]] = {
     ("Task", "kind"): TaskKind,
     ("Task", "status"): TaskStatus,
     ("Task", "source_kind"): TaskSource,
+    ("StatusPeriod", "kind"): StatusKind,
+    ("Consent", "kind"): ConsentKind,
+    ("Referral", "purpose"): ConsentPurpose,
+    ("Referral", "statutory_basis"): StatutoryBasis,
 }
 
 

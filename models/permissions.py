@@ -39,6 +39,8 @@ class Permission(enum.Enum):
     EVIDENCE_ALL = "evidence_all"
     EVIDENCE_OWN_ORGANISATION = "evidence_own_organisation"
     WORKING_GROUPS_WRITE = "working_groups_write"
+    # issue 16: the organisation's text of the printed consent form
+    CONSENT_TEMPLATES_WRITE = "consent_templates_write"
 
 
 P = Permission
@@ -66,6 +68,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         P.USERS_OF_OWN_ORGANISATION,
         P.AUDIT_OWN_ORGANISATION,
         P.EVIDENCE_OWN_ORGANISATION,
+        P.CONSENT_TEMPLATES_WRITE,
     },
     Role.COORDINATOR: frozenset(
         {

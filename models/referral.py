@@ -6,12 +6,13 @@ import datetime as dt
 
 from flask_babel import gettext as _
 from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Index, String, and_
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from models.base import Base, intpk, str2000, text10k
 from models.case import Case
 from models.catalogue import Partner, Topic
-from models.choices import ReferralStatus
+from models.choices import ConsentPurpose, ReferralStatus, StatutoryBasis
+from models.consent import Consent, covering_consent, sending_error
 from models.owned import OrgOwned
 from models.rules import (
     FieldErrors,
@@ -64,6 +65,8 @@ class Referral(OrgOwned, Base):
     __tablename__ = "referral"
     __table_args__ = (
         ReferralStatus.check("status"),
+        ConsentPurpose.check("purpose"),
+        StatutoryBasis.check("statutory_basis"),
         CheckConstraint("follow_up_on >= referred_on", name="follow_up_after_referral"),
         CheckConstraint(
             "responded_on IS NULL OR responded_on >= referred_on", name="response_after_referral"
@@ -93,7 +96,19 @@ class Referral(OrgOwned, Base):
         comment="the case the receiving KIM organisation opened on acceptance",
     )
 
+    # Issue 16: the purpose travels with the data (§ 78 SGB X); the consent it was sent on,
+    # or the statutory basis chosen instead; the day that consent was withdrawn (a flag).
+    purpose: Mapped[str] = mapped_column(String(30), default=ConsentPurpose.SUPPORT)
+    consent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("consent.id", ondelete="SET NULL"), index=True
+    )
+    statutory_basis: Mapped[str | None] = mapped_column(String(20))
+    consent_withdrawn_on: Mapped[dt.date | None] = mapped_column(
+        comment="set when the consent this referral was sent on is withdrawn"
+    )
+
     case: Mapped[Case] = relationship(foreign_keys=[case_id])
+    consent: Mapped[Consent | None] = relationship()
     partner: Mapped[Partner] = relationship()
     topic: Mapped[Topic | None] = relationship()
 
@@ -175,8 +190,37 @@ class Referral(OrgOwned, Base):
                 "Vermittlung mehr versendet werden.",
                 date=withdrawn_on.strftime("%d.%m.%Y"),
             )
-        if status in NEEDS_CONSENT and not values.get("consent_confirmed"):
+        basis = values.get("statutory_basis") or None
+        if status == S.SENT and status != previous_status and "status" not in errors and not basis:
+            refusal = sending_error(
+                object_session(client) if client is not None else None,
+                client,
+                partner=partner,
+                purpose=values.get("purpose") or ConsentPurpose.SUPPORT,
+                day=today,
+                consent=values.get("consent"),
+            )
+            if refusal:
+                errors["status"] = refusal
+        if status in NEEDS_CONSENT and not basis and not values.get("consent_confirmed"):
             errors["consent_confirmed"] = _(
                 "Vor der Vermittlung muss die Einwilligung zur Datenweitergabe vorliegen."
             )
         return errors
+
+
+def attach_consent(referral: Referral, today: dt.date) -> None:
+    """A referral being sent records the consent it is sent on (unless a statutory basis)."""
+    if referral.status != S.SENT or referral.statutory_basis or referral.consent is not None:
+        return
+    session = object_session(referral) or object_session(referral.case)
+    client = referral.case.client if referral.case is not None else None
+    if session is None or client is None or client.id is None:
+        return
+    referral.consent = covering_consent(
+        session,
+        client.id,
+        referral.partner_id or getattr(referral.partner, "id", None),
+        referral.purpose or ConsentPurpose.SUPPORT,
+        today,
+    )

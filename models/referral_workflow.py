@@ -20,11 +20,19 @@ from sqlalchemy.orm import Session
 
 from models.case import Case
 from models.catalogue import Partner, Topic
-from models.choices import ReferralStatus
+from models.choices import ConsentPurpose, DataCategory, ReferralStatus
 from models.client import Client
+from models.consent import Consent, shared_categories
 from models.organisation import Organisation
 from models.owned import parse_id
-from models.referral import ANSWERS, FINISHED, Referral, next_statuses, overdue_condition
+from models.referral import (
+    ANSWERS,
+    FINISHED,
+    Referral,
+    attach_consent,
+    next_statuses,
+    overdue_condition,
+)
 from models.user import User
 from models.visibility import incoming_referral_criteria, visible_criteria, visible_one
 
@@ -82,6 +90,9 @@ def _refuse_on_rule_errors(
 def _rule_values(referral: Referral, **changes: Any) -> dict[str, Any]:
     values = {
         "status": referral.status,
+        "purpose": referral.purpose,
+        "statutory_basis": referral.statutory_basis,
+        "consent": referral.consent,
         "referred_on": referral.referred_on,
         "follow_up_on": referral.follow_up_on,
         "responded_on": referral.responded_on,
@@ -133,6 +144,7 @@ def change_status(
     )
     referral.status = target
     referral.responded_on = new_response
+    attach_consent(referral, today)
     referral.stamp(user)
     session.flush()
     return referral
@@ -194,7 +206,13 @@ def _check_answerable(referral: Referral, expected_version: object) -> None:
                 status=S.label_of(referral.status),
             )
         )
-    if not referral.consent_confirmed or referral.case.client.consent_withdrawn_on is not None:
+    consent = referral.consent
+    if (
+        not (referral.consent_confirmed or referral.statutory_basis)
+        or referral.case.client.consent_withdrawn_on is not None
+        or referral.consent_withdrawn_on is not None
+        or (consent is not None and consent.withdrawn_on is not None)
+    ):
         raise ReferralWorkflowError(
             _("Die Einwilligung zur Datenweitergabe liegt nicht (mehr) vor.")
         )
@@ -215,14 +233,21 @@ def accept_incoming(
     organisation = session.get(Organisation, user.organisation_id)
     assert organisation is not None  # noqa: S101 - a case-level user has an organisation
     sender_client = referral.case.client
+    # Only what the consent covers travels (name always: the receiver must know whom).
+    shared = shared_categories(referral.consent)
     client = Client(
         organisation_id=organisation.id,
         first_name=sender_client.first_name,
         last_name=sender_client.last_name,
-        phone=sender_client.phone,
-        email=sender_client.email,
         consent_given_on=today,
     )
+    if DataCategory.CONTACT in shared:
+        client.phone = sender_client.phone
+        client.email = sender_client.email
+    if DataCategory.RESIDENCE in shared:
+        client.residence_status = sender_client.residence_status
+    if DataCategory.BENEFITS in shared:
+        client.benefits_domain = sender_client.benefits_domain
     client.stamp(user)
     client.assign_file_number(session, organisation, today)
     session.add(client)
@@ -327,6 +352,7 @@ class IncomingReferral:
     topic_name: str | None
     referred_on: dt.date
     reason: str | None
+    purpose: str
     client_first_name: str
     client_last_name: str
     client_phone: str | None
@@ -414,7 +440,8 @@ def _waiting_for_answer() -> list[ColumnElement[bool]]:
     withdrawn = withdrawn.where(Client.consent_withdrawn_on.is_not(None))
     return [
         Referral.status == S.SENT,
-        Referral.consent_confirmed.is_(True),
+        or_(Referral.consent_confirmed.is_(True), Referral.statutory_basis.is_not(None)),
+        Referral.consent_withdrawn_on.is_(None),
         Referral.case_id.not_in(withdrawn),
     ]
 
@@ -429,6 +456,8 @@ def incoming_referrals(session: Session, user: User) -> list[IncomingReferral]:
             Topic.name.label("topic_name"),
             Referral.referred_on,
             Referral.reason,
+            Referral.purpose,
+            Referral.consent_id,
             Client.first_name,
             Client.last_name,
             Client.phone,
@@ -442,21 +471,35 @@ def incoming_referrals(session: Session, user: User) -> list[IncomingReferral]:
         .where(*incoming_referral_criteria(user), *_waiting_for_answer())
         .order_by(Referral.referred_on, Referral.id)
     )
-    return [
-        IncomingReferral(
-            id=row.id,
-            version=row.version,
-            sender_name=row.sender_name,
-            topic_name=row.topic_name,
-            referred_on=row.referred_on,
-            reason=row.reason,
-            client_first_name=row.first_name,
-            client_last_name=row.last_name,
-            client_phone=row.phone,
-            client_email=row.email,
+    rows = list(session.execute(statement))
+    consents = {
+        consent.id: consent
+        for consent in session.scalars(
+            select(Consent).where(
+                Consent.id.in_({row.consent_id for row in rows if row.consent_id})
+            )
         )
-        for row in session.execute(statement)
-    ]
+    }
+    incoming = []
+    for row in rows:
+        shared = shared_categories(consents.get(row.consent_id))
+        contact = DataCategory.CONTACT in shared
+        incoming.append(
+            IncomingReferral(
+                id=row.id,
+                version=row.version,
+                sender_name=row.sender_name,
+                topic_name=row.topic_name,
+                referred_on=row.referred_on,
+                reason=row.reason,
+                purpose=str(ConsentPurpose.label_of(row.purpose)),
+                client_first_name=row.first_name,
+                client_last_name=row.last_name,
+                client_phone=row.phone if contact else None,
+                client_email=row.email if contact else None,
+            )
+        )
+    return incoming
 
 
 def count_overdue(

@@ -32,6 +32,7 @@ from models.base import Base, intpk, utcnow
 from models.case import Case, Contact
 from models.choices import Choice
 from models.client import Client
+from models.consent import Consent
 from models.permissions import SystemJob
 from models.plan import IntegrationPlan, PlanGoal, PlanStep
 from models.referral import Referral
@@ -63,6 +64,9 @@ ERASED_FIELDS: dict[type[Any], dict[str, Any]] = {
     PlanGoal: {"text": PLACEHOLDER},
     PlanStep: {"description": PLACEHOLDER},
     Task: {"note": None},
+    # Issue 16: a consent's note and where its paper is filed; its dates, kind and
+    # recipients stay as the proof (§ 67b SGB X) that the data was processed lawfully.
+    Consent: {"note": None, "scan_reference": None},
 }
 
 
@@ -254,6 +258,17 @@ def _anonymise_client(session: Session, due: DueClient) -> None:
         for record in records:
             _erase(record)
         erased[model.__name__] = [record.id for record in records]
+    consents = list(
+        session.scalars(
+            select(Consent).where(
+                Consent.client_id == client.id,
+                *visible_criteria(RETENTION_JOB, Consent, shelf=Shelf.ANY),
+            )
+        )
+    )
+    for consent in consents:
+        _erase(consent)
+    erased["Consent"] = [consent.id for consent in consents]
     session.add(
         RetentionLogEntry(
             organisation_id=due.organisation_id,

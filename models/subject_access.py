@@ -27,24 +27,33 @@ from models.choices import (
     BenefitsDomain,
     CasePhase,
     ClosureReason,
+    ConsentForm,
+    ConsentKind,
+    ConsentPurpose,
     ContactKind,
+    DataCategory,
     Gender,
     GoalStatus,
     PartnerKind,
     PlanStatus,
     ReferralStatus,
     ResidenceStatus,
+    StatusKind,
+    StatusSource,
+    StatutoryBasis,
     StepResponsible,
     TaskKind,
     TaskStatus,
     country_name,
 )
 from models.client import Client
+from models.consent import Consent
 from models.labels import label, labels, record_type_label
 from models.organisation import Organisation
 from models.permissions import Principal
 from models.plan import IntegrationPlan, PlanGoal, PlanStep
 from models.referral import Referral
+from models.status_history import StatusPeriod
 from models.tasks import Task
 from models.visibility import Shelf, visible_criteria
 
@@ -152,6 +161,22 @@ def subject_access_tables(session: Session, user: Principal, client: Client) -> 
             )
         )
 
+    def of_client(model: Any, *order: Any) -> list[Any]:
+        return list(
+            session.scalars(
+                select(model)
+                .where(
+                    model.client_id == client.id,
+                    *visible_criteria(user, model, shelf=Shelf.ANY),
+                )
+                .order_by(*order, model.id)
+            )
+        )
+
+    periods: list[StatusPeriod] = of_client(
+        StatusPeriod, StatusPeriod.kind, StatusPeriod.valid_from
+    )
+    consents: list[Consent] = of_client(Consent, Consent.signed_on)
     contacts: list[Contact] = of_cases(Contact, Contact.contact_date)
     barriers: list[Barrier] = of_cases(Barrier, Barrier.observed_on)
     referrals: list[Referral] = of_cases(Referral, Referral.referred_on)
@@ -208,8 +233,11 @@ def subject_access_tables(session: Session, user: Principal, client: Client) -> 
                 "Art des Empfängers",
                 *labels(
                     "topic",
+                    "purpose",
                     "reason",
                     "consent_confirmed",
+                    "statutory_basis",
+                    "consent_withdrawn_on",
                     "referred_on",
                     "follow_up_on",
                     "status",
@@ -224,8 +252,11 @@ def subject_access_tables(session: Session, user: Principal, client: Client) -> 
                     r.partner.name,
                     PartnerKind.label_of(r.partner.kind),
                     r.topic.name if r.topic else None,
+                    ConsentPurpose.label_of(r.purpose),
                     r.reason,
                     r.consent_confirmed,
+                    StatutoryBasis.label_of(r.statutory_basis),
+                    r.consent_withdrawn_on,
                     r.referred_on,
                     r.follow_up_on,
                     ReferralStatus.label_of(r.status),
@@ -237,11 +268,15 @@ def subject_access_tables(session: Session, user: Principal, client: Client) -> 
             ],
         ),
         *plan_tables,
+        _period_table(periods),
+        _consent_table(consents),
         _audit_table(
             session,
             user,
             {
                 "Client": [client.id],
+                "StatusPeriod": [p.id for p in periods],
+                "Consent": [c.id for c in consents],
                 "Case": case_ids,
                 "Contact": [c.id for c in contacts],
                 "Barrier": [b.id for b in barriers],
@@ -250,6 +285,63 @@ def subject_access_tables(session: Session, user: Principal, client: Client) -> 
             },
         ),
     ]
+
+
+def _period_table(periods: list[StatusPeriod]) -> AccessTable:
+    return AccessTable(
+        "statusverlauf.csv",
+        "Statusverlauf (Aufenthalt, Rechtskreis, zuständige Stelle)",
+        labels("kind", "value", "valid_from", "valid_until", "source", "title_expires_on"),
+        [
+            [
+                StatusKind.label_of(p.kind),
+                p.value_label,
+                p.valid_from,
+                p.valid_until,
+                StatusSource.label_of(p.source),
+                p.title_expires_on,
+            ]
+            for p in periods
+        ],
+    )
+
+
+def _consent_table(consents: list[Consent]) -> AccessTable:
+    return AccessTable(
+        "einwilligungen.csv",
+        "Einwilligungen (Empfänger, Zwecke, Datenarten)",
+        labels(
+            "kind",
+            "recipients",
+            "purposes",
+            "data_categories",
+            "form",
+            "language",
+            "interpreter",
+            "signed_on",
+            "valid_until",
+            "withdrawn_on",
+            "note",
+            "scan_reference",
+        ),
+        [
+            [
+                ConsentKind.label_of(c.kind),
+                ", ".join(partner.name for partner in c.recipients),
+                ", ".join(str(ConsentPurpose.label_of(code)) for code in c.purpose_codes),
+                ", ".join(str(DataCategory.label_of(code)) for code in c.category_codes),
+                ConsentForm.label_of(c.form),
+                c.language,
+                c.interpreter,
+                c.signed_on,
+                c.valid_until,
+                c.withdrawn_on,
+                c.note,
+                c.scan_reference,
+            ]
+            for c in consents
+        ],
+    )
 
 
 def _audit_table(

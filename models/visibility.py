@@ -120,6 +120,13 @@ def _lifecycle_criteria(
         if model.__table__.c.case_id.nullable:
             not_archived = or_(case_id.is_(None), not_archived)
         criteria.append(not_archived)
+    client_id = getattr(model, "client_id", None)
+    if client_id is not None and case_id is None and archived_at is None:
+        # Records of a client itself (status periods, consents) go with the client.
+        archived_clients = select(Client.id).where(Client.archived_at.is_not(None))
+        if organisation_id is not None:
+            archived_clients = archived_clients.where(Client.organisation_id == organisation_id)
+        criteria.append(client_id.not_in(archived_clients))
     return criteria
 
 

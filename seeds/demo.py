@@ -53,6 +53,7 @@ from seeds.catalogue import seed_catalogue
 from seeds.demo_data import FakerNames, NameSource, Origin, Weighted
 from seeds.demo_plans import seed_plans
 from seeds.names import NamePool, ascii_fold, faker_pool
+from seeds.status_consents import seed_status_and_consents
 from seeds.system_level import seed_system_level
 
 Row = dict[str, Any]
@@ -750,6 +751,8 @@ def seed_demo(
     _bump_postgres_sequences(session)
     # The system level's register (seeds/system_level.py), over the caseload just written.
     summary.structural_issues = seed_system_level(session, today)
+    # Issue 16: the periods and consents the bulk inserts went past (seeds/status_consents.py).
+    seed_status_and_consents(session, today, seed)
     session.flush()
     planned = seed_plans(session, today, seed)
     summary.plans, summary.tasks = planned["plans"], planned["tasks"]

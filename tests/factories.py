@@ -25,6 +25,8 @@ from models import (
 )
 from models.choices import (
     AgreementForm,
+    ConsentKind,
+    ConsentPurpose,
     GoalStatus,
     PlanStatus,
     ReferralStatus,
@@ -32,7 +34,9 @@ from models.choices import (
     StepResponsible,
     TaskKind,
 )
+from models.consent import Consent, ConsentTemplate
 from models.plan import IntegrationPlan, PlanGoal, PlanStep, default_review_on
+from models.status_history import StatusPeriod, open_period
 from models.structural import AgendaItem, Measure, Meeting, WorkingGroup, new_issue
 from models.tasks import Task
 
@@ -257,6 +261,35 @@ def make_task(session: Session, assignee: User, **values: object) -> Task:
     return task
 
 
+def make_consent(
+    session: Session, client: Client, recipients: list[Partner], **values: object
+) -> Consent:
+    """A consent to share name and contact with ``recipients`` for their support."""
+    consent = Consent(
+        organisation_id=client.organisation_id,
+        client=client,
+        kind=values.pop("kind", ConsentKind.DISCLOSURE.value),
+        purposes=values.pop("purposes", ConsentPurpose.SUPPORT.value),
+        data_categories=values.pop("data_categories", "contact,identity"),
+        form=values.pop("form", "written"),
+        signed_on=values.pop("signed_on", CONSENT_GIVEN_ON),
+        created_by_id=client.created_by_id,
+        updated_by_id=client.created_by_id,
+        **values,
+    )
+    consent.recipients.extend(recipients)
+    session.add(consent)
+    session.flush()
+    return consent
+
+
+def client_period(session: Session, client: Client, kind: str) -> StatusPeriod:
+    """The client's open period of ``kind`` (the client's own value made it)."""
+    period = open_period(session, client.id, kind)
+    assert period is not None, kind
+    return period
+
+
 @dataclass(frozen=True)
 class OrgRecords:
     """Ids and names of one organisation's fixture records."""
@@ -277,6 +310,10 @@ class OrgRecords:
     step_id: int = 0
     task_id: int = 0
     lead_id: int = 0
+    # issue 16: the client's consent to share with the world's partner, its residence period
+    consent_id: int = 0
+    status_period_id: int = 0
+    consent_template_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -307,6 +344,9 @@ class World:
             "plan_goals": org.goal_id,
             "plan_steps": org.step_id,
             "tasks": org.task_id,
+            "consents": org.consent_id,
+            "status_periods": org.status_period_id,
+            "consent_templates": org.consent_template_id,
         }[endpoint]
 
 
@@ -319,7 +359,24 @@ def build_world(session: Session) -> World:
         organisation = make_organisation(session, slug)
         case_manager = make_user(session, Role.CASE_MANAGER, organisation)
         lead = make_user(session, Role.ORG_LEAD, organisation)
-        client = make_client(session, organisation, case_manager, first_name=first, last_name=last)
+        client = make_client(
+            session,
+            organisation,
+            case_manager,
+            first_name=first,
+            last_name=last,
+            residence_status="permission_to_remain",
+        )
+        consent = make_consent(session, client, [partner])
+        period = client_period(session, client, "residence")
+        template = ConsentTemplate(
+            organisation_id=organisation.id,
+            language="de",
+            title=f"Einwilligungserklärung {slug.upper()}",
+            body="Ich willige in die Weitergabe der unten genannten Daten ein.",
+        )
+        session.add(template)
+        session.flush()
         case = make_case(session, client, case_manager)
         case.topics.append(topic)
         contact = make_contact(session, case)
@@ -347,6 +404,9 @@ def build_world(session: Session) -> World:
                 step_id=step.id,
                 task_id=task.id,
                 lead_id=lead.id,
+                consent_id=consent.id,
+                status_period_id=period.id,
+                consent_template_id=template.id,
             )
         )
     coordinator = make_user(session, Role.COORDINATOR)

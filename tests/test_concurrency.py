@@ -101,7 +101,13 @@ def test_parallel_creates_and_edits_lose_nothing_and_number_uniquely(
     assert len({(org, number) for org, number, _size in rows}) == created
     assert {size for *_rest, size in rows} == {5}
     actions = Counter((event.action, event.record_type) for event in events(engine))
-    assert actions == {("create", "Client"): created, ("update", "Client"): created}
+    # Each new client also opens its residence period and its consent to the processing.
+    assert actions == {
+        ("create", "Client"): created,
+        ("update", "Client"): created,
+        ("create", "StatusPeriod"): created,
+        ("create", "Consent"): created,
+    }
 
 
 def test_stale_edit_of_a_case_leaves_exactly_one_update_event(

@@ -61,12 +61,12 @@ def test_case_details_list_contacts_barriers_and_referrals_with_add_links(
         assert f'href="/admin/{endpoint}/details/?id={record_id}"' in body, endpoint
         assert f"/admin/{endpoint}/new/?" in body and f"case={world.a.case_id}" in body
     assert f"/admin/clients/details/?id={world.a.client_id}" in body
-    for foreign in (world.b.contact_id, world.b.barrier_id, world.b.referral_id):
-        assert f'details/?id={foreign}"' not in body or foreign in (
-            world.a.contact_id,
-            world.a.barrier_id,
-            world.a.referral_id,
-        )
+    for endpoint, foreign in (
+        ("contacts", world.b.contact_id),
+        ("barriers", world.b.barrier_id),
+        ("referrals", world.b.referral_id),
+    ):
+        assert f'/{endpoint}/details/?id={foreign}"' not in body
 
 
 def test_a_new_contact_from_the_case_page_has_the_case_selected(

@@ -87,7 +87,7 @@ def test_locked_database_gives_503_then_the_normal_page_after_release(  # noqa: 
 
     assert saved.status_code == 302
     assert count_rows(engine, Client) == clients_before + 1
-    assert len(events(engine)) == 1  # only the save that went through
+    assert len(events(engine, record_type="Client")) == 1  # only the save that went through
 
 
 def test_locked_database_during_an_edit_gives_503_and_keeps_the_case(  # noqa: PLR0917 - pytest passes fixtures

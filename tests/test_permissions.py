@@ -263,6 +263,20 @@ WORKING_GROUPS = {
     "lookup": answers(L, F, F, F, N, F, F),
     "ajax_update": answers(L, F, F, F, N, F, F),
 }
+# Issue 16: the organisation's consent form templates: case managers read, leads write.
+CONSENT_TEMPLATES = {
+    "list": answers(L, A, A, F, F, A, A),
+    "details": answers(L, A, A, F, F, N, N),
+    "edit_get": answers(L, F, A, F, F, F, N),
+    "edit_post": answers(L, F, D, F, F, F, N),
+    "new_get": answers(L, F, A, F, F, F, A),
+    "new_post": answers(L, F, D, F, F, F, D),
+    "delete": answers(L, F, D, F, F, F, N),
+    "action": answers(L, F, D, F, F, F, D),
+    "export": answers(L, A, A, F, F, A, A),
+    "lookup": answers(L, F, N, F, F, F, N),
+    "ajax_update": answers(L, F, N, F, F, F, N),
+}
 
 MISSING_ID = 999999
 
@@ -306,6 +320,27 @@ FORMS: dict[str, Callable[[World], dict[str, Any]]] = {
     "barrier_categories": lambda world: {"name": "Sprache", "sort_order": "10"},
     "topics": lambda world: {"name": "Wohnen", "sort_order": "10"},
     "organisations": lambda world: {"slug": "jg", "name": "Jüdische Gemeinde", "active": "y"},
+    "status_periods": lambda world: {
+        "client": world.a.client_id,
+        "kind": "benefits",
+        "value": "asylblg",
+        "valid_from": TODAY.isoformat(),
+        "source": "document",
+    },
+    "consents": lambda world: {
+        "client": world.a.client_id,
+        "kind": "disclosure",
+        "recipients": world.partner_id,
+        "purpose_list": "support",
+        "category_list": ["identity", "contact"],
+        "form": "written",
+        "signed_on": CONSENT_GIVEN_ON.isoformat(),
+    },
+    "consent_templates": lambda world: {
+        "language": "ar",
+        "title": "Einwilligung (arabisch)",
+        "body": "Text der Einwilligung",
+    },
     "users": lambda world: {
         "full_name": "Neue Kollegin",
         "email": "neu@example.org",
@@ -361,6 +396,8 @@ FORMS["audit"] = lambda world: {"action": "login"}
 # name the version the editor loaded.
 EDIT_CHANGES: dict[str, Callable[[World], dict[str, Any]]] = {
     "referrals": lambda world: {"status": "sent", "consent_confirmed": "y"},
+    "status_periods": lambda world: {"kind": "residence", "value": "toleration"},
+    "consent_templates": lambda world: {"language": "de"},
     "partners": lambda world: {"name": "Jobcenter Düsseldorf Mitte"},
     "organisations": lambda world: {"slug": "awo", "name": "AWO Düsseldorf"},
     "users": lambda world: {"email": world.a.case_manager_email, "new_password": ""},
@@ -389,6 +426,9 @@ RECORD_ID: dict[str, Callable[[World], int]] = {
     "plan_goals": lambda world: world.a.goal_id,
     "plan_steps": lambda world: world.a.step_id,
     "tasks": lambda world: world.a.task_id,
+    "status_periods": lambda world: world.a.status_period_id,
+    "consents": lambda world: world.a.consent_id,
+    "consent_templates": lambda world: world.a.consent_template_id,
 }
 # The agreed plan stays agreed when edited.
 EDIT_CHANGES["plans"] = lambda world: {
@@ -398,7 +438,14 @@ EDIT_CHANGES["plans"] = lambda world: {
 }
 EDIT_CHANGES["plan_steps"] = lambda world: {"responsible": "partner", "partner": world.partner_id}
 # The ajax look-up each view's form uses; views without one are asked for "case".
-LOOKUP_FIELD = {"cases": "client", "contacts": "case", "barriers": "case", "referrals": "case"}
+LOOKUP_FIELD = {
+    "cases": "client",
+    "contacts": "case",
+    "barriers": "case",
+    "referrals": "case",
+    "status_periods": "client",
+    "consents": "client",
+}
 LOOKUP_FIELD |= {"plans": "case", "plan_goals": "plan", "plan_steps": "goal", "tasks": "case"}
 
 
@@ -578,6 +625,13 @@ ROUTES: dict[str, Route] = {
             answers(L, F, N, F, F, F, N),
             form=lambda world: {"id": world.a.case_id},
         ),
+        # The printed consent form (PDF) is read like the consent itself.
+        Route(
+            "GET",
+            "consents.consent_form",
+            answers(L, A, A, F, F, N, N),
+            lambda world: {"id": world.a.consent_id},
+        ),
     ]
 } | {
     **model_view_routes("clients", CLIENTS),
@@ -646,6 +700,9 @@ ROUTES: dict[str, Route] = {
             ),
         ]
     },
+    **model_view_routes("status_periods", CASEWORK),
+    **model_view_routes("consents", CASEWORK),
+    **model_view_routes("consent_templates", CONSENT_TEMPLATES),
 }
 NOT_CLASSIFIED = {"static", "admin.static"}
 
@@ -729,7 +786,16 @@ def test_route_answers_each_role_as_specified(  # noqa: PLR0917 - pytest passes 
 
 # --- a foreign record is a missing record ------------------------------------------------
 
-CASEWORK_VIEWS = ("clients", "cases", "contacts", "barriers", "referrals")
+CASEWORK_VIEWS = (
+    "clients",
+    "cases",
+    "contacts",
+    "barriers",
+    "referrals",
+    "status_periods",
+    "consents",
+    "consent_templates",
+)
 RECORD_ROUTES = (
     ("GET", "details_view"),
     ("GET", "edit_view"),

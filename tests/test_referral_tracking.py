@@ -486,6 +486,7 @@ def test_incoming_query_returns_only_the_shared_fields(session, world, request_c
         "topic_name",
         "referred_on",
         "reason",
+        "purpose",
         "client_first_name",
         "client_last_name",
         "client_phone",

@@ -33,6 +33,8 @@ FILES = [
     "integrationsplaene.csv",
     "ziele_und_schritte.csv",
     "aufgaben.csv",
+    "statusverlauf.csv",
+    "einwilligungen.csv",
     "protokoll.csv",
 ]
 

@@ -117,6 +117,9 @@ def test_a_referral_travels_from_awo_to_caritas_and_is_accepted_there(open_walk:
     save(awo)
     assert "erfolgreich" in awo.flash_text()
 
+    # Her consent to share name and contact with Caritas for its support (issue 16).
+    record_consent_to_share(awo, "E2E-Haddad", "Caritas", CARITAS_PARTNER)
+
     # A referral to Caritas' KIM case management (a KIM organisation).
     awo.visit("/admin/referrals/new/")
     select2_choose(page, "case", case_number)
@@ -146,6 +149,23 @@ def test_a_referral_travels_from_awo_to_caritas_and_is_accepted_there(open_walk:
     assert file_number not in caritas.page.content()
     caritas.visit("/admin/clients/?search=E2E-Haddad")
     expect(caritas.page.locator("table.model-list")).to_contain_text("Samira")
+
+
+def record_consent_to_share(walk: Walk, client: str, search: str, partner: str) -> None:
+    """A written consent of ``client`` to share name and contact with ``partner``."""
+    page = walk.page
+    walk.visit("/admin/consents/new/")
+    select2_choose(page, "client", client)
+    select2_choose(page, "kind", "", "Weitergabe an eine Stelle")
+    page.locator("#s2id_recipients").click()
+    page.locator("#s2id_recipients input.select2-input").fill(search)
+    page.locator("#select2-drop .select2-result-selectable", has_text=partner).first.click()
+    page.get_by_label("Vermittlung und Unterstützung durch die empfangende Stelle").check()
+    page.get_by_label("Name", exact=True).check()
+    page.get_by_label("Kontaktdaten (Telefon, E-Mail, Anschrift)").check()
+    fill_date(page, "#signed_on", "2026-11-20")
+    save(walk)
+    assert "erfolgreich" in walk.flash_text(), walk.flash_text()
 
 
 def create_client(walk: Walk, first_name: str, last_name: str) -> str:

@@ -1,0 +1,59 @@
+"""Reminders on the start page: residence titles and consents about to expire.
+
+A derived list, read from the status periods and consents each time (no task records):
+the task list of the plan issue is not there yet; when it lands, these become its tasks.
+Case managers see the clients of their own open cases, leads their whole team's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
+
+from models.case import Case
+from models.caseload import default_case_manager_filter
+from models.client import Client
+from models.consent import DEFAULT_EXPIRY_WARNING_DAYS as CONSENT_DAYS
+from models.consent import ExpiringConsent, expiring_consents
+from models.status_history import DEFAULT_EXPIRY_WARNING_DAYS as TITLE_DAYS
+from models.status_history import ExpiringTitle, expiring_titles
+from models.user import User
+from models.visibility import visible_criteria
+
+
+@dataclass(frozen=True)
+class Reminders:
+    title_days: int
+    consent_days: int
+    titles: list[ExpiringTitle]
+    consents: list[ExpiringConsent]
+
+
+def _my_clients(user: User) -> list[ColumnElement[bool]]:
+    criteria = visible_criteria(user, Client)
+    manager_id = default_case_manager_filter(user)
+    open_cases = select(Case.client_id).where(
+        *visible_criteria(user, Case), Case.closed_on.is_(None)
+    )
+    if manager_id is not None:
+        open_cases = open_cases.where(Case.case_manager_id == manager_id)
+    return [*criteria, Client.id.in_(open_cases)]
+
+
+def reminders(
+    session: Session,
+    user: User,
+    today: dt.date,
+    title_days: int = TITLE_DAYS,
+    consent_days: int = CONSENT_DAYS,
+) -> Reminders:
+    criteria = _my_clients(user)
+    return Reminders(
+        title_days,
+        consent_days,
+        expiring_titles(session, criteria, today, title_days),
+        expiring_consents(session, criteria, today, consent_days),
+    )
