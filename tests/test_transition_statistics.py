@@ -13,7 +13,7 @@ from models import Client, StatusPeriod
 from models.choices import Role
 from models.statistics import Period, Scope, load_scope
 from models.statistics.suppression import SUPPRESSED, WITHHELD
-from models.statistics.transitions import ONLY_CITY_WIDE, TransitionStatistics
+from models.statistics.transitions import ONLY_CITY_WIDE, YEARS_ONLY, TransitionStatistics
 from tests.factories import (
     make_barrier,
     make_case,
@@ -215,6 +215,34 @@ def test_coordination_gets_no_figures_of_a_single_organisation(
 
     assert all(table.unavailable == ONLY_CITY_WIDE for table in shown.values())
     assert all(table.rows == [] for table in shown.values())
+
+
+@pytest.mark.parametrize(
+    "period",
+    [
+        Period(dt.date(2026, 7, 1), dt.date(2026, 9, 30)),  # a quarter: its year minus the rest
+        Period(dt.date(2025, 10, 1), dt.date(2026, 9, 30)),  # four quarters, not a year
+    ],
+)
+def test_coordination_gets_the_transitions_for_whole_calendar_years_only(
+    session: Session, data: dict[str, Any], period: Period
+) -> None:
+    shown = TransitionStatistics(session, load_scope(session, None, across=True), period, TODAY)
+
+    assert all(table.unavailable == YEARS_ONLY for table in shown.tables())
+    assert all(table.rows == [] for table in shown.tables())
+
+
+def test_a_lead_gets_the_transitions_of_any_period(session: Session, data: dict[str, Any]) -> None:
+    quarter = Period(dt.date(2026, 7, 1), dt.date(2026, 9, 30))
+    own = load_scope(session, [data["awo"].id], across=False)
+
+    shown = {
+        table.key: table for table in TransitionStatistics(session, own, quarter, TODAY).tables()
+    }
+
+    assert shown["rechtskreiswechsel"].unavailable in (None, "")
+    assert rows_of(shown["rechtskreiswechsel"])[-1][-1] == 2  # two transitions in the quarter
 
 
 def test_a_median_of_too_few_values_is_withheld_for_the_coordination(

@@ -16,7 +16,8 @@ may see; a single organisation chosen shows no such table), and the small-cell r
 ``models.statistics.suppression`` applies: counts of 1 to 4 and the cells that would
 reveal them are withheld, a median only shows with at least five values behind it. These
 tables are not cut from the protected covers of ``models.statistics.coordination``; they
-are published per table (see the report of issue 16).
+are published per table, so the coordination gets them only for whole calendar years of the
+whole city, which do not overlap (a quarter could be recovered from its year).
 """
 
 from __future__ import annotations
@@ -53,6 +54,11 @@ ONLY_CITY_WIDE = (
     "Die Auswertung der Rechtskreiswechsel gibt es für die Koordination nur stadtweit "
     "(alle Organisationen), nicht für eine einzelne Organisation."
 )
+YEARS_ONLY = (
+    "Die Auswertung der Rechtskreiswechsel gibt es für die Koordination nur für ganze "
+    "Kalenderjahre: ein Quartal ließe sich sonst aus dem Jahr und den übrigen Quartalen "
+    "errechnen."
+)
 
 
 class TransitionStatistics:
@@ -76,13 +82,21 @@ class TransitionStatistics:
             return CITY_WIDE
         return ", ".join(organisation.name for organisation in self.scope.organisations)
 
-    def _unavailable(self) -> bool:
-        """The coordination with one organisation chosen: no table (differencing)."""
-        return (
-            self.suppressed
-            and bool(self.scope.covered)
-            and (len(self.scope.organisations) < len(self.scope.covered))
-        )
+    def _unavailable(self) -> str:
+        """Why the coordination gets no table here ("" if it does).
+
+        One organisation chosen could be subtracted from the city; a quarter from its year
+        (a quarter's cell withheld in its own table could be recovered as the year minus
+        the other three). Whole calendar years of the whole city do not overlap.
+        """
+        if not self.suppressed:
+            return ""
+        if self.scope.covered and len(self.scope.organisations) < len(self.scope.covered):
+            return ONLY_CITY_WIDE
+        start, end = self.period.start, self.period.end
+        if (start.month, start.day, end.month, end.day) != (1, 1, 12, 31) or start.year != end.year:
+            return YEARS_ONLY
+        return ""
 
     # --- the transitions themselves, as SQL ------------------------------------------
 
@@ -253,9 +267,6 @@ class TransitionStatistics:
                 self.barriers_after,
             ),
         )
-        if self._unavailable():
-            return [
-                ShownTable(key, title, [], [], unavailable=ONLY_CITY_WIDE)
-                for key, title, _build in specs
-            ]
+        if reason := self._unavailable():
+            return [ShownTable(key, title, [], [], unavailable=reason) for key, title, _ in specs]
         return [build().shown(self.suppressed, key, title) for key, title, build in specs]
