@@ -22,7 +22,7 @@ from app.security import (
     register_security_headers,
     trust_reverse_proxies,
 )
-from app.tasks_cli import tasks_cli
+from app.tasks_cli import expiry_windows, tasks_cli
 from models.tasks import install_task_sync
 
 
@@ -39,7 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     trust_reverse_proxies(app)
     register_health(app)
     # Automatic tasks follow their sources in the transaction that changes them.
-    install_task_sync(today)
+    install_task_sync(today, expiry_windows(app.config))
     return app
 
 

@@ -256,8 +256,8 @@ class TaskSource(Choice):
     PLAN_REVIEW = "plan_review", _l("Überprüfung des Integrationsplans")
     REFERRAL = "referral", _l("Wiedervorlage einer Vermittlung")
     NO_CONTACT = "no_contact", _l("kein Kontakt seit längerer Zeit")
-    # For the expiry of a consent or residence title (issue 16), not wired here.
     CONSENT = "consent", _l("Ablauf einer Einwilligung")
+    RESIDENCE_TITLE = "residence_title", _l("Ablauf eines Aufenthaltstitels")
 
 
 class TaskStatus(Choice):

@@ -1,7 +1,8 @@
 """Reminders on the start page: residence titles and consents about to expire.
 
-A derived list, read from the status periods and consents each time (no task records):
-the task list of the plan issue is not there yet; when it lands, these become its tasks.
+A list read from the status periods and consents each time, beside the tasks the same
+deadlines make (``models.tasks``: the task list is per case and assignee, this glance is
+per client, and a lead sees the whole team's).
 Case managers see the clients of their own open cases, leads their whole team's.
 """
 

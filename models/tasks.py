@@ -1,8 +1,10 @@
 """Aufgaben (tasks): what is due, for whom, by when; manual ones and automatic ones.
 
 An automatic task is keyed by its source (``source_kind``, ``source_id``): a plan step, a
-plan's review date, a referral's follow-up, or a case without contact for the
-organisation's ``no_contact_days``. There is at most one task per source (a unique
+plan's review date, a referral's follow-up, a case without contact for the
+organisation's ``no_contact_days``, a consent that ends or a residence title that expires
+soon (``ExpiryWindows``; these two belong to the client, and go to the client's most
+recently opened open case). There is at most one task per source (a unique
 constraint); ``sync_case_tasks`` derives from the sources of a case what its automatic
 tasks must be and makes them so:
 
@@ -44,12 +46,16 @@ from models.base import Base, intpk, text10k
 from models.case import Case, Contact
 from models.choices import CasePhase, PlanStatus, TaskKind, TaskSource, TaskStatus
 from models.client import Client
+from models.consent import DEFAULT_EXPIRY_WARNING_DAYS as CONSENT_DAYS
+from models.consent import Consent
 from models.organisation import DEFAULT_NO_CONTACT_DAYS, Organisation
 from models.owned import OrgOwned
 from models.permissions import Principal
 from models.plan import IntegrationPlan, PlanGoal, PlanStep
 from models.referral import FINISHED, Referral
 from models.rules import FieldErrors, FormValues, check_not_future, check_plausible
+from models.status_history import DEFAULT_EXPIRY_WARNING_DAYS as TITLE_DAYS
+from models.status_history import StatusPeriod
 from models.user import User
 from models.visibility import selectable_criteria, visible_criteria
 
@@ -63,6 +69,7 @@ SOURCE_KIND_OF_TASK = {
     TaskSource.REFERRAL: TaskKind.FOLLOW_UP,
     TaskSource.NO_CONTACT: TaskKind.CALL_BACK,
     TaskSource.CONSENT: TaskKind.CONSENT_EXPIRY,
+    TaskSource.RESIDENCE_TITLE: TaskKind.AUTHORITY_DEADLINE,
 }
 
 
@@ -147,10 +154,80 @@ class Wanted:
 SourceKey = tuple[str, int]
 
 
-def _wanted_for_case(
-    session: Session, case_file: Case, today: dt.date, no_contact_days: int
+@dataclass(frozen=True)
+class ExpiryWindows:
+    """How many days ahead a residence title's expiry and a consent's end become tasks."""
+
+    title_days: int = TITLE_DAYS
+    consent_days: int = CONSENT_DAYS
+
+
+def _expiry_wanted(
+    session: Session, case_file: Case, today: dt.date, windows: ExpiryWindows
 ) -> dict[SourceKey, Wanted]:
+    """The client's consents that end and residence title that expires, within the windows.
+
+    Open from the day the window reaches the date until the source is settled (then done):
+    a consent withdrawn or followed by a later one of the same kind, a title period closed
+    (a new status recorded) or its expiry moved out of the window (extended). Only on the
+    client's most recently opened open case, so that each source has one task.
+    """
+    latest_open_case = session.scalar(
+        select(Case.id)
+        .where(
+            Case.client_id == case_file.client_id,
+            Case.closed_on.is_(None),
+            Case.archived_at.is_(None),
+        )
+        .order_by(Case.opened_on.desc(), Case.id.desc())
+        .limit(1)
+    )
+    if latest_open_case != case_file.id:
+        return {}
     wanted: dict[SourceKey, Wanted] = {}
+    consents = list(
+        session.scalars(select(Consent).where(Consent.client_id == case_file.client_id))
+    )
+    for consent in consents:
+        if consent.valid_until is None:
+            continue
+        followed = any(
+            later.kind == consent.kind
+            and later.withdrawn_on is None
+            and later.signed_on > consent.signed_on
+            for later in consents
+        )
+        within = consent.valid_until <= today + dt.timedelta(days=windows.consent_days)
+        settled = consent.withdrawn_on is not None or followed
+        wanted[(TaskSource.CONSENT, consent.id)] = Wanted(
+            open=within and not settled,
+            due_on=consent.valid_until,
+            note=_("Einwilligung endet: erneuern oder Weitergaben beenden"),
+        )
+    titles = session.execute(
+        select(StatusPeriod.id, StatusPeriod.valid_until, StatusPeriod.title_expires_on).where(
+            StatusPeriod.client_id == case_file.client_id,
+            StatusPeriod.title_expires_on.is_not(None),
+        )
+    )
+    for period_id, valid_until, expires_on in titles:
+        within = bool(expires_on and expires_on <= today + dt.timedelta(days=windows.title_days))
+        wanted[(TaskSource.RESIDENCE_TITLE, period_id)] = Wanted(
+            open=within and valid_until is None,
+            due_on=expires_on,
+            note=_("Aufenthaltstitel läuft ab: Verlängerung rechtzeitig beantragen"),
+        )
+    return wanted
+
+
+def _wanted_for_case(
+    session: Session,
+    case_file: Case,
+    today: dt.date,
+    no_contact_days: int,
+    windows: ExpiryWindows,
+) -> dict[SourceKey, Wanted]:
+    wanted = _expiry_wanted(session, case_file, today, windows)
     steps = session.execute(
         select(PlanStep, IntegrationPlan.status)
         .join(PlanGoal, PlanStep.goal_id == PlanGoal.id)
@@ -203,7 +280,12 @@ def _is_closed(case_file: Case) -> bool:
     return case_file.closed_on is not None or case_file.phase == CasePhase.CLOSED
 
 
-def sync_case_tasks(session: Session, case_ids: Iterable[int], today: dt.date) -> None:
+def sync_case_tasks(
+    session: Session,
+    case_ids: Iterable[int],
+    today: dt.date,
+    windows: ExpiryWindows = ExpiryWindows(),
+) -> None:
     """Make the automatic tasks of these cases what their sources say (see the module)."""
     ids = sorted(set(case_ids))
     if not ids:
@@ -218,7 +300,9 @@ def sync_case_tasks(session: Session, case_ids: Iterable[int], today: dt.date) -
                 if task.status == TaskStatus.OPEN:
                     task.status = TaskStatus.CANCELLED
             continue
-        wanted = _wanted_for_case(session, case_file, today, case_file.organisation.no_contact_days)
+        wanted = _wanted_for_case(
+            session, case_file, today, case_file.organisation.no_contact_days, windows
+        )
         existing = {
             (task.source_kind, task.source_id): task
             for task in tasks
@@ -267,11 +351,7 @@ def _tasks_holding(
     return held
 
 
-def _apply(
-    task: Task, want: Wanted | None, case_file: Case, today: dt.date, *, external: bool = False
-) -> None:
-    if task.source_kind == TaskSource.CONSENT and not external:
-        return  # not derived from the case's records: ``sync_source_task`` keeps it
+def _apply(task: Task, want: Wanted | None, case_file: Case, today: dt.date) -> None:
     if want is None:
         if task.status == TaskStatus.OPEN:
             task.status = TaskStatus.CANCELLED
@@ -289,54 +369,12 @@ def _apply(
         task.status, task.done_on = TaskStatus.DONE, today
 
 
-def sync_source_task(
-    session: Session,
-    case_file: Case,
-    *,
-    source_kind: TaskSource,
-    source_id: int,
-    due_on: dt.date | None,
-    note: str,
-    today: dt.date,
-) -> None:
-    """The task of a source the case's records do not describe (``TaskSource.CONSENT``).
-
-    For the expiry of a consent or residence title (issue 16): ``due_on`` opens or moves
-    the one task of this source, ``None`` finishes it. Closed cases get none.
-    """
-    task = session.execute(
-        select(Task).where(
-            Task.organisation_id == case_file.organisation_id,
-            Task.source_kind == source_kind,
-            Task.source_id == source_id,
-        )
-    ).scalar_one_or_none()
-    if _is_closed(case_file) or case_file.archived_at is not None:
-        if task is not None and task.status == TaskStatus.OPEN:
-            task.status = TaskStatus.CANCELLED
-        return
-    want = Wanted(open=due_on is not None, due_on=due_on, note=note)
-    if task is None:
-        if due_on is not None:
-            session.add(
-                Task(
-                    organisation_id=case_file.organisation_id,
-                    case_id=case_file.id,
-                    assignee_id=case_file.case_manager_id,
-                    kind=SOURCE_KIND_OF_TASK[source_kind],
-                    due_on=due_on,
-                    note=note,
-                    source_kind=source_kind,
-                    source_id=source_id,
-                )
-            )
-        return
-    task.case_id = case_file.id
-    _apply(task, want, case_file, today, external=True)
-
-
 def sync_organisation_tasks(
-    session: Session, organisation_id: int | None, today: dt.date, batch: int = 500
+    session: Session,
+    organisation_id: int | None,
+    today: dt.date,
+    windows: ExpiryWindows = ExpiryWindows(),
+    batch: int = 500,
 ) -> int:
     """Sync every open case (of one organisation, or all): the days that pass count too."""
     statement = select(Case.id).where(Case.closed_on.is_(None), Case.archived_at.is_(None))
@@ -344,7 +382,7 @@ def sync_organisation_tasks(
         statement = statement.where(Case.organisation_id == organisation_id)
     case_ids = list(session.scalars(statement.order_by(Case.id)))
     for start in range(0, len(case_ids), batch):
-        sync_case_tasks(session, case_ids[start : start + batch], today)
+        sync_case_tasks(session, case_ids[start : start + batch], today, windows)
         session.flush()
     return len(case_ids)
 
@@ -358,7 +396,13 @@ _WATCHED: dict[type[Any], Callable[[Any], int | None]] = {
     PlanGoal: lambda record: record.case_id,
     PlanStep: lambda record: record.case_id,
 }
+# Records of a client itself: their tasks go with the client's latest open case.
+_WATCHED_CLIENT: dict[type[Any], Callable[[Any], int | None]] = {
+    Consent: lambda record: record.client_id,
+    StatusPeriod: lambda record: record.client_id,
+}
 _TOUCHED_KEY = "kim_task_cases"
+_TOUCHED_CLIENTS_KEY = "kim_task_clients"
 _SYNCING_KEY = "kim_task_syncing"
 
 
@@ -369,19 +413,38 @@ def touched_cases(session: Session) -> set[int]:
 
 def _collect(session: Session, flush_context: Any) -> None:
     touched = touched_cases(session)
+    clients: set[int] = session.info.setdefault(_TOUCHED_CLIENTS_KEY, set())
     for record in (*session.new, *session.dirty, *session.deleted):
         case_of = _WATCHED.get(type(record))
-        if case_of is not None:
-            case_id = case_of(record)
-            if case_id is not None:
-                touched.add(case_id)
+        if case_of is not None and (case_id := case_of(record)) is not None:
+            touched.add(case_id)
+        client_of = _WATCHED_CLIENT.get(type(record))
+        if client_of is not None and (client_id := client_of(record)) is not None:
+            clients.add(client_id)
+
+
+def _cases_touched(session: Session) -> set[int]:
+    """The cases touched, and the open cases of the clients whose own records were."""
+    case_ids: set[int] = session.info.pop(_TOUCHED_KEY, set())
+    client_ids = session.info.pop(_TOUCHED_CLIENTS_KEY, set())
+    if client_ids:
+        case_ids |= set(
+            session.scalars(
+                select(Case.id).where(Case.client_id.in_(client_ids), Case.closed_on.is_(None))
+            )
+        )
+    return case_ids
 
 
 def _forget(session: Session, previous_transaction: Any) -> None:
     session.info.pop(_TOUCHED_KEY, None)
+    session.info.pop(_TOUCHED_CLIENTS_KEY, None)
 
 
-def install_task_sync(today: Callable[[], dt.date]) -> None:
+def install_task_sync(
+    today: Callable[[], dt.date],
+    windows: ExpiryWindows = ExpiryWindows(),
+) -> None:
     """Sync the automatic tasks of every case a transaction touched, before it commits."""
 
     def sync_before_commit(session: Session) -> None:
@@ -390,17 +453,17 @@ def install_task_sync(today: Callable[[], dt.date]) -> None:
         session.info[_SYNCING_KEY] = True
         try:
             session.flush()
-            case_ids = session.info.pop(_TOUCHED_KEY, set())
+            case_ids = _cases_touched(session)
             if case_ids:
                 # What the sync derives is not audited: the trail has the change of its source.
                 actor = session.info.pop(ACTOR_KEY, None)
                 try:
-                    sync_case_tasks(session, case_ids, today())
+                    sync_case_tasks(session, case_ids, today(), windows)
                     session.flush()
                 finally:
                     if actor is not None:
                         session.info[ACTOR_KEY] = actor
-                session.info.pop(_TOUCHED_KEY, None)
+                _forget(session, None)
         finally:
             session.info.pop(_SYNCING_KEY, None)
 

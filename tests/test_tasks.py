@@ -10,12 +10,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.clock import today
-from models import Case, Organisation, Referral, User
+from models import Case, Consent, Organisation, Partner, Referral, User
 from models.choices import (
     CasePhase,
     PlanStatus,
     ReferralStatus,
     Role,
+    StatusKind,
     TaskKind,
     TaskSource,
     TaskStatus,
@@ -23,6 +24,7 @@ from models.choices import (
 from models.lifecycle import archive, restore
 from models.plan import IntegrationPlan, PlanGoal, PlanStep, agree, default_review_on, new_version
 from models.tasks import (
+    ExpiryWindows,
     Task,
     TaskError,
     finish_task,
@@ -31,7 +33,6 @@ from models.tasks import (
     reassign_open_work,
     sync_case_tasks,
     sync_organisation_tasks,
-    sync_source_task,
     team_overview,
 )
 from tests.factories import (
@@ -39,8 +40,10 @@ from tests.factories import (
     FOLLOW_UP_ON,
     TODAY,
     World,
+    client_period,
     make_case,
     make_client,
+    make_consent,
     make_contact,
     make_plan,
     make_step,
@@ -433,36 +436,119 @@ def test_a_source_id_used_again_takes_over_the_task_that_held_it(session, world)
     )
 
 
-def consent_task(session: Session, case: Case, due: dt.date | None, note: str) -> None:
-    sync_source_task(
-        session,
-        case,
-        source_kind=TaskSource.CONSENT,
-        source_id=77,
-        due_on=due,
-        note=note,
-        today=TODAY,
+# --- consents that end and residence titles that expire (issue 16) ------------------
+
+
+def expiry_tasks(session: Session, case_id: int) -> dict[tuple[str, int], Task]:
+    return {
+        key: task
+        for key, task in tasks_of(session, case_id).items()
+        if key[0] in (TaskSource.CONSENT, TaskSource.RESIDENCE_TITLE)
+    }
+
+
+def test_a_consent_ending_within_30_days_becomes_one_task_until_renewed(session, world):
+    case = session.get(Case, world.a.case_id)
+    partner = session.get(Partner, world.partner_id)
+    ends = TODAY + dt.timedelta(days=30)
+    consent = make_consent(session, case.client, [partner], valid_until=ends)
+    far = make_consent(session, case.client, [partner], valid_until=TODAY + dt.timedelta(days=31))
+    session.commit()
+    session.commit()  # a second sync finds the task there
+
+    tasks = expiry_tasks(session, case.id)
+    assert (TaskSource.CONSENT, far.id) not in tasks  # 31 days: not yet
+    task = tasks[(TaskSource.CONSENT, consent.id)]
+    assert (task.kind, task.due_on, task.status) == (TaskKind.CONSENT_EXPIRY, ends, TaskStatus.OPEN)
+    assert task.assignee_id == case.case_manager_id
+
+    renewal = make_consent(
+        session, case.client, [partner], signed_on=TODAY, valid_until=TODAY + dt.timedelta(days=365)
+    )
+    session.commit()
+    assert expiry_tasks(session, case.id)[(TaskSource.CONSENT, consent.id)].status == (
+        TaskStatus.DONE
+    )
+    assert (TaskSource.CONSENT, renewal.id) not in expiry_tasks(session, case.id)
+
+
+def test_a_withdrawn_consent_settles_its_task(session, world):
+    case = session.get(Case, world.a.case_id)
+    partner = session.get(Partner, world.partner_id)
+    consent = make_consent(
+        session, case.client, [partner], valid_until=TODAY + dt.timedelta(days=5)
+    )
+    session.commit()
+    consent.withdrawn_on = TODAY
+    session.commit()
+    assert expiry_tasks(session, case.id)[(TaskSource.CONSENT, consent.id)].status == (
+        TaskStatus.DONE
     )
 
 
-def test_an_outside_source_such_as_a_consent_has_one_task_too(session, world, request_context):
+def test_the_days_that_pass_open_the_task_of_a_consent(session, world, request_context):
     case = session.get(Case, world.a.case_id)
-    due = TODAY + dt.timedelta(days=20)
-    for _ in range(2):
-        consent_task(session, case, due, "Einwilligung läuft ab")
-        session.commit()
-    task = tasks_of(session, case.id)[(TaskSource.CONSENT, 77)]
-    assert (task.kind, task.due_on, task.status) == (TaskKind.CONSENT_EXPIRY, due, TaskStatus.OPEN)
-
-    sync_case_tasks(session, [case.id], TODAY)  # the case's own sync leaves it alone
+    partner = session.get(Partner, world.partner_id)
+    consent = make_consent(
+        session, case.client, [partner], valid_until=TODAY + dt.timedelta(days=40)
+    )
     session.commit()
-    assert tasks_of(session, case.id)[(TaskSource.CONSENT, 77)].status == TaskStatus.OPEN
+    assert (TaskSource.CONSENT, consent.id) not in expiry_tasks(session, case.id)
 
-    consent_task(session, case, None, "erneuert")
+    sync_organisation_tasks(session, case.organisation_id, TODAY + dt.timedelta(days=10))
     session.commit()
-    assert tasks_of(session, case.id)[(TaskSource.CONSENT, 77)].status == TaskStatus.DONE
+    assert expiry_tasks(session, case.id)[(TaskSource.CONSENT, consent.id)].status == (
+        TaskStatus.OPEN
+    )
 
-    consent_task(session, case, due, "läuft wieder ab")
-    close(session.get(Case, case.id))
+
+def test_the_expiry_window_is_configurable(session, world, request_context):
+    case = session.get(Case, world.a.case_id)
+    partner = session.get(Partner, world.partner_id)
+    consent = make_consent(
+        session, case.client, [partner], valid_until=TODAY + dt.timedelta(days=40)
+    )
     session.commit()
-    assert tasks_of(session, case.id)[(TaskSource.CONSENT, 77)].status == TaskStatus.CANCELLED
+    sync_case_tasks(session, [case.id], TODAY, ExpiryWindows(consent_days=45))
+    session.commit()
+    assert (TaskSource.CONSENT, consent.id) in expiry_tasks(session, case.id)
+
+
+def test_a_residence_title_expiring_within_60_days_is_a_deadline_until_a_new_status(session, world):
+    case = session.get(Case, world.a.case_id)
+    period = client_period(session, case.client, StatusKind.RESIDENCE)
+    period.title_expires_on = TODAY + dt.timedelta(days=60)
+    session.commit()
+
+    task = expiry_tasks(session, case.id)[(TaskSource.RESIDENCE_TITLE, period.id)]
+    assert (task.kind, task.due_on, task.status) == (
+        TaskKind.AUTHORITY_DEADLINE,
+        TODAY + dt.timedelta(days=60),
+        TaskStatus.OPEN,
+    )
+    period.title_expires_on = TODAY + dt.timedelta(days=400)  # the extension was recorded
+    session.commit()
+    assert expiry_tasks(session, case.id)[(TaskSource.RESIDENCE_TITLE, period.id)].status == (
+        TaskStatus.DONE
+    )
+
+
+def test_a_client_with_two_open_cases_gets_one_task_on_the_latest(session, world):
+    first = session.get(Case, world.a.case_id)
+    manager = session.get(User, first.case_manager_id)
+    second = make_case(session, first.client, manager, opened_on=TODAY - dt.timedelta(days=1))
+    partner = session.get(Partner, world.partner_id)
+    consent = make_consent(
+        session, first.client, [partner], valid_until=TODAY + dt.timedelta(days=3)
+    )
+    session.commit()
+
+    assert (TaskSource.CONSENT, consent.id) not in expiry_tasks(session, first.id)
+    assert (TaskSource.CONSENT, consent.id) in expiry_tasks(session, second.id)
+
+    close(second)
+    session.commit()
+    session.get(Consent, consent.id).note = "nachgefragt"  # any write of the client's records
+    session.commit()
+    moved = expiry_tasks(session, first.id)[(TaskSource.CONSENT, consent.id)]
+    assert moved.status == TaskStatus.OPEN

@@ -71,7 +71,7 @@ def upgrade():
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.CheckConstraint("kind IN ('follow_up', 'plan_review', 'authority_deadline', 'consent_expiry', 'call_back', 'accompaniment', 'other')", name=op.f('ck_task_kind_allowed')),
-    sa.CheckConstraint("source_kind IN ('plan_step', 'plan_review', 'referral', 'no_contact', 'consent')", name=op.f('ck_task_source_kind_allowed')),
+    sa.CheckConstraint("source_kind IN ('plan_step', 'plan_review', 'referral', 'no_contact', 'consent', 'residence_title')", name=op.f('ck_task_source_kind_allowed')),
     sa.CheckConstraint("status <> 'done' OR done_on IS NOT NULL", name=op.f('ck_task_done_task_has_date')),
     sa.CheckConstraint("status IN ('open', 'done', 'cancelled')", name=op.f('ck_task_status_allowed')),
     sa.CheckConstraint('(source_kind IS NULL) = (source_id IS NULL)', name=op.f('ck_task_source_kind_with_source_id')),
