@@ -34,3 +34,6 @@ __all__ = [
     "User",
     "case_topic",
 ]
+
+# The generation of the counted data (its table, and the session events that replace it).
+import models.statistics.generation  # noqa: E402, F401
