@@ -122,11 +122,11 @@ def number_column(values: Sequence[int | None]) -> Sequence[int | None]:
     return values
 
 
-_YES_NO = {True: "ja", False: "nein"}
+_YES_NO: dict[bool, str] = {True: "ja", False: "nein"}
 
 
-def yes_no_column(values: Sequence[bool | None]) -> Iterable[str | None]:
-    return map(_YES_NO.get, values)
+def yes_no_column(values: Sequence[bool | None]) -> list[str | None]:
+    return [None if value is None else _YES_NO[value] for value in values]
 
 
 def date_column(values: Sequence[dt.date | None]) -> list[str | None]:

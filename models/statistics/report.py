@@ -192,14 +192,14 @@ class Statistics(StatisticsQueries):
 
     def main_tables(self) -> list[ShownTable]:
         """Every table of the statistics page, in the order shown."""
-        return self._kept(("main",), self._main_tables)  # type: ignore[no-any-return]
+        return self._kept(("main",), self._main_tables)
 
     def _main_tables(self) -> list[ShownTable]:
         return [spec.shown(self) for spec in TABLES.values() if not spec.per_category]
 
     def category_tables(self, category_id: int) -> list[ShownTable]:
         """The drill-down of one barrier category: its quarters and the partners involved."""
-        return self._kept(  # type: ignore[no-any-return]
+        return self._kept(
             ("category", category_id), lambda: self._category_tables(category_id)
         )
 
@@ -219,7 +219,7 @@ class Statistics(StatisticsQueries):
 
     def summary(self) -> dict[str, Any]:
         """The start page of the coordination: headline counts and the top barriers."""
-        return self._kept(("summary",), self._summary)  # type: ignore[no-any-return]
+        return self._kept(("summary",), self._summary)
 
     def _summary(self) -> dict[str, Any]:
         if self.coordination is not None:
