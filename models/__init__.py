@@ -36,4 +36,4 @@ __all__ = [
 ]
 
 # The generation of the counted data (its table, and the session events that replace it).
-import models.statistics.generation  # noqa: E402, F401
+import models.statistics.generation  # noqa: F401

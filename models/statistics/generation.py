@@ -68,9 +68,11 @@ def bump(session: Session) -> None:
 
 def current(session: Any) -> int | None:
     """The token the session's transaction sees; None without the row."""
-    token: int | None = session.connection().execute(
-        select(statistics_generation.c.token).where(statistics_generation.c.id == 1)
-    ).scalar()
+    token: int | None = (
+        session.connection()
+        .execute(select(statistics_generation.c.token).where(statistics_generation.c.id == 1))
+        .scalar()
+    )
     return token
 
 
