@@ -199,9 +199,7 @@ class Statistics(StatisticsQueries):
 
     def category_tables(self, category_id: int) -> list[ShownTable]:
         """The drill-down of one barrier category: its quarters and the partners involved."""
-        return self._kept(
-            ("category", category_id), lambda: self._category_tables(category_id)
-        )
+        return self._kept(("category", category_id), lambda: self._category_tables(category_id))
 
     def _category_tables(self, category_id: int) -> list[ShownTable]:
         return [spec.shown(self, category_id) for spec in TABLES.values() if spec.per_category]
