@@ -274,8 +274,8 @@ def run(options: argparse.Namespace) -> None:
         print(f"load average at the end: {os.getloadavg()[0]:.2f}")
         with app.app_context():
             db.engine.dispose()
-    if options.django_harness:
-        compare_with_django(options, url)
+        if options.django_harness:  # while the temporary database is still there
+            compare_with_django(options, url)
 
 
 def compare_with_django(options: argparse.Namespace, url: str) -> None:
