@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, has_request_context, redirect, request, url_for
 from flask_admin import BaseView
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext
@@ -43,6 +43,7 @@ from admin_views.formatting import (
     format_datetime,
 )
 from admin_views.forms import KimFilterConverter, KimForm, KimModelConverter
+from admin_views.paging import RowUrls, rows_of_page
 from app.clock import today
 from app.extensions import db
 from models import OrgOwned
@@ -334,11 +335,25 @@ class KimModelView(DenyByDefault, ModelView):
         criteria = visible_criteria(current_user, self.model, shelf=self.shelf)
         return super().get_count_query().filter(*criteria)
 
+    def get_url(self, endpoint: str, **kwargs: Any) -> str:
+        """Within a request, each link of the list's rows is built once (``RowUrls``)."""
+        if not has_request_context():
+            return super().get_url(endpoint, **kwargs)
+        urls = g.get("kim_row_urls")
+        if urls is None:
+            urls = g.kim_row_urls = RowUrls()
+        return urls.url(super().get_url, endpoint, kwargs)
+
     def get_list(self, page: int | None, *args: Any, **kwargs: Any) -> Any:
-        """A page number no list can have (negative, or past any real list) is a 404."""
+        """A page number no list can have (negative, or past any real list) is a 404.
+
+        A page reads its ids first, then its rows (``rows_of_page``)."""
         if page is not None and not 0 <= page <= MAX_PAGE:
             abort(404)
-        return super().get_list(page, *args, **kwargs)
+        if not kwargs.get("execute", True) or kwargs.get("page_size") == 0:
+            return super().get_list(page, *args, **kwargs)
+        count, query = super().get_list(page, *args, **{**kwargs, "execute": False})
+        return count, rows_of_page(query, self.model)
 
     def get_one(self, id: Any) -> Any:
         """The visible row with this id; 404 for a foreign, missing or malformed id alike."""

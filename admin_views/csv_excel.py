@@ -18,6 +18,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
+from typing import Any
 from urllib.parse import quote
 
 from flask import Response, has_request_context, stream_with_context
@@ -74,6 +75,26 @@ def csv_rows(header: Sequence[object], rows: Iterable[Sequence[object]]) -> Iter
         yield line(row)
 
 
+def formatted_csv_chunks(
+    header: Sequence[object], batches: Iterable[Iterable[Sequence[object]]]
+) -> Iterator[str]:
+    """The file as ``csv_rows`` writes it, from batches of rows whose cells are finished
+    already (``excel_cell`` done column by column, ``admin_views.export.column_formatter``;
+    None is an empty cell): the BOM and the header first, then one chunk per batch.
+
+    Lazy like ``csv_rows``: memory holds one batch, whatever the number of rows.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow([excel_cell(cell) for cell in header])
+    yield BOM + buffer.getvalue()
+    for batch in batches:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(batch)
+        yield buffer.getvalue()
+
+
 def filename_part(text: str) -> str:
     """``Barrieren & Partner`` → ``barrieren_partner``: ASCII, lower case, safe in a file name."""
     folded = unicodedata.normalize("NFKD", text.translate(_TRANSLITERATION))
@@ -87,10 +108,17 @@ def csv_filename(*parts: str, day: dt.date) -> str:
 
 
 def csv_response(
-    filename: str, header: Sequence[object], rows: Iterable[Sequence[object]]
+    filename: str,
+    header: Sequence[object],
+    rows: Iterable[Any],
+    *,
+    batches: bool = False,
 ) -> Response:
-    """A streamed download of ``rows`` under ``filename``."""
-    chunks: Iterator[str] = csv_rows(header, rows)
+    """A streamed download of ``rows`` under ``filename`` (``batches``: ``rows`` are
+    batches of finished rows, see ``formatted_csv_chunks``)."""
+    chunks: Iterator[str] = (
+        formatted_csv_chunks(header, rows) if batches else csv_rows(header, rows)
+    )
     if has_request_context():
         chunks = stream_with_context(chunks)
     response = Response(chunks, mimetype="text/csv")

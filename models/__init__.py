@@ -54,3 +54,6 @@ __all__ = [
     "consent_recipient",
     "withdraw_consent",
 ]
+
+# The generation of the counted data (its table, and the session events that replace it).
+import models.statistics.generation  # noqa: F401

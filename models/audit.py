@@ -89,7 +89,9 @@ class AuditEvent(Base):
 # --- which fields may have their values recorded ----------------------------------------
 
 # Tables whose rows are not audited: the trail itself and pure bookkeeping.
-UNAUDITED_TABLES = frozenset({"audit_event", "number_sequence", "login_attempt"})
+UNAUDITED_TABLES = frozenset(
+    {"audit_event", "number_sequence", "login_attempt", "statistics_generation"}
+)
 # Bookkeeping every change touches; recording it would only repeat the event's own data.
 BOOKKEEPING = frozenset(
     {

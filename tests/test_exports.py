@@ -94,7 +94,8 @@ def test_case_export_lists_topics_by_name(client, auth, world):
 def test_a_database_error_mid_export_breaks_the_download_instead_of_truncating_it(
     client, auth, world, monkeypatch
 ):
-    original = admin_views.export.cell_reader
+    # The client export reads plain columns: each cell through ``column_formatter``.
+    original = admin_views.export.column_formatter
 
     def failing_reader(view, name):
         read = original(view, name)
@@ -106,7 +107,7 @@ def test_a_database_error_mid_export_breaks_the_download_instead_of_truncating_i
 
         return read_or_fail
 
-    monkeypatch.setattr(admin_views.export, "cell_reader", failing_reader)
+    monkeypatch.setattr(admin_views.export, "column_formatter", failing_reader)
     auth.login(world.a.case_manager_email)
     response = client.get("/admin/clients/export/csv/")
     assert response.status_code == 200  # the header was sent before the first row

@@ -27,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import product
+from itertools import groupby, product
 from typing import Any
 
 from sqlalchemy import extract, func, select
@@ -94,7 +94,13 @@ def add_cube(
     """Counts of a cube whose every axis adds up to ``ALL``, with the margins that
     ``published`` admits, and an equation for every margin whose parts are published."""
     records = sorted(records, key=repr)  # the same cover, so the same pattern, every time
-    for coordinates, count in records:
+    # Records of the same coordinates (months of one quarter) are neighbours once sorted:
+    # summed first, they add the same cells in the same order, once instead of thrice.
+    merged = [
+        (coordinates, sum(count for _c, count in group))
+        for coordinates, group in groupby(records, key=lambda record: record[0])
+    ]
+    for coordinates, count in merged:
         for totals in product((False, True), repeat=len(coordinates)):
             key = tuple(
                 ALL if total else value for value, total in zip(coordinates, totals, strict=True)
@@ -201,6 +207,9 @@ class CoordinationFigures:
         """The exact queries over every organisation, for building covers."""
         return StatisticsQueries(self.session, self._all_scope(), period, self.today)
 
+    def _year_bounds(self) -> tuple[dt.date, dt.date]:
+        return dt.date(self.year, 1, 1), dt.date(self.year, 12, 31)
+
     def _year_period(self) -> Period:
         return Period(dt.date(self.year, 1, 1), dt.date(self.year, 12, 31))
 
@@ -217,7 +226,7 @@ class CoordinationFigures:
         counted = [Case.organisation_id.in_(list(self.index_of))]
         opened_rows = self.session.execute(
             select(Case.organisation_id, year, month, func.count())
-            .where(*counted, year <= self.today.year)
+            .where(*counted, Case.opened_on <= dt.date(self.today.year, 12, 31))
             .group_by(Case.organisation_id, year, month)
         )
         closed_year, closed_month = (
@@ -228,7 +237,7 @@ class CoordinationFigures:
             select(
                 Case.organisation_id, Case.closure_reason, closed_year, closed_month, func.count()
             )
-            .where(*counted, Case.closed_on.is_not(None), closed_year <= self.today.year)
+            .where(*counted, Case.closed_on <= dt.date(self.today.year, 12, 31))
             .group_by(Case.organisation_id, Case.closure_reason, closed_year, closed_month)
         )
         opened = {(self._org(o), int(y), int(m)): int(n) for o, y, m, n in opened_rows}
@@ -256,7 +265,7 @@ class CoordinationFigures:
 
     @cached_property
     def _barrier_rows(self) -> list[Any]:
-        year, month = extract("year", Barrier.observed_on), extract("month", Barrier.observed_on)
+        month = extract("month", Barrier.observed_on)
         statement = (
             select(
                 BarrierCategory.id,
@@ -273,7 +282,8 @@ class CoordinationFigures:
             .outerjoin(Partner, Barrier.partner_id == Partner.id)
             .where(
                 Case.organisation_id.in_(list(self.index_of)),
-                year == self.year,
+                # The year as a date range, not ``year == ...``: the index on the date serves it.
+                Barrier.observed_on.between(*self._year_bounds()),
             )
             .group_by(
                 BarrierCategory.id,
@@ -312,7 +322,7 @@ class CoordinationFigures:
 
     @cached_property
     def _referral_rows(self) -> list[Any]:
-        year, month = extract("year", Referral.referred_on), extract("month", Referral.referred_on)
+        month = extract("month", Referral.referred_on)
         statement = (
             select(
                 Partner.id,
@@ -326,7 +336,7 @@ class CoordinationFigures:
             .join(Partner, Referral.partner_id == Partner.id)
             .where(
                 Case.organisation_id.in_(list(self.index_of)),
-                year == self.year,
+                Referral.referred_on.between(*self._year_bounds()),
             )
             .group_by(Partner.id, Partner.name, Referral.status, Referral.organisation_id, month)
         )

@@ -268,23 +268,49 @@ class StatisticsQueries:
             Client.id.in_(with_open_case),
         ]
 
-    def _client_counts(self, dimension: Any) -> list[Any]:
+    def _client_dimensions(self) -> dict[str, Any]:
+        """The columns the six client tables group by, each by its name."""
+        return {
+            "residence_status": Client.residence_status,
+            "benefits_domain": Client.benefits_domain,
+            "gender": Client.gender,
+            "district": Client.district,
+            "country_of_origin": Client.country_of_origin,
+            "age": age_band(Client.date_of_birth, self.period.end),
+        }
+
+    @cached_property
+    def _client_dimension_rows(self) -> list[Any]:
+        """The clients of the period counted by organisation and every dimension at once:
+        one pass over the clients for all six tables, each folded from these rows."""
+        dimensions = self._client_dimensions()
         inner = (
-            select(Client.organisation_id.label("org"), dimension.label("value"))
+            select(
+                Client.organisation_id.label("org"),
+                *(expression.label(name) for name, expression in dimensions.items()),
+            )
             .where(*self._clients_in_period())
             .subquery()
         )
         # Grouped outside: a CASE with bound dates is not "the same expression" to PostgreSQL.
-        statement = select(inner.c.org, inner.c.value, func.count()).group_by(
-            inner.c.org, inner.c.value
-        )
-        return [(org, value, n) for org, value, n in self._rows(statement)]
+        grouped = [inner.c.org, *(inner.c[name] for name in dimensions)]
+        statement = select(*grouped, func.count()).group_by(*grouped)
+        return self._rows(statement)
+
+    def _client_counts(self, dimension: str) -> list[Any]:
+        """``(organisation, value, clients)`` of one dimension (a key of
+        ``_client_dimensions``), summed from the rows of every dimension."""
+        position = 1 + list(self._client_dimensions()).index(dimension)
+        counts: dict[tuple[Any, Any], int] = defaultdict(int)
+        for row in self._client_dimension_rows:
+            counts[row[0], row[position]] += int(row[-1])
+        return [(org, value, n) for (org, value), n in counts.items()]
 
     def _client_table(
         self,
         header: str,
         choices: Sequence[tuple[Any, str]],
-        dimension: Any,
+        dimension: str,
         *,
         nullable: bool = True,
     ) -> CountTable:
@@ -296,21 +322,21 @@ class StatisticsQueries:
         return self._client_table(
             "Aufenthaltsstatus",
             [(code, str(label)) for code, label in ResidenceStatus.choices()],
-            Client.residence_status,
+            "residence_status",
         )
 
     def clients_by_benefits_domain(self) -> CountTable:
         return self._client_table(
             "Rechtskreis",
             [(code, str(label)) for code, label in BenefitsDomain.choices()],
-            Client.benefits_domain,
+            "benefits_domain",
         )
 
     def clients_by_gender(self) -> CountTable:
         return self._client_table(
             "Geschlecht",
             [(code, str(label)) for code, label in Gender.choices()],
-            Client.gender,
+            "gender",
             nullable=False,  # "keine Angabe" is a value of its own
         )
 
@@ -318,16 +344,16 @@ class StatisticsQueries:
         return self._client_table(
             "Stadtbezirk",
             [(number, f"Stadtbezirk {number}") for number in range(1, 11)],
-            Client.district,
+            "district",
         )
 
     def clients_by_age(self) -> CountTable:
         bands = [(label, label) for label, _below in AGE_BANDS]
-        counts = self._client_counts(age_band(Client.date_of_birth, self.period.end))
+        counts = self._client_counts("age")
         return self._by_organisation("Altersgruppe", [*bands, (UNKNOWN, UNKNOWN)], counts)
 
     def clients_by_country(self) -> CountTable:
-        counts = self._client_counts(Client.country_of_origin)
+        counts = self._client_counts("country_of_origin")
         totals: dict[str, int] = defaultdict(int)
         for _org, code, n in counts:
             if code:

@@ -10,8 +10,9 @@ the entries in this order, the drill-down of a barrier category shows those mark
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session, scoped_session
 
 from models.statistics.coordination import CoordinationFigures
+from models.statistics.generation import FIGURES
 from models.statistics.periods import Period, grid_position
 from models.statistics.plans import (
     coordinated_goals_by_topic,
@@ -201,12 +203,24 @@ class Statistics(StatisticsQueries):
         """The organisations the protected covers span: those the coordination may see."""
         return self.scope.covered or load_scope(self.session, None, across=True).organisations
 
+    def _kept(self, question: tuple[Hashable, ...], compute: Callable[[], Any]) -> Any:
+        """Figures as of the data the session sees: computed once per generation of the
+        data (``models.statistics.generation``), a copy of them handed out each time."""
+        asked = (question, tuple(TABLES), self.scope, self.period, self.today)
+        return copy.deepcopy(FIGURES.get(self.session, asked, compute))
+
     def main_tables(self) -> list[ShownTable]:
         """Every table of the statistics page, in the order shown."""
+        return self._kept(("main",), self._main_tables)
+
+    def _main_tables(self) -> list[ShownTable]:
         return [spec.shown(self) for spec in TABLES.values() if not spec.per_category]
 
     def category_tables(self, category_id: int) -> list[ShownTable]:
         """The drill-down of one barrier category: its quarters and the partners involved."""
+        return self._kept(("category", category_id), lambda: self._category_tables(category_id))
+
+    def _category_tables(self, category_id: int) -> list[ShownTable]:
         return [spec.shown(self, category_id) for spec in TABLES.values() if spec.per_category]
 
     def table(self, key: str, category_id: int | None = None) -> ShownTable | None:
@@ -215,11 +229,16 @@ class Statistics(StatisticsQueries):
         spec = TABLES.get(key)
         if spec is None or spec.per_category != (category_id is not None):
             return None
-        table = spec.shown(self, category_id)
+        table: ShownTable = self._kept(
+            ("table", key, category_id), lambda: spec.shown(self, category_id)
+        )
         return None if table.unavailable else table
 
     def summary(self) -> dict[str, Any]:
         """The start page of the coordination: headline counts and the top barriers."""
+        return self._kept(("summary",), self._summary)
+
+    def _summary(self) -> dict[str, Any]:
         if self.coordination is not None:
             return self.coordination.summary()
         overview = TABLES["uebersicht"].shown(self)

@@ -1,0 +1,336 @@
+"""The statistics are served from figures kept per generation of the data: never stale.
+
+A property test over random sequences of writes (new clients, cases, barriers and
+referrals, edits, closings, bulk updates), archives, erasures, retention runs and rolled
+back savepoints: after every step, every figure of every table the page, the drill-down,
+a CSV table and the start page show, for the coordination (all organisations, one) and
+for each organisation's own figures, is exactly what the direct aggregate queries give
+computed afresh; and the six client tables, counted in one pass, are exactly the
+one-query-per-table counts of before.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import random
+from typing import Any
+
+import pytest
+from sqlalchemy import func, insert, or_, select, update
+
+from models import Barrier, Case, Client, NumberSequence, Organisation, Partner, User
+from models.choices import BarrierStatus, ClosureReason, ReferralStatus, ResidenceStatus, Role
+from models.lifecycle import archive, erase
+from models.retention import anonymise_due_clients
+from models.statistics import TABLES, Period, Statistics, load_scope
+from models.statistics.generation import FIGURES, current, statistics_generation
+from models.statistics.queries import StatisticsQueries, age_band
+from tests.factories import make_barrier, make_case, make_category, make_client, make_referral
+
+TODAY = dt.date(2026, 11, 25)
+YEAR = Period(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+QUARTER = Period(dt.date(2026, 7, 1), dt.date(2026, 9, 30))
+LAST_YEAR = Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+CLIENT_COLUMNS = {
+    "residence_status": Client.residence_status,
+    "benefits_domain": Client.benefits_domain,
+    "gender": Client.gender,
+    "district": Client.district,
+    "country_of_origin": Client.country_of_origin,
+}
+
+
+@pytest.fixture(autouse=True)
+def _generation_row(session):
+    """The migration's row (a test that committed for real may have emptied the table)."""
+    if session.execute(select(statistics_generation)).first() is None:
+        session.execute(insert(statistics_generation).values(id=1, token=1))
+        session.commit()
+    FIGURES.clear()
+    yield
+    FIGURES.clear()
+
+
+def codes(choice: Any) -> list[str]:
+    return [code for code, _label in choice.choices()]
+
+
+def figures(value: Any) -> Any:
+    """Tables as plain data, to compare every cell, label and header."""
+    if isinstance(value, list):
+        return [figures(item) for item in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, dict):
+        return {key: figures(item) for key, item in value.items()}
+    return value
+
+
+def everything(session, scopes, category_id) -> list[Any]:
+    """What the page, its drill-down, a CSV table and the start page show, per scope."""
+    shown = []
+    for scope, period in scopes:
+        report = Statistics(session, scope, period, TODAY)
+        shown.append(figures(report.main_tables()))
+        shown.append(figures(report.category_tables(category_id)))
+        shown.append(figures(report.table("barrieren_quartal")))
+        shown.append(figures(report.summary()))
+    return shown
+
+
+def fresh(session, scopes, category_id) -> list[Any]:
+    FIGURES.enabled = False
+    try:
+        return everything(session, scopes, category_id)
+    finally:
+        FIGURES.enabled = True
+
+
+def one_query_per_client_table(session, scope, period) -> dict[str, list[tuple[Any, ...]]]:
+    """The client tables as counted before: one query per dimension."""
+    with_open_case = select(Case.client_id).where(
+        Case.organisation_id.in_(scope.ids),
+        Case.opened_on <= period.end,
+        or_(Case.closed_on.is_(None), Case.closed_on >= period.start),
+    )
+    dimensions = {**CLIENT_COLUMNS, "age": age_band(Client.date_of_birth, period.end)}
+    found = {}
+    for name, dimension in dimensions.items():
+        inner = (
+            select(Client.organisation_id.label("org"), dimension.label("value"))
+            .where(Client.organisation_id.in_(scope.ids), Client.id.in_(with_open_case))
+            .subquery()
+        )
+        statement = select(inner.c.org, inner.c.value, func.count()).group_by(
+            inner.c.org, inner.c.value
+        )
+        found[name] = sorted(map(tuple, session.execute(statement)), key=repr)
+    return found
+
+
+class Steps:
+    """Random writes on two organisations, as the screens and jobs make them."""
+
+    def __init__(self, session, world, rng: random.Random) -> None:
+        self.session = session
+        self.rng = rng
+        self.organisations = [
+            session.get(Organisation, org.organisation_id) for org in (world.a, world.b)
+        ]
+        self.managers = [
+            session.execute(select(User).where(User.email == org.case_manager_email)).scalar_one()
+            for org in (world.a, world.b)
+        ]
+        self.categories = [session.get(type(c), c.id) for c in self._categories(world)]
+        self.partner_ids = [world.partner_id, None]
+
+    def _categories(self, world):
+        from_world = self.session.execute(
+            select(Barrier).where(Barrier.id == world.a.barrier_id)
+        ).scalar_one()
+        return [from_world.category, make_category(self.session, "Wohnen")]
+
+    def day(self, start: dt.date = dt.date(2024, 1, 1)) -> dt.date:
+        return start + dt.timedelta(days=self.rng.randrange((TODAY - start).days + 1))
+
+    def cases(self, archived: bool | None = None) -> list[Case]:
+        statement = select(Case).order_by(Case.id)
+        if archived is not None:
+            statement = statement.where(
+                Case.archived_at.is_not(None) if archived else Case.archived_at.is_(None)
+            )
+        return list(self.session.scalars(statement))
+
+    def new_client_with_cases(self) -> None:
+        index = self.rng.randrange(2)
+        organisation, manager = self.organisations[index], self.managers[index]
+        client = make_client(
+            self.session,
+            organisation,
+            manager,
+            last_name=f"Zufall-{self.rng.randrange(10**6)}",
+            date_of_birth=self.rng.choice([None, dt.date(1950, 5, 5), dt.date(2001, 2, 3)]),
+            gender=self.rng.choice(["female", "male", "diverse", "unspecified"]),
+            residence_status=self.rng.choice([None, *codes(ResidenceStatus)]),
+            district=self.rng.choice([None, 1, 4, 10]),
+            country_of_origin=self.rng.choice([None, "SY", "UA", "TR"]),
+            benefits_domain=self.rng.choice([None, "sgb2", "asylblg"]),
+        )
+        for _ in range(self.rng.randrange(1, 3)):
+            opened = self.day(dt.date(2021, 1, 1))
+            values: dict[str, Any] = {"opened_on": opened}
+            if self.rng.random() < 0.5:
+                values.update(
+                    closed_on=min(TODAY, opened + dt.timedelta(days=self.rng.randrange(400))),
+                    closure_reason=self.rng.choice(codes(ClosureReason)),
+                    phase="closed",
+                )
+            make_case(self.session, client, manager, **values)
+
+    def new_barrier(self) -> None:
+        case = self.rng.choice(self.cases())
+        partner_id = self.rng.choice(self.partner_ids)
+        make_barrier(
+            self.session,
+            case,
+            self.rng.choice(self.categories),
+            observed_on=max(case.opened_on, self.day(dt.date(2025, 1, 1))),
+            status=self.rng.choice(codes(BarrierStatus)),
+            partner_id=partner_id,
+        )
+
+    def new_referral(self) -> None:
+        case = self.rng.choice(self.cases())
+        referred = max(case.opened_on, self.day(dt.date(2025, 1, 1)))
+        status = self.rng.choice(codes(ReferralStatus))
+        answered = status in ("accepted", "declined", "completed")
+        make_referral(
+            self.session,
+            case,
+            self.session.get(Partner, self.partner_ids[0]),
+            referred_on=referred,
+            status=status,
+            responded_on=referred + dt.timedelta(days=self.rng.randrange(30)) if answered else None,
+        )
+
+    def edit_client(self) -> None:
+        client = self.rng.choice(list(self.session.scalars(select(Client).order_by(Client.id))))
+        client.residence_status = self.rng.choice([None, *codes(ResidenceStatus)])
+        client.date_of_birth = self.rng.choice([None, dt.date(1999, 12, 31), dt.date(1960, 1, 1)])
+        client.district = self.rng.choice([None, 2, 7])
+
+    def close_a_case(self) -> None:
+        open_cases = [case for case in self.cases() if case.closed_on is None]
+        if open_cases:
+            case = self.rng.choice(open_cases)
+            case.closed_on = max(case.opened_on, self.day(dt.date(2025, 6, 1)))
+            case.closure_reason = self.rng.choice(codes(ClosureReason))
+            case.phase = "closed"
+
+    def move_barrier(self) -> None:
+        barrier = self.rng.choice(list(self.session.scalars(select(Barrier).order_by(Barrier.id))))
+        barrier.status = self.rng.choice(codes(BarrierStatus))
+        barrier.observed_on = max(barrier.case.opened_on, self.day(dt.date(2025, 1, 1)))
+
+    def bulk_update(self) -> None:
+        """A Core update through the session, no record loaded."""
+        self.session.execute(
+            update(Client)
+            .where(Client.id % 2 == self.rng.randrange(2))
+            .values(district=self.rng.choice([None, 3, 9]))
+        )
+
+    def archive_a_client(self) -> None:
+        clients = list(
+            self.session.scalars(
+                select(Client).where(Client.archived_at.is_(None)).order_by(Client.id)
+            )
+        )
+        if clients:
+            client = self.rng.choice(clients)
+            archive(self.session, self._manager_of(client), client)
+
+    def erase_an_archived_client(self) -> None:
+        clients = list(
+            self.session.scalars(
+                select(Client).where(Client.archived_at.is_not(None)).order_by(Client.id)
+            )
+        )
+        if clients:
+            client = self.rng.choice(clients)
+            erase(self.session, self._manager_of(client), client)
+
+    def retention_run(self) -> None:
+        anonymise_due_clients(self.session, TODAY, years=1)
+
+    def _manager_of(self, client: Client) -> User:
+        return self.managers[[o.id for o in self.organisations].index(client.organisation_id)]
+
+    def all(self) -> list[Any]:
+        return [
+            self.new_client_with_cases,
+            self.new_barrier,
+            self.new_referral,
+            self.edit_client,
+            self.close_a_case,
+            self.move_barrier,
+            self.bulk_update,
+            self.archive_a_client,
+            self.erase_an_archived_client,
+            self.retention_run,
+        ]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_figure_is_the_direct_aggregate_after_every_random_write(session, world, seed):
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data, no secret
+    steps = Steps(session, world, rng)
+    for _ in range(4):
+        steps.new_client_with_cases()
+    session.commit()
+    every = load_scope(session, None, True)
+    one = load_scope(session, [world.a.organisation_id], True)
+    scopes = [
+        (every, YEAR),
+        (every, QUARTER),
+        (dataclasses.replace(one, covered=every.organisations), YEAR),
+        (load_scope(session, [world.a.organisation_id], False), YEAR),
+        (load_scope(session, [world.b.organisation_id], False), LAST_YEAR),
+    ]
+    category_id = world.category_id
+    assert everything(session, scopes, category_id) == fresh(session, scopes, category_id)
+    for number in range(12):
+        step = rng.choice(steps.all())
+        token = current(session)
+        if rng.random() < 0.2:
+            # A write rolled back: the figures are those from before it, also when they
+            # were computed and kept while the write was there.
+            before = fresh(session, scopes, category_id)
+            savepoint = session.begin_nested()
+            step()
+            session.flush()
+            assert everything(session, scopes, category_id) == fresh(session, scopes, category_id)
+            savepoint.rollback()
+            assert current(session) == token
+            assert everything(session, scopes, category_id) == before
+            continue
+        step()
+        if rng.random() < 0.5:
+            session.commit()
+        else:
+            session.flush()
+        kept = everything(session, scopes, category_id)
+        assert kept == fresh(session, scopes, category_id), (number, step.__name__)
+        # Asked again, from what was kept: still the same.
+        assert everything(session, scopes, category_id) == kept
+    for scope, period in scopes[:1] + scopes[3:]:
+        queries = StatisticsQueries(
+            session, dataclasses.replace(scope, across_organisations=False), period, TODAY
+        )
+        reference = one_query_per_client_table(session, scope, period)
+        for name, counts in reference.items():
+            assert sorted(map(tuple, queries._client_counts(name)), key=repr) == counts, name
+
+
+def test_a_write_replaces_the_token_and_a_read_keeps_it(session, world):
+    token = current(session)
+    Statistics(session, load_scope(session, None, True), YEAR, TODAY).main_tables()
+    assert current(session) == token  # reading the figures writes nothing
+    client = session.get(Client, world.a.client_id)
+    client.district = 5
+    session.flush()
+    assert current(session) != token
+
+
+def test_a_write_of_an_uncounted_table_keeps_the_token(session, world):
+    token = current(session)
+    session.execute(update(NumberSequence).where(NumberSequence.year == -1).values(last_value=1))
+    assert current(session) == token
+    session.execute(update(User).where(User.role == Role.ADMIN).values(full_name="Admin"))
+    assert current(session) != token  # any other table may be counted by some figure
+
+
+def test_every_table_of_the_registry_is_kept(session, world):
+    report = Statistics(session, load_scope(session, None, True), YEAR, TODAY)
+    assert len(report.main_tables()) == sum(not spec.per_category for spec in TABLES.values())
