@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import importlib
 import random
 import unicodedata
 from collections.abc import Callable
@@ -44,8 +43,10 @@ def hand_pool(female: str, male: str, last: str) -> NamePool:
 def faker_pool(locale: str, seed: int, size: int = 120) -> NamePool:
     """Distinct names drawn from a seeded Faker locale."""
     # Faker (some 6 MB of modules) is loaded by the seed when it draws names, not by every
-    # web worker that imports the CLI: a library of its own, so no cycle can hide here.
-    fake = importlib.import_module("faker").Faker(locale)
+    # web worker that imports the CLI (tests/test_layers.py: DEFERRED_LIBRARIES).
+    from faker import Faker  # noqa: PLC0415
+
+    fake = Faker(locale)
     fake.seed_instance(seed)
 
     def draw(generate: Callable[[], str]) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ def modules() -> list[Path]:
 # hide a cycle) is refused.
 DEFERRED_LIBRARIES = {
     "weasyprint": "loads Pango when imported; only a PDF download needs it",
+    "faker": "only the seed draws names; some 6 MB in every worker otherwise",
 }
 
 

@@ -744,7 +744,9 @@ def test_page_runs_the_same_number_of_queries_for_more_data(client, auth, engine
         )
     session.commit()
     assert _statements_for(client, engine, url) == small
-    assert small <= 25
+    # The main tables, the plans, the transitions and the system-level report, each a few
+    # grouped statements whatever the data: a bound, so that an N+1 shows.
+    assert small <= 30
 
 
 # --- pieces ----------------------------------------------------------------------------

@@ -4,7 +4,7 @@ The statistics keep computed figures per token (models/statistics/generation.py)
 index for the referral list's default order (admin_views/paging.py reads its ids).
 
 Revision ID: 8fbb8fb100be
-Revises: 7db658c4740f
+Revises: afbb681c59fe
 Create Date: 2026-12-01 11:20:18.796843
 
 """
@@ -16,7 +16,7 @@ import secrets
 
 # revision identifiers, used by Alembic.
 revision = '8fbb8fb100be'
-down_revision = '7db658c4740f'
+down_revision = 'afbb681c59fe'
 branch_labels = None
 depends_on = None
 
