@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from flask import abort, flash, g, has_request_context, redirect, request, url_for
 from flask_admin import BaseView
@@ -46,7 +47,7 @@ from admin_views.forms import KimFilterConverter, KimForm, KimModelConverter
 from admin_views.paging import RowUrls, rows_of_page
 from app.clock import today
 from app.extensions import db
-from models import OrgOwned
+from models import AuditEvent, OrgOwned
 from models.audit import AuditAction, record_event, set_actor
 from models.owned import parse_id
 from models.permissions import Permission, has_any_permission, has_permission
@@ -75,6 +76,46 @@ ENDPOINT_ACCESS: dict[str, str] = {
 
 # Deeper than any list of a city's caseload; beyond it OFFSET would overflow the database.
 MAX_PAGE = 100_000
+
+
+def commit_or_say_why(session: Any) -> bool:
+    """Commit a custom route's change; on a conflict roll back and say why, in German.
+
+    A concurrent edit (the version moved), a rule of the database (a unique key taken at
+    the same moment) or a failing database leave nothing half-written and no 500.
+    """
+    try:
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        flash(str(STALE_MESSAGE % {"name": _("einer anderen Person")}), "error")
+        return False
+    except IntegrityError:
+        session.rollback()
+        flash(_("Der Vorgang widerspricht einer Regel der Datenbank; nichts gespeichert."), "error")
+        return False
+    except SQLAlchemyError:
+        session.rollback()
+        log.exception("commit of a custom route failed")
+        flash(_("Der Vorgang ist fehlgeschlagen; es wurde nichts gespeichert."), "error")
+        return False
+    return True
+
+
+def local_path(target: str | None) -> str | None:
+    """``target`` if it is a path of this site (to redirect to), else None.
+
+    Backslashes count as slashes (browsers read ``/\\host`` as ``//host``); no scheme, no
+    host, no control characters.
+    """
+    cleaned = (target or "").replace("\\", "/").strip()
+    parts = urlsplit(cleaned)
+    if parts.scheme or parts.netloc or not cleaned.startswith("/") or cleaned.startswith("//"):
+        return None
+    if any(ord(character) < 32 for character in cleaned):
+        return None
+    return cleaned
+
 
 STALE_MESSAGE = _l(
     "Dieser Datensatz wurde inzwischen von %(name)s geändert. Ihre Eingaben wurden nicht "
@@ -423,11 +464,15 @@ class KimModelView(DenyByDefault, ModelView):
         """Lists of the records that belong to ``model``, shown below its details."""
         return []
 
+    def history_actor(self, event: AuditEvent) -> str:
+        """Who acted, as the history on the details page names them."""
+        return event.actor.full_name if event.actor else (event.actor_job or "")
+
     def history_rows(self, model: Any) -> list[HistoryRow]:
         return [
             HistoryRow(
                 when=format_datetime(event.occurred_at),
-                who=event.actor.full_name if event.actor else (event.actor_job or ""),
+                who=self.history_actor(event),
                 action=str(AuditAction.label_of(event.action)),
                 changes=describe_changes(event.record_type, event.changed_fields),
             )

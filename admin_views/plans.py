@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 from wtforms import Form
 
-from admin_views.base import RelatedSection
+from admin_views.base import RelatedSection, commit_or_say_why
 from admin_views.casework import CASE_LOOKUP, CaseworkView, add_link, details_link
 from admin_views.compat import form_object
 from admin_views.formatting import format_date
@@ -198,8 +198,10 @@ class PlanView(CaseworkView):
         except PlanError as error:
             flash(str(error), "error")
             return redirect(url_for(".details_view", id=plan.id))
-        db.session.commit()
-        flash(_("Fassung %(revision)s als Entwurf angelegt.", revision=draft.revision), "success")
+        revision = draft.revision
+        if not commit_or_say_why(db.session()):
+            return redirect(url_for(".details_view", id=plan.id))
+        flash(_("Fassung %(revision)s als Entwurf angelegt.", revision=revision), "success")
         return redirect(url_for(".details_view", id=draft.id))
 
 
@@ -333,7 +335,8 @@ class StepView(CaseworkView):
         except PlanError as error:
             flash(str(error), "error")
             return redirect(url_for(".details_view", id=step.id))
-        db.session.commit()
+        if not commit_or_say_why(db.session()):
+            return redirect(url_for(".details_view", id=step.id))
         flash(
             _(
                 "Vermittlung an %(partner)s angelegt (geplant). Bitte ergänzen und versenden, "

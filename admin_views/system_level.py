@@ -21,9 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import exists, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 from wtforms import Form, StringField, TextAreaField, validators
 
@@ -33,6 +31,7 @@ from admin_views.base import (
     RelatedRow,
     RelatedSection,
     VersionedModelView,
+    commit_or_say_why,
 )
 from admin_views.catalogue import CatalogueView
 from admin_views.charts import bar_chart, format_cell
@@ -41,7 +40,7 @@ from admin_views.formatting import format_date
 from admin_views.pdf import pdf_response, render_printable
 from app.clock import today
 from app.extensions import db
-from models import Barrier, StructuralIssue
+from models import AuditEvent, Barrier, StructuralIssue
 from models.choices import (
     BarrierStatus,
     BenefitsDomain,
@@ -50,6 +49,7 @@ from models.choices import (
     IssueStatus,
     MeasureStatus,
     MeetingKind,
+    Role,
 )
 from models.labels import LABELS
 from models.permissions import Permission, has_permission
@@ -115,19 +115,14 @@ class SystemLevelView(KimModelView):
         kwargs.setdefault("withheld_mark", WITHHELD)
         return super().render(template, **kwargs)
 
+    def history_actor(self, event: AuditEvent) -> str:
+        """A role, not a person: the register is read by every organisation."""
+        if event.actor is None:
+            return event.actor_job or ""
+        return str(Role.label_of(event.actor.role))
+
     def _commit_or_say_why(self, success: str) -> bool:
-        try:
-            db.session.commit()
-        except StaleDataError:
-            db.session.rollback()
-            flash(str(STALE_MESSAGE % {"name": _("einer anderen Person")}), "error")
-            return False
-        except IntegrityError:
-            db.session.rollback()
-            flash(
-                _("Der Vorgang widerspricht einer Regel der Datenbank; nichts gespeichert."),
-                "error",
-            )
+        if not commit_or_say_why(db.session()):
             return False
         flash(success, "success")
         return True
@@ -296,6 +291,14 @@ class StructuralIssueView(VersionedModelView, SystemLevelView):
         target = request.form.get("status", "")
         try:
             issue = self._issue_from_form()
+            # Reasons are read by every organisation and exported: no person in them.
+            findings = personal_data_findings(
+                db.session(),
+                (request.form.get("reason"), request.form.get("effect_justification")),
+                None,
+            )
+            if findings:
+                raise IssueError(" ".join(findings))
             change_status(
                 issue,
                 target,
@@ -386,8 +389,9 @@ class MeasureView(VersionedModelView, SystemLevelView):
 
     def rule_errors(self, form: Form) -> dict[str, str]:
         errors = Measure.field_errors(form.data, today())
+        texts = ("title", "description", "responsible_function")
         findings = personal_data_findings(
-            db.session(), (form.data.get("title"), form.data.get("description")), None
+            db.session(), tuple(form.data.get(name) for name in texts), None
         )
         if findings:
             errors["description"] = " ".join(findings)

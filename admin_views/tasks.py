@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 from wtforms import Form
 
-from admin_views.base import SecureView
+from admin_views.base import SecureView, commit_or_say_why, local_path
 from admin_views.casework import CASE_LOOKUP, CaseworkView, ColleagueOptions
 from admin_views.compat import form_object
 from app.clock import today
@@ -153,12 +153,9 @@ class TaskView(CaseworkView):
         except TaskError as error:
             flash(str(error), "error")
         else:
-            db.session.commit()
-            flash(_("Aufgabe erledigt."), "success")
-        back = request.form.get("url") or ""
-        if not back.startswith("/") or back.startswith("//"):
-            back = url_for(".index_view")
-        return redirect(back)
+            if commit_or_say_why(db.session()):
+                flash(_("Aufgabe erledigt."), "success")
+        return redirect(local_path(request.form.get("url")) or url_for(".index_view"))
 
 
 def deactivated_user_redirect(user: User) -> str | None:
@@ -222,17 +219,17 @@ class TeamView(SecureView):
                 except TaskError as error:
                     flash(str(error), "error")
                 else:
-                    session.commit()
-                    flash(
-                        _(
-                            "%(cases)s offene Fälle und %(tasks)s offene Aufgaben an "
-                            "%(name)s übergeben.",
-                            cases=moved.cases,
-                            tasks=moved.tasks,
-                            name=successor.full_name,
-                        ),
-                        "success",
-                    )
+                    if commit_or_say_why(session):
+                        flash(
+                            _(
+                                "%(cases)s offene Fälle und %(tasks)s offene Aufgaben an "
+                                "%(name)s übergeben.",
+                                cases=moved.cases,
+                                tasks=moved.tasks,
+                                name=successor.full_name,
+                            ),
+                            "success",
+                        )
                     return redirect(url_for(".index"))
         return self.render(
             "admin/team_reassign.html",

@@ -188,6 +188,9 @@ def new_issue(
     return issue
 
 
+MAX_REASON = 2000  # status_reason, effect_justification: String(2000)
+
+
 def change_status(
     issue: StructuralIssue,
     new_status: str,
@@ -215,6 +218,14 @@ def change_status(
         )
     if target is S.MERGED:
         raise IssueError(_("Zum Zusammenführen bitte das Ziel-Strukturthema wählen."))
+    for text in (reason, effect_justification):
+        if text and len(text) > MAX_REASON:
+            raise IssueError(
+                _(
+                    "Eine Begründung hat höchstens %(n)s Zeichen.",
+                    n=f"{MAX_REASON:,}".replace(",", "."),
+                )
+            )
     reason = (reason or "").strip()
     if target in (S.DEFERRED, S.REJECTED) and not reason:
         raise IssueError(_("Bitte geben Sie eine Begründung an."))

@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from models import AuditEvent, Barrier, Measure, Meeting, StructuralIssue
+from models import AuditEvent, Barrier, Measure, Meeting, StructuralIssue, User
 from models.choices import BarrierStatus
 from tests.factories import OBSERVED_ON, TODAY
 
@@ -427,3 +427,43 @@ def test_a_stale_edit_of_the_register_is_refused_and_the_first_change_kept(
     assert "inzwischen" in stale.get_data(as_text=True)
     session.refresh(record)
     assert (record.title, record.version) == ("Erste Änderung", 2)
+
+
+def test_the_register_names_roles_not_the_people_who_proposed(client, auth, world, session):
+    auth.login(world.a.case_manager_email)
+    client.post(
+        "/admin/structural-issues/new/",
+        data={"title": "Wartezeiten Bürgerbüro", "category": world.category_id},
+    )
+    proposed = session.scalar(
+        select(StructuralIssue).where(StructuralIssue.title == "Wartezeiten Bürgerbüro")
+    )
+    coordination = auth.browser(world.coordinator_email)
+    page = coordination.get(f"/admin/structural-issues/details/?id={proposed.id}")
+    history = page.get_data(as_text=True).split("Verlauf", 1)[-1]
+    manager = session.scalar(select(User).where(User.email == world.a.case_manager_email))
+    assert "Case Manager*in" in history
+    assert manager.full_name not in history
+
+
+@pytest.mark.parametrize(
+    "reason",
+    ["Rückfrage an anna.beispiel@example.org", "siehe Aktenzeichen AWO-2026-000123"],
+)
+def test_a_reason_with_personal_data_is_refused(client, auth, world, session, reason):
+    auth.login(world.coordinator_email)
+    before = session.get(StructuralIssue, world.issue_id).status
+    response = transition(client, world, "deferred", reason=reason)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "aussieht" in page or "E-Mail" in page
+    issue = session.get(StructuralIssue, world.issue_id)
+    session.refresh(issue)
+    assert (issue.status, issue.status_reason) == (before, None)
+
+
+def test_an_overlong_reason_gets_a_german_message_not_a_500(client, auth, world, session):
+    auth.login(world.coordinator_email)
+    response = transition(client, world, "deferred", reason="x" * 2001)
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "höchstens 2.000 Zeichen" in page

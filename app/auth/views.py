@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -24,6 +23,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import EmailField, PasswordField, validators
 
+from admin_views.base import local_path
 from app.auth.throttle import account_key, is_throttled, record_attempt
 from app.extensions import db, login_manager
 from models import User
@@ -49,16 +49,7 @@ class LoginForm(FlaskForm):
 
 def safe_next_url(target: str | None) -> str:
     """A local path to continue to after login; anything else goes to the start page."""
-    fallback = url_for("admin.index")
-    if not target:
-        return fallback
-    cleaned = target.replace("\\", "/").strip()
-    parts = urlsplit(cleaned)
-    if parts.scheme or parts.netloc or not cleaned.startswith("/") or cleaned.startswith("//"):
-        return fallback
-    if any(ord(character) < 32 for character in cleaned):
-        return fallback
-    return cleaned
+    return local_path(target) or url_for("admin.index")
 
 
 @login_manager.user_loader
