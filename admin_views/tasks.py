@@ -134,6 +134,13 @@ class TaskView(CaseworkView):
             assignee = form.data.get("assignee")
             if getattr(linked, "id", None) != existing.case_id:
                 errors["case"] = _("Eine automatische Aufgabe bleibt bei ihrem Fall.")
+            if form.data.get("done_on") != existing.done_on:
+                # Done by hand here, the next sync would open it again: its source decides.
+                errors["done_on"] = _(
+                    "Eine automatische Aufgabe ist erledigt, wenn ihre Quelle es ist "
+                    "(z. B. der Schritt oder die Vermittlung); bitte dort eintragen oder "
+                    "„Erledigt“ in der Aufgabenliste wählen."
+                )
             if getattr(assignee, "id", None) != existing.assignee_id:
                 errors["assignee"] = _(
                     "Eine automatische Aufgabe liegt bei der Case Manager*in des Falls; bitte "

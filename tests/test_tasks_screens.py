@@ -224,6 +224,30 @@ def test_an_automatic_task_keeps_its_case_and_assignee(client, auth, session, wo
     assert "Case Manager*in des Falls" in response.get_data(as_text=True)
 
 
+def test_an_automatic_task_is_not_marked_done_by_editing_it(client, auth, session, world):
+    task = session.execute(
+        select(Task)
+        .where(Task.source_kind == TaskSource.PLAN_STEP)
+        .where(Task.source_id == world.a.step_id)
+    ).scalar_one()
+    auth.login(world.a.case_manager_email)
+    response = client.post(
+        f"/admin/tasks/edit/?id={task.id}",
+        data={
+            "case": world.a.case_id,
+            "assignee": world.a.case_manager_id,
+            "kind": task.kind,
+            "due_on": task.due_on.isoformat(),
+            "done_on": TODAY.isoformat(),
+            "row_version": task.version,
+        },
+    )
+    assert response.status_code == 200
+    assert "wenn ihre Quelle es ist" in response.get_data(as_text=True)
+    session.refresh(task)
+    assert (task.status, task.done_on) == (TaskStatus.OPEN, None)
+
+
 def test_no_task_for_a_closed_case(client, auth, session, world):
     case = session.get(Case, world.b.case_id)
     case.phase, case.closed_on, case.closure_reason = "closed", TODAY, "other"
