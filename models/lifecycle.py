@@ -19,9 +19,11 @@ from models.barrier import Barrier
 from models.base import utcnow
 from models.case import Case, Contact
 from models.client import Client
+from models.consent import Consent
 from models.permissions import Principal
 from models.plan import IntegrationPlan, PlanGoal, PlanStep
 from models.referral import Referral
+from models.status_history import StatusPeriod
 from models.tasks import Task
 from models.visibility import Shelf, visible_criteria
 
@@ -108,6 +110,14 @@ def erase(session: Session, user: Principal, record: Archivable) -> None:
             )
         for case in cases:
             _erase_case(session, user, case)
+        # The client's own records, one by one for their audit events (not by cascade).
+        for own_model in (Consent, StatusPeriod):
+            owned = select(own_model).where(
+                own_model.client_id == record.id,
+                *visible_criteria(user, own_model, shelf=Shelf.ANY),
+            )
+            for own in session.scalars(owned):
+                session.delete(own)
         session.delete(record)
     else:
         _erase_case(session, user, record)

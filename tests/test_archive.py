@@ -258,11 +258,14 @@ def test_erasing_an_archived_client_removes_it_with_everything_and_audits_each_r
         assert count_rows(connection, model, model.organisation_id == world.a.organisation_id) == 0
         assert count_rows(connection, model, model.organisation_id == world.b.organisation_id) == 1
     deleted = sorted(e.record_type for e in events(connection, action="delete"))
-    # The case's plan, goal and step, its manual task and its four automatic tasks too.
+    # The case's plan, goal and step, its manual task and its four automatic tasks too,
+    # and the client's own records: the processing consent kept in step with the client,
+    # the consent to share, the residence status period.
     plan_records = ["IntegrationPlan", "PlanGoal", "PlanStep"]
-    assert (
-        deleted
-        == ["Barrier", "Case", "Client", "Contact", *plan_records, "Referral"] + ["Task"] * 5
+    client_records = ["Consent", "Consent", "StatusPeriod"]
+    assert deleted == sorted(
+        ["Barrier", "Case", "Client", "Contact", *plan_records, "Referral", *client_records]
+        + ["Task"] * 5
     )
 
 
