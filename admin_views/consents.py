@@ -18,7 +18,7 @@ from wtforms import Form, SelectMultipleField, widgets
 from admin_views.base import RelatedRow, RelatedSection
 from admin_views.casework import CaseworkView
 from admin_views.formatting import format_date
-from admin_views.pdf import pdf_response, render_printable
+from admin_views.pdf import audited_pdf_response, render_printable
 from admin_views.status_periods import CLIENT_LOOKUP
 from app.clock import today
 from app.extensions import db
@@ -242,7 +242,7 @@ class ConsentView(CaseworkView):
             signed_on=format_date(consent.signed_on),
             valid_until=format_date(consent.valid_until) if consent.valid_until else None,
         )
-        return pdf_response(html, f"Einwilligung {consent.client.file_number}.pdf")
+        return audited_pdf_response(consent, html, f"Einwilligung {consent.client.file_number}.pdf")
 
 
 def _template_for(consent: Consent) -> ConsentTemplate | None:

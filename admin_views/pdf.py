@@ -14,9 +14,12 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from flask import Response, current_app, render_template
+from flask_login import current_user
 
 from admin_views.formatting import format_date
 from app.clock import today
+from app.extensions import db
+from models.audit import record_event
 
 STATIC_PREFIX = "/static/"
 
@@ -64,4 +67,14 @@ def pdf_response(html: str, filename: str) -> Response:
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
     )
+    return response
+
+
+def audited_pdf_response(record: Any, html: str, filename: str) -> Response:
+    """``pdf_response`` of a document about a person: audited as an export, like a CSV."""
+    response = pdf_response(html, filename)
+    record_event(
+        db.session(), actor=current_user, action="export", record=record, details={"pdf": filename}
+    )
+    db.session.commit()
     return response

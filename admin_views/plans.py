@@ -22,7 +22,7 @@ from admin_views.base import RelatedSection, commit_or_say_why
 from admin_views.casework import CASE_LOOKUP, CaseworkView, add_link, details_link
 from admin_views.compat import form_object
 from admin_views.formatting import format_date
-from admin_views.pdf import pdf_response, render_printable
+from admin_views.pdf import audited_pdf_response, render_printable
 from admin_views.plan_sections import goals_with_steps, step_row
 from app.clock import today
 from app.extensions import db
@@ -187,7 +187,7 @@ class PlanView(CaseworkView):
             responsible=StepResponsible.label_of,
         )
         filename = f"Integrationsplan {plan.case.case_number} Fassung {plan.revision}.pdf"
-        return pdf_response(html, filename)
+        return audited_pdf_response(plan, html, filename)
 
     @expose("/new-version/", methods=("POST",))
     def new_version_view(self) -> Response:

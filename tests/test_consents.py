@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from models import Case, Client, Consent, Partner, Referral, User
+from models import AuditEvent, Case, Client, Consent, Partner, Referral, User
 from models.choices import ReferralStatus
 from models.consent import covering_consent, expiring_consents
 from models.consent_withdrawal import withdraw
@@ -485,6 +485,14 @@ def test_the_printed_form_names_recipients_purposes_and_categories(
     assert "Vermittlung und Unterstützung durch die empfangende Stelle" in text
     assert "Gesundheitsdaten" in text and "Art. 9 DSGVO" in text
     assert "Haddad" in text
+    printed = session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.action == "export",
+            AuditEvent.record_type == "Consent",
+            AuditEvent.record_id == consent.id,
+        )
+    ).all()
+    assert len(printed) == 1  # a document about a person is audited like a CSV export
 
 
 def test_the_printed_form_falls_back_to_the_default_text(
