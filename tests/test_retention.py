@@ -85,6 +85,8 @@ def _full_client(session: Session, organisation, author, partner, category, **va
         street="Kölner Straße 7",
         postcode="40233",
         arrival_date=D(2015, 9, 1),
+        # Fixed like the other dates here: before every withdrawal, whatever day today is.
+        consent_given_on=values.pop("consent_given_on", D(2015, 9, 15)),
         notes="Vertrauliche Notiz zur Familie",
         **values,
     )
