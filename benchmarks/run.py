@@ -27,6 +27,7 @@ python of the harness's venv. Ratios, not milliseconds, travel between machines.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import re
 import statistics
@@ -41,14 +42,14 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event, func, select, text, update
+from sqlalchemy import event, func, select, text
 
 from app.clock import today
 from app.extensions import db
 from app.factory import create_app
 from benchmarks.statistics import build_app
-from models import Case, Client
-from models.statistics.generation import new_token, statistics_generation
+from models import Barrier, Case, Client, Contact, Organisation
+from models.statistics.generation import ANY, EPOCH, bump
 from seeds.demo import DEFAULT_PASSWORD, seed_demo
 
 CASE_MANAGER = "cm.awo@example.org"
@@ -162,10 +163,59 @@ def time_page(
     }
 
 
-def new_generation(app: Flask) -> None:
-    """What any write does to the kept figures: a new token (nothing else changes)."""
+def _awo_case(session: Any) -> Case:
+    """An open case of AWO, the organisation of the case manager and the team lead."""
+    return session.scalars(
+        select(Case)
+        .join(Organisation, Case.organisation_id == Organisation.id)
+        .where(Organisation.slug == "awo", Case.closed_on.is_(None))
+        .order_by(Case.id)
+        .limit(1)
+    ).one()
+
+
+def new_contact(session: Any) -> None:
+    """A case manager of AWO records a contact (no figure counts contacts)."""
+    case = _awo_case(session)
+    session.add(
+        Contact(case=case, organisation_id=case.organisation_id, contact_date=today(), minutes=30)
+    )
+
+
+def barrier_edited(session: Any) -> None:
+    """A case manager of AWO changes a barrier's status (barrier figures change)."""
+    barrier = session.scalars(
+        select(Barrier)
+        .where(Barrier.organisation_id == _awo_case(session).organisation_id)
+        .order_by(Barrier.id)
+        .limit(1)
+    ).one()
+    barrier.status = "solved" if barrier.status != "solved" else "open"
+
+
+def case_edited(session: Any) -> None:
+    """A case manager of AWO moves a case's opening day (every case figure of AWO)."""
+    case = _awo_case(session)
+    case.opened_on = case.opened_on - dt.timedelta(days=1 if case.opened_on.day > 1 else -1)
+
+
+def every_figure(session: Any) -> None:
+    """A write no figure can follow in detail (SQL text: the epoch): all counted again."""
+    bump(session, [(ANY, EPOCH)])
+
+
+WRITES = {
+    "a new contact at AWO": new_contact,
+    "a barrier edited at AWO": barrier_edited,
+    "a case edited at AWO": case_edited,
+    "any write (the epoch)": every_figure,
+}
+
+
+def write(app: Flask, change: Any) -> None:
+    """One write, committed, as a request of the app makes it (its tokens replaced)."""
     with app.app_context():
-        db.session.execute(update(statistics_generation).values(token=new_token()))
+        change(db.session)
         db.session.commit()
 
 
@@ -253,14 +303,16 @@ def run(options: argparse.Namespace) -> None:
             print(row(name, time_page(app, worker, page, options.requests)), flush=True)
         for role, email in (("coordination", COORDINATOR), ("team lead AWO", LEAD)):
             client = logged_in(app, email)
-            cold = time_page(
-                app,
-                client,
-                "/admin/statistics/",
-                options.cold_requests,
-                lambda: new_generation(app),
-            )
-            print(row(f"statistics, {role}, after a write", cold), flush=True)
+            client.get("/admin/statistics/")  # warm
+            for name, change in WRITES.items():
+                cold = time_page(
+                    app,
+                    client,
+                    "/admin/statistics/",
+                    options.cold_requests,
+                    lambda change=change: write(app, change),
+                )
+                print(row(f"statistics, {role}, after {name}", cold), flush=True)
             warm = time_page(app, client, "/admin/statistics/", options.requests)
             print(row(f"statistics, {role}, again", warm), flush=True)
         warmed = rss_mib()

@@ -17,16 +17,33 @@ import random
 from typing import Any
 
 import pytest
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import event, func, insert, or_, select, text, update
 
 from models import Barrier, Case, Client, NumberSequence, Organisation, Partner, User
 from models.choices import BarrierStatus, ClosureReason, ReferralStatus, ResidenceStatus, Role
 from models.lifecycle import archive, erase
 from models.retention import anonymise_due_clients
-from models.statistics import TABLES, Period, Statistics, load_scope
-from models.statistics.generation import FIGURES, current, statistics_generation
+from models.statistics import TABLES, Period, Statistics, generation, load_scope
+from models.statistics.generation import (
+    ANY,
+    EPOCH,
+    FIGURES,
+    ORGANISATIONS,
+    dependants,
+    organisation_rows,
+    statistics_generation,
+    tables_of,
+    tokens,
+)
 from models.statistics.queries import StatisticsQueries, age_band
-from tests.factories import make_barrier, make_case, make_category, make_client, make_referral
+from tests.factories import (
+    make_barrier,
+    make_case,
+    make_category,
+    make_client,
+    make_contact,
+    make_referral,
+)
 
 TODAY = dt.date(2026, 11, 25)
 YEAR = Period(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
@@ -43,9 +60,11 @@ CLIENT_COLUMNS = {
 
 @pytest.fixture(autouse=True)
 def _generation_row(session):
-    """The migration's row (a test that committed for real may have emptied the table)."""
-    if session.execute(select(statistics_generation)).first() is None:
-        session.execute(insert(statistics_generation).values(id=1, token=1))
+    """The migration's epoch row (a test that committed for real may have emptied the table)."""
+    if tokens(session) is None:
+        session.execute(
+            insert(statistics_generation).values(organisation_id=ANY, table_name=EPOCH, token=1)
+        )
         session.commit()
     FIGURES.clear()
     yield
@@ -282,7 +301,7 @@ def test_every_figure_is_the_direct_aggregate_after_every_random_write(session, 
     assert everything(session, scopes, category_id) == fresh(session, scopes, category_id)
     for number in range(12):
         step = rng.choice(steps.all())
-        token = current(session)
+        token = tokens(session)
         if rng.random() < 0.2:
             # A write rolled back: the figures are those from before it, also when they
             # were computed and kept while the write was there.
@@ -292,7 +311,7 @@ def test_every_figure_is_the_direct_aggregate_after_every_random_write(session, 
             session.flush()
             assert everything(session, scopes, category_id) == fresh(session, scopes, category_id)
             savepoint.rollback()
-            assert current(session) == token
+            assert tokens(session) == token
             assert everything(session, scopes, category_id) == before
             continue
         step()
@@ -314,23 +333,162 @@ def test_every_figure_is_the_direct_aggregate_after_every_random_write(session, 
 
 
 def test_a_write_replaces_the_token_and_a_read_keeps_it(session, world):
-    token = current(session)
+    token = tokens(session)
     Statistics(session, load_scope(session, None, True), YEAR, TODAY).main_tables()
-    assert current(session) == token  # reading the figures writes nothing
+    assert tokens(session) == token  # reading the figures writes nothing
     client = session.get(Client, world.a.client_id)
     client.district = 5
     session.flush()
-    assert current(session) != token
+    assert tokens(session) != token
 
 
 def test_a_write_of_an_uncounted_table_keeps_the_token(session, world):
-    token = current(session)
+    token = tokens(session)
     session.execute(update(NumberSequence).where(NumberSequence.year == -1).values(last_value=1))
-    assert current(session) == token
+    assert tokens(session) == token
     session.execute(update(User).where(User.role == Role.ADMIN).values(full_name="Admin"))
-    assert current(session) != token  # any other table may be counted by some figure
+    assert tokens(session) != token  # any other table may be counted by some figure
 
 
 def test_every_table_of_the_registry_is_kept(session, world):
     report = Statistics(session, load_scope(session, None, True), YEAR, TODAY)
     assert len(report.main_tables()) == sum(not spec.per_category for spec in TABLES.values())
+
+
+# --- kept per organisation and table -----------------------------------------------------
+
+
+class Statements:
+    """The statements a block runs on the session's connection."""
+
+    def __init__(self, session) -> None:
+        self.engine = session.get_bind()
+        self.seen: list[str] = []
+
+    def __enter__(self) -> Statements:
+        event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._count)
+
+    def _count(self, _conn, _cursor, statement, parameters, *_args) -> None:
+        self.seen.append(statement)
+
+    @property
+    def counts(self) -> list[str]:
+        """The statements that count figures (not the reads of the tokens, nor the list
+        of organisations a report of the coordination starts from)."""
+        return [
+            s
+            for s in self.seen
+            if "statistics_generation" not in s and not s.startswith("SELECT organisation.id")
+        ]
+
+
+def shown(session, scope) -> Any:
+    return figures(Statistics(session, scope, YEAR, TODAY).main_tables())
+
+
+def fresh_shown(session, scope) -> Any:
+    FIGURES.enabled = False
+    try:
+        return shown(session, scope)
+    finally:
+        FIGURES.enabled = True
+
+
+def test_a_write_at_one_organisation_keeps_the_figures_of_the_other(session, world):
+    a = load_scope(session, [world.a.organisation_id], False)
+    b = load_scope(session, [world.b.organisation_id], False)
+    shown(session, a), shown(session, b)
+    barrier = session.get(Barrier, world.a.barrier_id)
+    barrier.status = "solved" if barrier.status != "solved" else "open"
+    session.flush()
+    with Statements(session) as other:
+        figures_of_b = shown(session, b)
+    with Statements(session) as own:
+        figures_of_a = shown(session, a)
+    assert figures_of_a == fresh_shown(session, a)
+    assert figures_of_b == fresh_shown(session, b)
+    assert other.counts == []  # served as kept: nothing of B was written
+    assert own.counts  # counted again: a barrier of A changed
+    # ... and only what reads barriers: the cases, clients and referrals of A are kept.
+    assert all("barrier" in statement for statement in own.counts)
+
+
+def test_the_coordination_counts_again_only_the_organisation_written(session, world, monkeypatch):
+    every = load_scope(session, None, True)
+    shown(session, every)
+    case = session.get(Case, world.b.case_id)
+    case.opened_on = case.opened_on - dt.timedelta(days=1)
+    session.flush()
+    counted: list[list[int]] = []
+    rows_of = generation._rows_of
+
+    def spy(session, statement, parameter, organisations):
+        counted.append(list(organisations))
+        return rows_of(session, statement, parameter, organisations)
+
+    monkeypatch.setattr(generation, "_rows_of", spy)
+    kept = shown(session, every)
+    assert kept == fresh_shown(session, every)
+    counted_after_the_write = counted[
+        : counted.index([world.a.organisation_id, world.b.organisation_id])
+    ]
+    assert counted_after_the_write  # what reads cases, counted again ...
+    assert all(orgs == [world.b.organisation_id] for orgs in counted_after_the_write)  # ... for B
+
+
+def test_a_new_contact_changes_no_kept_figure(session, world):
+    every = load_scope(session, None, True)
+    a = load_scope(session, [world.a.organisation_id], False)
+    shown(session, every), shown(session, a)
+    before = tokens(session)
+    make_contact(session, session.get(Case, world.a.case_id))
+    session.flush()
+    assert {key for key, token in tokens(session).items() if before.get(key) != token} == {
+        (world.a.organisation_id, "contact")
+    }
+    with Statements(session) as after:
+        shown(session, every), shown(session, a)
+    assert after.counts == []  # no figure counts contacts
+
+
+def test_a_text_write_or_a_bulk_write_counts_every_organisation_again(session, world):
+    before = tokens(session)
+    session.execute(update(Client).where(Client.id == world.a.client_id).values(district=3))
+    after_bulk = tokens(session)
+    assert after_bulk[(ANY, "client")] != before.get((ANY, "client"))
+    session.execute(
+        text("UPDATE client SET district = 4 WHERE id = :id"), {"id": world.b.client_id}
+    )
+    assert tokens(session)[(ANY, EPOCH)] != after_bulk[(ANY, EPOCH)]
+
+
+def test_the_tables_of_a_statement_include_its_subqueries():
+    inner = select(Case.client_id).where(Case.organisation_id.in_(ORGANISATIONS))
+    statement = select(func.count()).select_from(Client).where(Client.id.in_(inner))
+    assert tables_of(statement) == {"client", "case_file"}
+
+
+def test_deleting_a_row_replaces_the_tokens_of_what_the_database_deletes_with_it():
+    assert {"consent", "status_period"} <= dependants("client")
+    assert {"contact", "barrier", "referral", "task"} <= dependants("case_file")
+
+
+def test_the_rows_of_one_organisation_add_up_to_the_direct_query(session, world):
+    """Grouped counts per organisation, added up, are the one query over all of them."""
+    statement = (
+        select(Barrier.status, func.count())
+        .join(Case, Barrier.case_id == Case.id)
+        .where(Case.organisation_id.in_(ORGANISATIONS))
+        .group_by(Barrier.status)
+    )
+    organisations = [world.a.organisation_id, world.b.organisation_id]
+    kept = sorted(organisation_rows(session, statement, organisations))
+    FIGURES.enabled = False
+    try:
+        assert kept == sorted(organisation_rows(session, statement, organisations))
+    finally:
+        FIGURES.enabled = True

@@ -38,6 +38,7 @@ from models.case import Case
 from models.catalogue import BarrierCategory, Partner
 from models.choices import BarrierStatus, ClosureReason, ReferralStatus
 from models.referral import Referral, overdue_condition
+from models.statistics.generation import ORGANISATIONS, organisation_rows
 from models.statistics.periods import YEAR, Period, quarter_label
 from models.statistics.queries import ANSWERED, ANSWERED_POSITIVE, StatisticsQueries
 from models.statistics.scope import OrganisationColumn, Scope
@@ -216,6 +217,11 @@ class CoordinationFigures:
     def _org(self, raw: int) -> int:
         return self.index_of[raw]
 
+    def _rows(self, statement: Any) -> list[Any]:
+        """A grouped count over every covered organisation (``ORGANISATIONS``), each
+        organisation's rows kept on their own (``organisation_rows``)."""
+        return organisation_rows(self.session, statement, list(self.index_of))
+
     # --- the covers -------------------------------------------------------------------
 
     @cached_property
@@ -223,8 +229,8 @@ class CoordinationFigures:
         """Opened by month, closed by reason, open at each quarter's end: all history."""
         year, month = extract("year", Case.opened_on), extract("month", Case.opened_on)
         # Archived cases count like any other (SPEC §6.6); erased ones are gone.
-        counted = [Case.organisation_id.in_(list(self.index_of))]
-        opened_rows = self.session.execute(
+        counted = [Case.organisation_id.in_(ORGANISATIONS)]
+        opened_rows = self._rows(
             select(Case.organisation_id, year, month, func.count())
             .where(*counted, Case.opened_on <= dt.date(self.today.year, 12, 31))
             .group_by(Case.organisation_id, year, month)
@@ -233,7 +239,7 @@ class CoordinationFigures:
             extract("year", Case.closed_on),
             extract("month", Case.closed_on),
         )
-        closed_rows = self.session.execute(
+        closed_rows = self._rows(
             select(
                 Case.organisation_id, Case.closure_reason, closed_year, closed_month, func.count()
             )
@@ -250,13 +256,13 @@ class CoordinationFigures:
             select(Referral.organisation_id, func.count())
             .join(Case, Referral.case_id == Case.id)
             .where(
-                Case.organisation_id.in_(list(self.index_of)),
+                Case.organisation_id.in_(ORGANISATIONS),
                 overdue_condition(self.today),
             )
             .group_by(Referral.organisation_id)
         )
         cover = Cover()
-        found = {self._org(o): int(n) for o, n in self.session.execute(statement)}
+        found = {self._org(o): int(n) for o, n in self._rows(statement)}
         for index, count in sorted(found.items()):
             cover.add(("od", index), count)
         cover.add(("od", ALL), sum(found.values()))
@@ -281,7 +287,7 @@ class CoordinationFigures:
             .join(BarrierCategory, Barrier.category_id == BarrierCategory.id)
             .outerjoin(Partner, Barrier.partner_id == Partner.id)
             .where(
-                Case.organisation_id.in_(list(self.index_of)),
+                Case.organisation_id.in_(ORGANISATIONS),
                 # The year as a date range, not ``year == ...``: the index on the date serves it.
                 Barrier.observed_on.between(*self._year_bounds()),
             )
@@ -295,7 +301,7 @@ class CoordinationFigures:
                 month,
             )
         )
-        return list(self.session.execute(statement))
+        return self._rows(statement)
 
     @cached_property
     def barriers(self) -> Publication:
@@ -335,12 +341,12 @@ class CoordinationFigures:
             .join(Case, Referral.case_id == Case.id)
             .join(Partner, Referral.partner_id == Partner.id)
             .where(
-                Case.organisation_id.in_(list(self.index_of)),
+                Case.organisation_id.in_(ORGANISATIONS),
                 Referral.referred_on.between(*self._year_bounds()),
             )
             .group_by(Partner.id, Partner.name, Referral.status, Referral.organisation_id, month)
         )
-        return list(self.session.execute(statement))
+        return self._rows(statement)
 
     @cached_property
     def referrals(self) -> Publication:

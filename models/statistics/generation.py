@@ -1,49 +1,83 @@
-"""The generation of the counted data: a token that every write replaces, in its own
-transaction, so that figures computed once can be served again only as long as no
-write has happened since.
+"""The generation of the counted data, per organisation and table: figures computed
+once are served again only as long as nothing they read has been written since.
 
-``statistics_generation`` holds one row. Every flush of the ORM and every insert, update
-or delete run through a session (ORM or Core, bulk included: the seed, the archive, the
-erasure, the retention run) sets its token to a fresh random number in the same
-transaction as the write (``bump``, from session events). So:
+``statistics_generation`` holds one token per (organisation, table) that has been
+written, and an epoch row ``(ANY, "*")`` that the migration inserts. Every flush of the
+ORM replaces, in the writer's own transaction, the token of each (organisation, table) it
+wrote (``bump``); an insert, update or delete run through a session as a statement (ORM
+or Core, bulk included: the seed, the archive, the erasure, the retention run) replaces
+``(ANY, table)``, which the figures of every organisation read; a write in ``text()``
+replaces the epoch. So:
 
-- a reader that sees token T sees the data as of T or later: a write commits its new
+- a reader that sees a token sees the data as of it or later: a write commits its new
   token together with its rows, and a rolled back write takes its token back with it;
 - a token never comes back (random, 62 bits), so figures kept under a token are never
   those of another state of the data, also after a rollback;
-- writes to the tables no figure counts (``UNCOUNTED_TABLES``: the audit trail, login
-  attempts, number sequences) keep the token: a refused request still changes nothing.
+- writes to the tables no figure counts (``UNCOUNTED_TABLES``) keep every token.
 
-``FiguresMemo`` keeps computed figures under (database, token, what was asked). Without
-the row (a schema made without the migration), ``current`` is None and nothing is kept.
+``FiguresMemo`` keeps computed figures together with what they read (``Reads``): the
+tables of every statement they ran through the session, found in the statement itself,
+and for each the organisation it was restricted to, or every organisation. Figures are
+served again while the tokens of what they read are those they were computed at; so a
+new contact at one organisation leaves every other organisation's figures, and the
+figures of this one that read no contact, as they were. ``organisation_rows`` runs a
+grouped count once per organisation (``ORGANISATIONS`` is the statement's list of
+organisations) and keeps each organisation's rows on their own: the coordination's
+figures after a write at one organisation count that organisation again, not all eight.
+
+Without the epoch row (a schema made without the migration) nothing is kept.
 """
 
 from __future__ import annotations
 
+import contextvars
 import secrets
 import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, Column, Integer, Table, TextClause, event, select, update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Integer,
+    String,
+    Table,
+    TextClause,
+    bindparam,
+    event,
+    func,
+    inspect,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.elements import BindParameter
 
 from models.base import Base
 
 T = TypeVar("T")
 
+ANY = 0  # the organisation of a write whose organisation is not known: every one
+EPOCH = "*"  # the table of the epoch row: every figure reads it
+LOCK_SPACE = 0x4B494D  # "KIM": the advisory locks of the writers, per organisation
+
 statistics_generation = Table(
     "statistics_generation",
     Base.metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("organisation_id", Integer, primary_key=True, autoincrement=False),
+    Column("table_name", String(63), primary_key=True),
     Column(
         "token",
         BigInteger,
         nullable=False,
-        comment="replaced by every write of counted data; statistics are kept per token",
+        comment="replaced by every write of the table's rows of this organisation",
     ),
-    comment="one row: the generation of the counted data (models/statistics/generation.py)",
+    comment="the generation of the counted data per organisation and table "
+    "(models/statistics/generation.py)",
 )
 
 # Tables that no figure counts; a statistics section that reads one must take it out.
@@ -52,28 +86,105 @@ UNCOUNTED_TABLES = frozenset(
 )
 WRITE_VERBS = ("insert", "update", "delete", "replace", "merge", "truncate")
 
+# The organisations a statement of ``organisation_rows`` counts: ``.in_(ORGANISATIONS)``.
+ORGANISATIONS: BindParameter[list[int]] = bindparam("statistics_organisations", expanding=True)
+
+Tokens = dict[tuple[int, str], int]
+
 
 def new_token() -> int:
     return secrets.randbits(62)
 
 
-def bump(session: Session) -> None:
-    """A fresh token, in the session's current transaction (none without the row)."""
-    session.connection().execute(
-        update(statistics_generation)
-        .where(statistics_generation.c.id == 1)
-        .values(token=new_token())
-    )
+# --- writing: the tokens a write replaces ------------------------------------------
 
 
-def current(session: Any) -> int | None:
-    """The token the session's transaction sees; None without the row."""
-    token: int | None = (
-        session.connection()
-        .execute(select(statistics_generation.c.token).where(statistics_generation.c.id == 1))
-        .scalar()
-    )
-    return token
+def _dependants() -> dict[str, set[str]]:
+    """Per table, the tables whose rows the database changes when one of its rows is
+    deleted (``ON DELETE CASCADE`` / ``SET NULL``), followed to their end."""
+    direct: dict[str, set[str]] = defaultdict(set)
+    for table in Base.metadata.tables.values():
+        for key in table.foreign_keys:
+            if (key.ondelete or "").upper() in ("CASCADE", "SET NULL"):
+                direct[key.column.table.name].add(table.name)
+    closed: dict[str, set[str]] = {}
+    for name in list(direct):
+        seen, todo = set(), [name]
+        while todo:
+            for child in direct.get(todo.pop(), ()):
+                if child not in seen:
+                    seen.add(child)
+                    todo.append(child)
+        closed[name] = seen
+    return closed
+
+
+_DEPENDANTS: dict[str, set[str]] | None = None
+
+
+def dependants(table: str) -> set[str]:
+    global _DEPENDANTS  # noqa: PLW0603 - computed once all models are declared
+    if _DEPENDANTS is None:
+        _DEPENDANTS = _dependants()
+    return _DEPENDANTS.get(table, set())
+
+
+def bump(session: Session, written: Iterable[tuple[int, str]]) -> None:
+    """Fresh tokens for ``(organisation, table)`` pairs, in the session's transaction."""
+    pairs = sorted({pair for pair in written if pair[1] not in UNCOUNTED_TABLES})
+    if not pairs:
+        return
+    connection = session.connection()
+    dialect = connection.dialect.name
+    rows = [{"organisation_id": o, "table_name": t, "token": new_token()} for o, t in pairs]
+    if dialect == "postgresql":
+        # Writers of one organisation take their turn here until they commit (as they
+        # would on its rows), always in the order of the organisations: no deadlock
+        # between two writers of one organisation, whatever order their flushes take.
+        for org in sorted({o for o, _t in pairs}):
+            connection.execute(select(func.pg_advisory_xact_lock(LOCK_SPACE, org)))
+    if dialect in ("sqlite", "postgresql"):
+        insert = (sqlite if dialect == "sqlite" else postgresql).insert(statistics_generation)
+        connection.execute(
+            insert.on_conflict_do_update(
+                index_elements=["organisation_id", "table_name"],
+                set_={"token": insert.excluded.token},
+            ),
+            rows,
+        )
+        return
+    for row in rows:  # pragma: no cover - the app runs on SQLite and PostgreSQL
+        changed = connection.execute(
+            statistics_generation.update()
+            .where(
+                statistics_generation.c.organisation_id == row["organisation_id"],
+                statistics_generation.c.table_name == row["table_name"],
+            )
+            .values(token=row["token"])
+        )
+        if not changed.rowcount:
+            connection.execute(statistics_generation.insert().values(row))
+
+
+def tokens(session: Any) -> Tokens | None:
+    """Every token the session's transaction sees; None without the epoch row."""
+    found: Tokens = {
+        (int(org), name): int(token)
+        for org, name, token in session.connection().execute(select(statistics_generation))
+    }
+    return found if (ANY, EPOCH) in found else None
+
+
+def _organisation_of(record: Any) -> list[int]:
+    """The organisations whose rows a flushed record wrote: its own, before and after."""
+    state = inspect(record)
+    if "organisation_id" not in state.mapper.attrs:
+        return [ANY]
+    history = state.attrs.organisation_id.history
+    found = {value for value in (*history.added, *history.deleted, *history.unchanged) if value}
+    if not found:
+        found = {state.dict.get("organisation_id") or ANY}
+    return sorted(found)
 
 
 def _table_name(target: Any) -> str | None:
@@ -83,33 +194,115 @@ def _table_name(target: Any) -> str | None:
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _flush_context: UOWTransaction) -> None:
     """Inserts, updates and deletes of the ORM (still listed after the flush)."""
-    changed = [*session.new, *session.dirty, *session.deleted]
-    tables = {_table_name(getattr(record, "__table__", None)) for record in changed}
-    if tables - UNCOUNTED_TABLES:
-        bump(session)
+    written: set[tuple[int, str]] = set()
+    # A record only "dirty" by a changed collection (a new contact of a case) wrote no row.
+    updated = [r for r in session.dirty if session.is_modified(r, include_collections=False)]
+    for group, deleted in ((session.new, False), (updated, False), (session.deleted, True)):
+        for record in group:
+            name = _table_name(getattr(record, "__table__", None))
+            if name is None:
+                continue
+            organisations = _organisation_of(record)
+            names = {name, *(dependants(name) if deleted else ())}
+            written.update((org, table) for org in organisations for table in names)
+    bump(session, written)
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _on_execute(state: ORMExecuteState) -> None:
-    """Statements run through a session: bulk ORM and Core writes, and text."""
+    """Statements run through a session: bulk ORM and Core writes, and text; and what
+    the figures being computed read."""
     statement = state.statement
     if isinstance(statement, TextClause):
         verb = statement.text.lstrip().split(None, 1)[:1]
         if verb and verb[0].lower() in WRITE_VERBS:
-            bump(state.session)
+            bump(state.session, [(ANY, EPOCH)])
+        else:
+            _record(Reads(frozenset({EPOCH}), None))
         return
     if state.is_insert or state.is_update or state.is_delete:
         name = _table_name(getattr(statement, "table", None))
-        if name not in UNCOUNTED_TABLES:
-            bump(state.session)
+        if name is not None:
+            names = {name, *(dependants(name) if state.is_delete else ())}
+            bump(state.session, [(ANY, table) for table in names])
+        else:
+            bump(state.session, [(ANY, EPOCH)])
+        return
+    if state.is_select:
+        _record(Reads(tables_of(statement), None))
+
+
+# --- reading: what figures read, and keeping them --------------------------------
+
+
+def tables_of(statement: Any) -> frozenset[str]:
+    """The tables a statement reads, subqueries included."""
+    return frozenset(
+        element.name for element in visitors.iterate(statement) if isinstance(element, Table)
+    )
+
+
+@dataclass(frozen=True)
+class Reads:
+    """Tables that figures read: of one organisation (with ``ANY``), or of every one."""
+
+    tables: frozenset[str]
+    organisation: int | None
+
+    def version(self, found: Tokens) -> Hashable:
+        """The tokens these reads depend on, as found."""
+        if EPOCH in self.tables:  # read from text: any table
+            return frozenset(found.items())
+        if self.organisation is None:
+            return frozenset(
+                (key, token)
+                for key, token in found.items()
+                if key[1] in self.tables or key[1] == EPOCH
+            )
+        return tuple(
+            found.get((org, table))
+            for table in (EPOCH, *sorted(self.tables))
+            for org in (self.organisation, ANY)
+        )
+
+
+@dataclass
+class _Kept:
+    value: Any
+    versions: tuple[tuple[Reads, Hashable], ...]
+
+    def valid(self, found: Tokens) -> bool:
+        return all(reads.version(found) == version for reads, version in self.versions)
+
+
+@dataclass
+class _Computing:
+    """One computation of figures: the tokens seen at its start and what it read."""
+
+    found: Tokens
+    reads: set[Reads] = field(default_factory=set)
+    done: list[tuple[Hashable, Any, frozenset[Reads]]] = field(default_factory=list)
+    explicit: int = 0  # > 0 while a statement of ``organisation_rows`` runs
+
+
+_computing: contextvars.ContextVar[_Computing | None] = contextvars.ContextVar(
+    "statistics_computing", default=None
+)
+
+
+def _record(reads: Reads) -> None:
+    computing = _computing.get()
+    if computing is not None and not computing.explicit:
+        computing.reads.add(reads)
 
 
 class FiguresMemo:
-    """Figures kept per (database, token, question), the least recently used dropped."""
+    """Figures kept per (database, question) with what they read, the least recently
+    used dropped."""
 
-    def __init__(self, size: int = 32) -> None:
+    def __init__(self, size: int = 1024) -> None:
         self.size = size
-        self._kept: OrderedDict[Hashable, Any] = OrderedDict()
+        self._kept: OrderedDict[Hashable, _Kept] = OrderedDict()
         self._lock = threading.Lock()
         self.enabled = True
 
@@ -117,26 +310,104 @@ class FiguresMemo:
         with self._lock:
             self._kept.clear()
 
-    def get(self, session: Any, question: Hashable, compute: Callable[[], T]) -> T:
-        """The figures of ``question`` as of the session's token: kept, or computed now."""
-        token = current(session) if self.enabled else None
-        if token is None:
+    def get(
+        self,
+        session: Any,
+        question: Hashable,
+        compute: Callable[[], T],
+        reads: Reads | None = None,
+    ) -> T:
+        """The figures of ``question`` as of the tokens the session sees: kept, or
+        computed now. ``reads``: what ``compute`` reads, where the statements it runs do
+        not say it themselves (``organisation_rows``)."""
+        outer = _computing.get()
+        found = outer.found if outer is not None else (tokens(session) if self.enabled else None)
+        if found is None:
             return compute()
         bind = session.get_bind()
-        key = (str(getattr(bind, "engine", bind).url), token, question)
+        key = (str(getattr(bind, "engine", bind).url), question)
         with self._lock:
-            if key in self._kept:
+            kept = self._kept.get(key)
+            if kept is not None and kept.valid(found):
                 self._kept.move_to_end(key)
-                found: T = self._kept[key]
-                return found
-        value = compute()
-        # Kept only if no write of this transaction came in between (then the token moved).
-        if current(session) == token:
-            with self._lock:
-                self._kept[key] = value
-                while len(self._kept) > self.size:
-                    self._kept.popitem(last=False)
+                if outer is not None:
+                    outer.reads.update(reads for reads, _version in kept.versions)
+                return kept.value
+        computing = _Computing(found)
+        if reads is not None:
+            computing.reads.add(reads)
+            computing.explicit += 1
+        started = _computing.set(computing)
+        try:
+            value = compute()
+        finally:
+            _computing.reset(started)
+        done = [*computing.done, (key, value, frozenset(computing.reads))]
+        if outer is not None:
+            outer.reads.update(computing.reads)
+            outer.done.extend(done)
+            return value
+        self._keep(session, found, done)
         return value
+
+    def _keep(
+        self, session: Any, found: Tokens, done: list[tuple[Hashable, Any, frozenset[Reads]]]
+    ) -> None:
+        """Kept only what no write changed while it was computed (a write of this
+        transaction, or, on PostgreSQL, one committed in between)."""
+        after = tokens(session) or {}
+        with self._lock:
+            for key, value, reads in done:
+                versions = tuple((r, r.version(found)) for r in reads)
+                if all(r.version(after) == version for r, version in versions):
+                    self._kept[key] = _Kept(value, versions)
+                    self._kept.move_to_end(key)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
 
 
 FIGURES = FiguresMemo()
+
+
+def organisation_rows(session: Any, statement: Any, organisations: Sequence[int]) -> list[Any]:
+    """The rows of a grouped count whose organisations are ``ORGANISATIONS``: counted per
+    organisation and kept per organisation, then added up where several organisations
+    give the same group (every column but the last is a group; the last is a count, or a
+    count of rows that belong to one organisation each, such as distinct cases).
+
+    With nothing kept (``FIGURES.enabled`` off), the one direct query over all of them."""
+    parameter = ORGANISATIONS.key
+    if not FIGURES.enabled:
+        return _rows_of(session, statement, parameter, list(organisations))
+    compiled = statement.compile(dialect=session.get_bind().dialect)
+    parameters = tuple(
+        sorted(
+            (name, tuple(value) if isinstance(value, list) else value)
+            for name, value in compiled.params.items()
+            if name != parameter
+        )
+    )
+    tables = tables_of(statement)
+    summed: dict[tuple[Any, ...], Any] = {}
+    for org in organisations:
+        rows: list[Any] = FIGURES.get(
+            session,
+            ("rows", compiled.string, parameters, org),
+            partial(_rows_of, session, statement, parameter, [org]),
+            Reads(tables, org),
+        )
+        for row in rows:
+            group = tuple(row[:-1])
+            summed[group] = summed[group] + row[-1] if group in summed else row[-1]
+    return [(*group, count) for group, count in summed.items()]
+
+
+def _rows_of(session: Any, statement: Any, parameter: str, organisations: list[int]) -> list[Any]:
+    computing = _computing.get()
+    if computing is not None:
+        computing.explicit += 1
+    try:
+        return [tuple(row) for row in session.execute(statement, {parameter: organisations})]
+    finally:
+        if computing is not None:
+            computing.explicit -= 1

@@ -24,6 +24,7 @@ from models.case import Case
 from models.catalogue import Topic
 from models.choices import GoalStatus, PlanStatus
 from models.plan import FINAL_GOAL_STATUSES, IntegrationPlan, PlanGoal
+from models.statistics.generation import ORGANISATIONS
 from models.statistics.periods import DASH
 from models.statistics.queries import StatisticsQueries, days_between
 from models.statistics.suppression import SUPPRESSED, THRESHOLD, median_is_safe, rate_is_safe
@@ -61,12 +62,12 @@ def _coverage_counts(queries: StatisticsQueries) -> dict[int, tuple[int, int]]:
     )
     statement = (
         select(Case.organisation_id, func.count(), func.sum(case((agreed_by_end, 1), else_=0)))
-        .where(Case.organisation_id.in_(queries.scope.ids), open_at_end)
+        .where(Case.organisation_id.in_(ORGANISATIONS), open_at_end)
         .group_by(Case.organisation_id)
     )
     return {
         org: (int(n), int(with_plan or 0))
-        for org, n, with_plan in queries.session.execute(statement)
+        for org, n, with_plan in queries.grouped_rows(statement)
     }
 
 
@@ -83,13 +84,13 @@ def _days_to_plan_counts(queries: StatisticsQueries) -> dict[int, list[tuple[flo
         select(Case.organisation_id, days, func.count())
         .join(first_agreed, first_agreed.c.case_id == Case.id)
         .where(
-            Case.organisation_id.in_(queries.scope.ids),
+            Case.organisation_id.in_(ORGANISATIONS),
             first_agreed.c.agreed_on.between(queries.period.start, queries.period.end),
         )
         .group_by(Case.organisation_id, days)
     )
     per_org: dict[int, list[tuple[float, int]]] = defaultdict(list)
-    for org, value, count in queries.session.execute(statement):
+    for org, value, count in queries.grouped_rows(statement):
         per_org[org].append((float(value), int(count)))
     return per_org
 
@@ -101,14 +102,14 @@ def _goal_counts(queries: StatisticsQueries) -> list[Any]:
         .join(Case, PlanGoal.case_id == Case.id)
         .join(IntegrationPlan, PlanGoal.plan_id == IntegrationPlan.id)
         .where(
-            Case.organisation_id.in_(queries.scope.ids),
+            Case.organisation_id.in_(ORGANISATIONS),
             Case.closed_on.between(queries.period.start, queries.period.end),
             IntegrationPlan.status != PlanStatus.SUPERSEDED,
             PlanGoal.status.in_(FINAL_GOAL_STATUSES),
         )
         .group_by(PlanGoal.organisation_id, PlanGoal.topic_id, PlanGoal.status)
     )
-    return list(queries.session.execute(statement))
+    return queries.grouped_rows(statement)
 
 
 def _topics(queries: StatisticsQueries, topic_ids: set[int]) -> list[tuple[int, str]]:

@@ -39,6 +39,7 @@ from models.choices import (
 )
 from models.client import Client
 from models.referral import Referral, overdue_condition
+from models.statistics.generation import ORGANISATIONS, organisation_rows
 from models.statistics.periods import (
     AGE_BANDS,
     DASH,
@@ -146,10 +147,12 @@ class StatisticsQueries:
 
     def _counted_cases(self) -> list[ColumnElement[bool]]:
         """The cases of the scope, archived ones included (SPEC §6.6)."""
-        return [Case.organisation_id.in_(self.scope.ids)]
+        return [Case.organisation_id.in_(ORGANISATIONS)]
 
-    def _rows(self, statement: Any) -> list[Any]:
-        return list(self.session.execute(statement))
+    def grouped_rows(self, statement: Any) -> list[Any]:
+        """The rows of a grouped count over the scope's organisations (``ORGANISATIONS``),
+        each organisation's kept on their own (``organisation_rows``)."""
+        return organisation_rows(self.session, statement, self.scope.ids)
 
     # -- 1. cases --
 
@@ -178,9 +181,9 @@ class StatisticsQueries:
             .group_by(Referral.organisation_id)
         )
         found = {
-            org: [int(a or 0), int(b or 0), int(c or 0)] for org, a, b, c in self._rows(statement)
+            org: [int(a or 0), int(b or 0), int(c or 0)] for org, a, b, c in self.grouped_rows(statement)
         }
-        overdue_of = {org: int(n) for org, n in self._rows(overdue)}
+        overdue_of = {org: int(n) for org, n in self.grouped_rows(overdue)}
         rows = [
             (org.name, [*found.get(org.id, [0, 0, 0]), overdue_of.get(org.id, 0)])
             for org in self.scope.organisations
@@ -207,7 +210,7 @@ class StatisticsQueries:
             )
             .group_by(Case.organisation_id, year, month)
         )
-        counts = [(org, (int(y), int(m)), n) for org, y, m, n in self._rows(statement)]
+        counts = [(org, (int(y), int(m)), n) for org, y, m, n in self.grouped_rows(statement)]
         months = [(key, f"{key[1]:02d}/{key[0]}") for key in self.period.months()]
         return self._by_organisation("Monat", months, counts, chart="bar")
 
@@ -220,7 +223,7 @@ class StatisticsQueries:
             .group_by(Case.organisation_id, Case.closure_reason)
         )
         reasons = [(code, str(label)) for code, label in ClosureReason.choices()]
-        return self._by_organisation("Abschlussgrund", reasons, self._rows(statement))
+        return self._by_organisation("Abschlussgrund", reasons, self.grouped_rows(statement))
 
     def duration_counts(self) -> list[Any]:
         """``(organisation, days, cases)`` of the cases closed in the period."""
@@ -232,7 +235,7 @@ class StatisticsQueries:
             )
             .group_by(Case.organisation_id, days)
         )
-        return self._rows(statement)
+        return self.grouped_rows(statement)
 
     def durations(self) -> list[tuple[int, list[Cell]]]:
         """Per organisation: closed cases and the median of their duration in days."""
@@ -264,7 +267,7 @@ class StatisticsQueries:
             or_(Case.closed_on.is_(None), Case.closed_on >= self.period.start),
         )
         return [
-            Client.organisation_id.in_(self.scope.ids),
+            Client.organisation_id.in_(ORGANISATIONS),
             Client.id.in_(with_open_case),
         ]
 
@@ -295,7 +298,7 @@ class StatisticsQueries:
         # Grouped outside: a CASE with bound dates is not "the same expression" to PostgreSQL.
         grouped = [inner.c.org, *(inner.c[name] for name in dimensions)]
         statement = select(*grouped, func.count()).group_by(*grouped)
-        return self._rows(statement)
+        return self.grouped_rows(statement)
 
     def _client_counts(self, dimension: str) -> list[Any]:
         """``(organisation, value, clients)`` of one dimension (a key of
@@ -383,7 +386,7 @@ class StatisticsQueries:
             .where(*self._referrals_in_period())
             .group_by(Referral.organisation_id, Referral.status)
         )
-        return self._rows(statement)
+        return self.grouped_rows(statement)
 
     def referrals_by_status(self) -> CountTable:
         statuses = [(code, str(label)) for code, label in ReferralStatus.choices()]
@@ -397,7 +400,7 @@ class StatisticsQueries:
             .where(*self._referrals_in_period())
             .group_by(Partner.id, Partner.name, Referral.status)
         )
-        found = self._rows(statement)
+        found = self.grouped_rows(statement)
         partners = sorted({(pid, name) for pid, name, _s, _n in found}, key=lambda item: item[1])
         statuses = [code for code, _label in ReferralStatus.choices()]
         grid = pivot(
@@ -422,7 +425,7 @@ class StatisticsQueries:
             .where(*self._referrals_in_period(), Referral.responded_on.is_not(None))
             .group_by(Referral.organisation_id, days)
         )
-        return self._rows(statement)
+        return self.grouped_rows(statement)
 
     def referral_figures(self) -> list[tuple[int, list[Cell]]]:
         """Per organisation: acceptance rate and median days until the partner answered."""
@@ -498,7 +501,7 @@ class StatisticsQueries:
                 BarrierCategory.id, BarrierCategory.name, BarrierCategory.sort_order, Barrier.status
             )
         )
-        found = self._rows(statement)
+        found = self.grouped_rows(statement)
         categories = self._category_rows((c, name, order) for c, name, order, _s, _n in found)
         statuses = [code for code, _label in BarrierStatus.choices()]
         grid = pivot(
@@ -540,9 +543,9 @@ class StatisticsQueries:
             .where(*self._barriers_in_period())
             .group_by(Barrier.organisation_id)
         )
-        found = self._rows(statement)
+        found = self.grouped_rows(statement)
         categories = self._category_rows((c, name, order) for _org, c, name, order, _n in found)
-        total_of = {org: int(n) for org, n in self._rows(total)}
+        total_of = {org: int(n) for org, n in self.grouped_rows(total)}
         return self._by_organisation(
             "Kategorie",
             categories,
@@ -569,7 +572,7 @@ class StatisticsQueries:
                 BarrierCategory.id, BarrierCategory.name, BarrierCategory.sort_order, year, month
             )
         )
-        found = self._rows(statement)
+        found = self.grouped_rows(statement)
         categories = self._category_rows((c, name, order) for c, name, order, _y, _m, _n in found)
         quarters = self.period.quarters()
         grid = pivot(
@@ -598,7 +601,7 @@ class StatisticsQueries:
         quarters = self.period.quarters()
         statuses = [code for code, _label in BarrierStatus.choices()]
         grid = pivot(
-            ((quarter_of(int(y), int(m)), s, n) for y, m, s, n in self._rows(statement)),
+            ((quarter_of(int(y), int(m)), s, n) for y, m, s, n in self.grouped_rows(statement)),
             quarters,
             statuses,
         )
@@ -619,7 +622,7 @@ class StatisticsQueries:
             .where(*self._barriers_in_period(category_id))
             .group_by(Partner.id, Partner.name, Barrier.status)
         )
-        found = self._rows(statement)
+        found = self.grouped_rows(statement)
         without = "ohne Partner"
         partners = sorted(
             {(pid, name or without) for pid, name, _s, _n in found},

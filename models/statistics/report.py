@@ -203,22 +203,31 @@ class Statistics(StatisticsQueries):
         """The organisations the protected covers span: those the coordination may see."""
         return self.scope.covered or load_scope(self.session, None, across=True).organisations
 
-    def _kept(self, question: tuple[Hashable, ...], compute: Callable[[], Any]) -> Any:
-        """Figures as of the data the session sees: computed once per generation of the
-        data (``models.statistics.generation``), a copy of them handed out each time."""
+    def _kept(self, question: tuple[Hashable, ...], compute: Callable[[Statistics], Any]) -> Any:
+        """Figures as of the data the session sees: computed once and served again while
+        nothing they read was written (``models.statistics.generation``), a copy of them
+        handed out each time. Computed on a report of their own: what this one holds
+        already (its covers, its rows) would not be read again, and so not be known as
+        read by these figures."""
         asked = (question, tuple(TABLES), self.scope, self.period, self.today)
-        return copy.deepcopy(FIGURES.get(self.session, asked, compute))
+
+        def fresh() -> Any:
+            return compute(Statistics(self.session, self.scope, self.period, self.today))
+
+        return copy.deepcopy(FIGURES.get(self.session, asked, fresh))
 
     def main_tables(self) -> list[ShownTable]:
         """Every table of the statistics page, in the order shown."""
-        return self._kept(("main",), self._main_tables)
+        return self._kept(("main",), Statistics._main_tables)
 
     def _main_tables(self) -> list[ShownTable]:
         return [spec.shown(self) for spec in TABLES.values() if not spec.per_category]
 
     def category_tables(self, category_id: int) -> list[ShownTable]:
         """The drill-down of one barrier category: its quarters and the partners involved."""
-        return self._kept(("category", category_id), lambda: self._category_tables(category_id))
+        return self._kept(
+            ("category", category_id), lambda report: report._category_tables(category_id)
+        )
 
     def _category_tables(self, category_id: int) -> list[ShownTable]:
         return [spec.shown(self, category_id) for spec in TABLES.values() if spec.per_category]
@@ -230,13 +239,13 @@ class Statistics(StatisticsQueries):
         if spec is None or spec.per_category != (category_id is not None):
             return None
         table: ShownTable = self._kept(
-            ("table", key, category_id), lambda: spec.shown(self, category_id)
+            ("table", key, category_id), lambda report: spec.shown(report, category_id)
         )
         return None if table.unavailable else table
 
     def summary(self) -> dict[str, Any]:
         """The start page of the coordination: headline counts and the top barriers."""
-        return self._kept(("summary",), self._summary)
+        return self._kept(("summary",), Statistics._summary)
 
     def _summary(self) -> dict[str, Any]:
         if self.coordination is not None:
