@@ -426,9 +426,9 @@ def test_the_coordination_counts_again_only_the_organisation_written(session, wo
     counted: list[list[int]] = []
     rows_of = generation._rows_of
 
-    def spy(session, statement, parameter, organisations):
+    def spy(session, statement, parameter, organisations, fold=None):
         counted.append(list(organisations))
-        return rows_of(session, statement, parameter, organisations)
+        return rows_of(session, statement, parameter, organisations, fold)
 
     monkeypatch.setattr(generation, "_rows_of", spy)
     kept = shown(session, every)

@@ -369,16 +369,22 @@ class FiguresMemo:
 FIGURES = FiguresMemo()
 
 
-def organisation_rows(session: Any, statement: Any, organisations: Sequence[int]) -> list[Any]:
+def organisation_rows(
+    session: Any,
+    statement: Any,
+    organisations: Sequence[int],
+    fold: Callable[[list[Any]], list[Any]] | None = None,
+) -> list[Any]:
     """The rows of a grouped count whose organisations are ``ORGANISATIONS``: counted per
     organisation and kept per organisation, then added up where several organisations
     give the same group (every column but the last is a group; the last is a count, or a
     count of rows that belong to one organisation each, such as distinct cases).
+    ``fold``: rows to fewer rows of the same kind, before they are kept (sums of groups).
 
     With nothing kept (``FIGURES.enabled`` off), the one direct query over all of them."""
     parameter = ORGANISATIONS.key
     if not FIGURES.enabled:
-        return _rows_of(session, statement, parameter, list(organisations))
+        return _rows_of(session, statement, parameter, list(organisations), fold)
     compiled = statement.compile(dialect=session.get_bind().dialect)
     parameters = tuple(
         sorted(
@@ -392,8 +398,8 @@ def organisation_rows(session: Any, statement: Any, organisations: Sequence[int]
     for org in organisations:
         rows: list[Any] = FIGURES.get(
             session,
-            ("rows", compiled.string, parameters, org),
-            partial(_rows_of, session, statement, parameter, [org]),
+            ("rows", compiled.string, parameters, org, fold and fold.__qualname__),
+            partial(_rows_of, session, statement, parameter, [org], fold),
             Reads(tables, org),
         )
         for row in rows:
@@ -402,12 +408,19 @@ def organisation_rows(session: Any, statement: Any, organisations: Sequence[int]
     return [(*group, count) for group, count in summed.items()]
 
 
-def _rows_of(session: Any, statement: Any, parameter: str, organisations: list[int]) -> list[Any]:
+def _rows_of(
+    session: Any,
+    statement: Any,
+    parameter: str,
+    organisations: list[int],
+    fold: Callable[[list[Any]], list[Any]] | None = None,
+) -> list[Any]:
     computing = _computing.get()
     if computing is not None:
         computing.explicit += 1
     try:
-        return [tuple(row) for row in session.execute(statement, {parameter: organisations})]
+        rows = [tuple(row) for row in session.execute(statement, {parameter: organisations})]
+        return fold(rows) if fold is not None else rows
     finally:
         if computing is not None:
             computing.explicit -= 1

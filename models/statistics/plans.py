@@ -66,8 +66,7 @@ def _coverage_counts(queries: StatisticsQueries) -> dict[int, tuple[int, int]]:
         .group_by(Case.organisation_id)
     )
     return {
-        org: (int(n), int(with_plan or 0))
-        for org, n, with_plan in queries.grouped_rows(statement)
+        org: (int(n), int(with_plan or 0)) for org, n, with_plan in queries.grouped_rows(statement)
     }
 
 

@@ -64,6 +64,14 @@ UNKNOWN = "keine Angabe"
 TOP_COUNTRIES = 10
 ANSWERED_POSITIVE = (ReferralStatus.ACCEPTED, ReferralStatus.COMPLETED)
 ANSWERED = (*ANSWERED_POSITIVE, ReferralStatus.DECLINED)
+CLIENT_DIMENSIONS = (
+    "residence_status",
+    "benefits_domain",
+    "gender",
+    "district",
+    "country_of_origin",
+    "age",
+)
 
 
 # --- portable SQL ----------------------------------------------------------------------
@@ -99,6 +107,17 @@ def age_band(date_of_birth: Any, at: dt.date) -> ColumnElement[str]:
         if below is not None:
             whens.append((date_of_birth > years_before(at, below), label))
     return case(*whens, else_=AGE_BANDS[-1][0])
+
+
+def fold_dimensions(rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    """Rows ``(organisation, *the six client dimensions, clients)`` as
+    ``(dimension, organisation, value, clients)``: one count per value of each dimension
+    instead of one per combination of all six (a few dozen rows, not thousands)."""
+    counts: dict[tuple[Any, ...], int] = defaultdict(int)
+    for org, *values, n in rows:
+        for dimension, value in zip(CLIENT_DIMENSIONS, values, strict=True):
+            counts[dimension, org, value] += int(n)
+    return [(*key, n) for key, n in counts.items()]
 
 
 # --- the tables ------------------------------------------------------------------------
@@ -181,7 +200,8 @@ class StatisticsQueries:
             .group_by(Referral.organisation_id)
         )
         found = {
-            org: [int(a or 0), int(b or 0), int(c or 0)] for org, a, b, c in self.grouped_rows(statement)
+            org: [int(a or 0), int(b or 0), int(c or 0)]
+            for org, a, b, c in self.grouped_rows(statement)
         }
         overdue_of = {org: int(n) for org, n in self.grouped_rows(overdue)}
         rows = [
@@ -272,7 +292,8 @@ class StatisticsQueries:
         ]
 
     def _client_dimensions(self) -> dict[str, Any]:
-        """The columns the six client tables group by, each by its name."""
+        """The columns the six client tables group by, each by its name
+        (``CLIENT_DIMENSIONS``)."""
         return {
             "residence_status": Client.residence_status,
             "benefits_domain": Client.benefits_domain,
@@ -284,8 +305,9 @@ class StatisticsQueries:
 
     @cached_property
     def _client_dimension_rows(self) -> list[Any]:
-        """The clients of the period counted by organisation and every dimension at once:
-        one pass over the clients for all six tables, each folded from these rows."""
+        """``(dimension, organisation, value, clients)``: the clients of the period counted
+        by organisation and every dimension at once, one pass over the clients for all six
+        tables, folded per dimension before they are kept (``fold_dimensions``)."""
         dimensions = self._client_dimensions()
         inner = (
             select(
@@ -298,16 +320,12 @@ class StatisticsQueries:
         # Grouped outside: a CASE with bound dates is not "the same expression" to PostgreSQL.
         grouped = [inner.c.org, *(inner.c[name] for name in dimensions)]
         statement = select(*grouped, func.count()).group_by(*grouped)
-        return self.grouped_rows(statement)
+        return organisation_rows(self.session, statement, self.scope.ids, fold_dimensions)
 
     def _client_counts(self, dimension: str) -> list[Any]:
         """``(organisation, value, clients)`` of one dimension (a key of
-        ``_client_dimensions``), summed from the rows of every dimension."""
-        position = 1 + list(self._client_dimensions()).index(dimension)
-        counts: dict[tuple[Any, Any], int] = defaultdict(int)
-        for row in self._client_dimension_rows:
-            counts[row[0], row[position]] += int(row[-1])
-        return [(org, value, n) for (org, value), n in counts.items()]
+        ``_client_dimensions``)."""
+        return [row[1:] for row in self._client_dimension_rows if row[0] == dimension]
 
     def _client_table(
         self,
