@@ -36,6 +36,7 @@ from models.statistics.generation import (
     tokens,
 )
 from models.statistics.queries import StatisticsQueries, age_band
+from models.statistics.transitions import TransitionStatistics
 from tests.factories import (
     make_barrier,
     make_case,
@@ -87,7 +88,8 @@ def figures(value: Any) -> Any:
 
 
 def everything(session, scopes, category_id) -> list[Any]:
-    """What the page, its drill-down, a CSV table and the start page show, per scope."""
+    """What the page (with the transitions), its drill-down, a CSV table and the start page
+    show, per scope."""
     shown = []
     for scope, period in scopes:
         report = Statistics(session, scope, period, TODAY)
@@ -95,6 +97,7 @@ def everything(session, scopes, category_id) -> list[Any]:
         shown.append(figures(report.category_tables(category_id)))
         shown.append(figures(report.table("barrieren_quartal")))
         shown.append(figures(report.summary()))
+        shown.append(figures(TransitionStatistics(session, scope, period, TODAY).tables()))
     return shown
 
 
@@ -218,6 +221,7 @@ class Steps:
         client.residence_status = self.rng.choice([None, *codes(ResidenceStatus)])
         client.date_of_birth = self.rng.choice([None, dt.date(1999, 12, 31), dt.date(1960, 1, 1)])
         client.district = self.rng.choice([None, 2, 7])
+        client.benefits_domain = self.rng.choice([None, "sgb2", "sgb12", "asylblg"])  # a transition
 
     def close_a_case(self) -> None:
         open_cases = [case for case in self.cases() if case.closed_on is None]

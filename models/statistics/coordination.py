@@ -38,7 +38,7 @@ from models.case import Case
 from models.catalogue import BarrierCategory, Partner
 from models.choices import BarrierStatus, ClosureReason, ReferralStatus
 from models.referral import Referral, overdue_condition
-from models.statistics.generation import ORGANISATIONS, organisation_rows
+from models.statistics.generation import FIGURES, ORGANISATIONS, organisation_rows
 from models.statistics.periods import YEAR, Period, quarter_label
 from models.statistics.queries import ANSWERED, ANSWERED_POSITIVE, StatisticsQueries
 from models.statistics.scope import OrganisationColumn, Scope
@@ -217,6 +217,21 @@ class CoordinationFigures:
     def _org(self, raw: int) -> int:
         return self.index_of[raw]
 
+    def _kept_cover(self, name: str) -> Publication:
+        """A protected cover kept like any figures (``FIGURES``), while nothing it reads
+        is written; computed on figures of its own, which have read nothing yet (what
+        this instance holds would not be read again, nor known as read by the cover)."""
+
+        def compute() -> Publication:
+            fresh = CoordinationFigures(
+                self.session, self.organisations, (self.year, self.quarter), self.today
+            )
+            built: Publication = getattr(fresh, f"_{name}")()
+            return built
+
+        question = ("cover", name, self.organisations, self.year, self.quarter, self.today)
+        return FIGURES.get(self.session, question, compute)
+
     def _rows(self, statement: Any) -> list[Any]:
         """A grouped count over every covered organisation (``ORGANISATIONS``), each
         organisation's rows kept on their own (``organisation_rows``)."""
@@ -226,6 +241,9 @@ class CoordinationFigures:
 
     @cached_property
     def cases(self) -> Publication:
+        return self._kept_cover("cases")
+
+    def _cases(self) -> Publication:
         """Opened by month, closed by reason, open at each quarter's end: all history."""
         year, month = extract("year", Case.opened_on), extract("month", Case.opened_on)
         # Archived cases count like any other (SPEC §6.6); erased ones are gone.
@@ -252,6 +270,9 @@ class CoordinationFigures:
 
     @cached_property
     def overdue(self) -> Publication:
+        return self._kept_cover("overdue")
+
+    def _overdue(self) -> Publication:
         statement = (
             select(Referral.organisation_id, func.count())
             .join(Case, Referral.case_id == Case.id)
@@ -305,6 +326,9 @@ class CoordinationFigures:
 
     @cached_property
     def barriers(self) -> Publication:
+        return self._kept_cover("barriers")
+
+    def _barriers(self) -> Publication:
         """Category x partner x status x quarter; partners for the whole year only."""
         records = [
             ((c, p, s, (int(m) - 1) // 3 + 1), int(n))
@@ -350,6 +374,9 @@ class CoordinationFigures:
 
     @cached_property
     def referrals(self) -> Publication:
+        return self._kept_cover("referrals")
+
+    def _referrals(self) -> Publication:
         """Partner x status x organisation x quarter: status by organisation per quarter,
         partner by status for the whole year across all organisations."""
         records = [
@@ -373,6 +400,9 @@ class CoordinationFigures:
 
     @cached_property
     def affected(self) -> Publication:
+        return self._kept_cover("affected")
+
+    def _affected(self) -> Publication:
         """Distinct cases with a barrier by category and organisation, for the year."""
         cover = Cover()
         add_org_table(cover, ("d",), self._affected_table, ("d", ALL))
@@ -401,6 +431,9 @@ class CoordinationFigures:
 
     @cached_property
     def clients(self) -> Publication:
+        return self._kept_cover("clients")
+
+    def _clients(self) -> Publication:
         """The six client tables of the year; their "Summe" row (clients per
         organisation) is one and the same cell in all of them."""
         cover = Cover()

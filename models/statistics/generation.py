@@ -192,19 +192,22 @@ def _table_name(target: Any) -> str | None:
 
 
 @event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, _flush_context: UOWTransaction) -> None:
-    """Inserts, updates and deletes of the ORM (still listed after the flush)."""
+def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
+    """Inserts, updates and deletes of the ORM: the records this flush wrote (not the
+    whole session's, which a long seed or job holds by the hundred thousand)."""
     written: set[tuple[int, str]] = set()
-    # A record only "dirty" by a changed collection (a new contact of a case) wrote no row.
-    updated = [r for r in session.dirty if session.is_modified(r, include_collections=False)]
-    for group, deleted in ((session.new, False), (updated, False), (session.deleted, True)):
-        for record in group:
-            name = _table_name(getattr(record, "__table__", None))
-            if name is None:
-                continue
-            organisations = _organisation_of(record)
-            names = {name, *(dependants(name) if deleted else ())}
-            written.update((org, table) for org in organisations for table in names)
+    for state, (deleted, list_only) in flush_context.states.items():
+        record = state.obj()
+        if list_only or record is None:
+            continue
+        # A record only "dirty" by a changed collection (a new contact of a case) wrote no row.
+        if not deleted and not session.is_modified(record, include_collections=False):
+            continue
+        name = _table_name(getattr(record, "__table__", None))
+        if name is None:
+            continue
+        names = {name, *(dependants(name) if deleted else ())}
+        written.update((org, table) for org in _organisation_of(record) for table in names)
     bump(session, written)
 
 

@@ -22,6 +22,7 @@ whole city, which do not overlap (a quarter could be recovered from its year).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections import defaultdict
 from typing import Any
@@ -33,6 +34,7 @@ from models.barrier import Barrier
 from models.case import Case
 from models.catalogue import BarrierCategory
 from models.choices import BenefitsDomain, ResidenceStatus, StatusKind
+from models.statistics.generation import FIGURES, ORGANISATIONS, organisation_rows
 from models.statistics.periods import Period, quarter_label, quarter_of
 from models.statistics.queries import days_between
 from models.statistics.scope import Scope
@@ -75,6 +77,11 @@ class TransitionStatistics:
     @property
     def suppressed(self) -> bool:
         return self.scope.across_organisations
+
+    def _rows(self, statement: Any) -> list[Any]:
+        """A grouped count over the scope's organisations (``ORGANISATIONS``), each
+        organisation's rows kept on their own (``organisation_rows``)."""
+        return organisation_rows(self.session, statement, self.scope.ids)
 
     @property
     def _column(self) -> str:
@@ -133,7 +140,7 @@ class TransitionStatistics:
             )
             .where(
                 later.kind == StatusKind.BENEFITS,
-                later.organisation_id.in_(self.scope.ids),
+                later.organisation_id.in_(ORGANISATIONS),
                 later.valid_from >= self.period.start,
                 later.valid_from <= self.period.end,
                 earlier.value != later.value,
@@ -160,7 +167,7 @@ class TransitionStatistics:
         )
         quarters = self.period.quarters()
         found: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * len(quarters))
-        for from_value, to_value, year, month, count in self.session.execute(statement):
+        for from_value, to_value, year, month, count in self._rows(statement):
             quarter = quarter_of(int(year), int(month))
             found[from_value, to_value][quarters.index(quarter)] += int(count)
         order = list(BenefitsDomain._value2member_map_)
@@ -182,7 +189,7 @@ class TransitionStatistics:
     def days_without(self) -> FigureTable:
         transition = self._transitions()
         statement = select(transition.c.gap, func.count()).group_by(transition.c.gap)
-        counts = [(max(int(gap), 0), int(n)) for gap, n in self.session.execute(statement)]
+        counts = [(max(int(gap), 0), int(n)) for gap, n in self._rows(statement)]
         values = sum(n for _gap, n in counts)
         median = median_from_counts(counts)
         shown: int | float | str | None = median
@@ -207,13 +214,13 @@ class TransitionStatistics:
             .where(
                 StatusPeriod.kind == StatusKind.RESIDENCE,
                 StatusPeriod.valid_until.is_(None),
-                StatusPeriod.organisation_id.in_(self.scope.ids),
+                StatusPeriod.organisation_id.in_(ORGANISATIONS),
                 StatusPeriod.title_expires_on >= self.today,
                 StatusPeriod.title_expires_on <= self.today + EXPIRY_HORIZON,
             )
             .group_by(StatusPeriod.value)
         )
-        found = {key: int(count) for key, count in self.session.execute(statement).all()}
+        found = {key: int(count) for key, count in self._rows(statement)}
         return CountTable(
             "Aufenthaltsstatus",
             [self._column],
@@ -229,13 +236,13 @@ class TransitionStatistics:
             .join(Case, Barrier.case_id == Case.id)
             .join(transition, transition.c.client_id == Case.client_id)
             .where(
-                Barrier.organisation_id.in_(self.scope.ids),
+                Barrier.organisation_id.in_(ORGANISATIONS),
                 window >= 0,
                 window <= AFTER_TRANSITION.days,
             )
             .group_by(Barrier.category_id)
         )
-        found = {key: int(count) for key, count in self.session.execute(statement).all()}
+        found = {key: int(count) for key, count in self._rows(statement)}
         categories = self.session.execute(
             select(BarrierCategory.id, BarrierCategory.name).order_by(
                 BarrierCategory.sort_order, BarrierCategory.name
@@ -249,6 +256,16 @@ class TransitionStatistics:
         )
 
     def tables(self) -> list[ShownTable]:
+        """The four tables, kept like every figure while nothing they read is written
+        (``FIGURES``); a copy handed out each time."""
+
+        def fresh() -> list[ShownTable]:
+            return TransitionStatistics(self.session, self.scope, self.period, self.today)._tables()
+
+        question = ("transitions", self.scope, self.period, self.today)
+        return copy.deepcopy(FIGURES.get(self.session, question, fresh))
+
+    def _tables(self) -> list[ShownTable]:
         specs = (
             ("rechtskreiswechsel", "Rechtskreiswechsel je Quartal", self.by_quarter),
             (
