@@ -23,6 +23,7 @@ from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -44,7 +45,15 @@ from admin_views.formatting import (
     format_datetime,
 )
 from admin_views.forms import KimFilterConverter, KimForm, KimModelConverter
-from admin_views.paging import RowUrls, rows_of_page
+from admin_views.paging import (
+    FilterGroupCache,
+    FilterGroups,
+    RowUrls,
+    filter_groups_json,
+    row_actions_stamp,
+    row_cells,
+    rows_of_page,
+)
 from app.clock import today
 from app.extensions import db
 from models import AuditEvent, OrgOwned
@@ -396,6 +405,16 @@ class KimModelView(DenyByDefault, ModelView):
         count, query = super().get_list(page, *args, **{**kwargs, "execute": False})
         return count, rows_of_page(query, self.model)
 
+    def _refresh_filters_cache(self) -> None:
+        super()._refresh_filters_cache()
+        self._filter_group_cache = FilterGroupCache()
+
+    def _get_filter_groups(self) -> FilterGroups | None:
+        """The filters as the page embeds them; static options converted once per language."""
+        if not self._filter_groups:
+            return None
+        return self._filter_group_cache.groups(self._filter_groups, str(get_locale()))
+
     def get_one(self, id: Any) -> Any:
         """The visible row with this id; 404 for a foreign, missing or malformed id alike."""
         record_id = parse_id(id)
@@ -483,6 +502,13 @@ class KimModelView(DenyByDefault, ModelView):
         if template == self.details_template and kwargs.get("model") is not None:
             kwargs["related"] = self.related_sections(kwargs["model"])
             kwargs["history"] = self.history_rows(kwargs["model"])
+        if template == self.list_template:
+            # The list's rows and filters rendered in Python (``admin_views.paging``).
+            kwargs.update(
+                row_actions_stamp=row_actions_stamp,
+                row_cells=row_cells,
+                filter_groups_json=filter_groups_json,
+            )
         return super().render(template, **kwargs)
 
     # --- export -----------------------------------------------------------------------
