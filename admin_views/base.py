@@ -50,6 +50,7 @@ from admin_views.paging import (
     FilterGroups,
     RowUrls,
     filter_groups_json,
+    register_code_formatter,
     row_actions_stamp,
     row_cells,
     rows_of_page,
@@ -139,6 +140,7 @@ def _contains_word(column: Any, word: str) -> Any:
     return contains(func.lower(column), word.lower())
 
 
+@register_code_formatter
 def _empty_as_blank(view: Any, context: Any, model: Any, name: str) -> Any:
     value = getattr(model, name)
     return "" if value is None else value
@@ -197,10 +199,23 @@ class DenyByDefault(ViewHooks):
         raise NotImplementedError
 
     def is_accessible(self) -> bool:
-        return self.allows_endpoint(self.entry_endpoint)
+        return self.allows_entry()
 
     def is_visible(self) -> bool:
-        return self.allows_endpoint(self.entry_endpoint)
+        return self.allows_entry()
+
+    def allows_entry(self) -> bool:
+        """``allows_endpoint(entry_endpoint)``, asked once per request and user: the menu
+        asks every screen twice (is it accessible, is it visible) on every page."""
+        if not has_request_context():
+            return self.allows_endpoint(self.entry_endpoint)
+        user = current_user
+        key = (id(self), user.get_id(), getattr(user, "role", None), user.is_active)
+        answers = g.setdefault("kim_entry_allowed", {})
+        allowed = answers.get(key)
+        if allowed is None:
+            allowed = answers[key] = self.allows_endpoint(self.entry_endpoint)
+        return bool(allowed)
 
     def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
         return refuse_access()

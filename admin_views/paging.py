@@ -95,13 +95,13 @@ class RowActionsStamp:
     def __init__(self, context: Any, actions: list[Any], first_id: Any) -> None:
         self.context = context
         self.actions = actions
-        self.parts: list[Markup] | None = None
+        self.parts: list[str] | None = None
         if first_id is None or not all(is_id_only(action) for action in actions):
             return
         pattern = self.render_row(STAMP_ID, None)
         real = self.render_row(first_id, None)
-        parts = pattern.split(STAMP_ID)
-        if escape(first_id).join(parts) == real:
+        parts = str(pattern).split(STAMP_ID)
+        if str(escape(first_id)).join(parts) == real:
             self.parts = parts
 
     def render_row(self, row_id: Any, row: Any) -> Markup:
@@ -112,7 +112,8 @@ class RowActionsStamp:
     def __call__(self, row_id: Any, row: Any) -> Markup:
         if self.parts is None:
             return self.render_row(row_id, row)
-        return escape(row_id).join(self.parts)
+        # The parts are the rendered (escaped) HTML; the id is escaped.
+        return Markup(str(escape(row_id)).join(self.parts))  # noqa: S704
 
 
 def is_id_only(action: Any) -> bool:
@@ -142,25 +143,61 @@ class CellRenderer:
 
     The same markup as the template gave (``<td class="col-name">value</td>``, the first
     cell labelling the row's checkbox), each value from ``get_list_value``'s formatters and
-    escaped like Jinja escapes it.
+    escaped like Jinja escapes it. A column shown by the label of its stored code converts
+    each code once per page.
     """
 
     def __init__(self, context: Any, view: Any, columns: list[tuple[str, Any]]) -> None:
         self.context = context
         self.view = view
         self.names = [name for name, _label in columns]
-        self.openings = [str(escape(name)) for name in self.names]
+        self.openings = [f'<td class="col-{escape(name)}"' for name in self.names]
         self.formatters = view.column_formatters
         self.type_formatters = view.column_type_formatters
+        # Columns whose cell is a function of the stored code alone: label per code.
+        self.by_code: dict[str, dict[Any, str]] = {
+            name: {}
+            for name in self.names
+            if "." not in name
+            and view._column_choices_map.get(name)
+            and self.formatters.get(name) in (None, *CODE_FORMATTERS)
+        }
+
+    def value(self, row: Any, name: str) -> str:
+        labels = self.by_code.get(name)
+        if labels is None:
+            return self.html(row, name)
+        code = getattr(row, name)
+        if not isinstance(code, str | int | None):
+            return self.html(row, name)
+        label = labels.get(code)
+        if label is None:
+            label = labels[code] = self.html(row, name)
+        return label
+
+    def html(self, row: Any, name: str) -> str:
+        value = self.view._get_list_value(
+            self.context, row, name, self.formatters, self.type_formatters
+        )
+        return str(escape(value))
 
     def __call__(self, row: Any, label_id: str) -> Markup:
-        value_of = self.view._get_list_value
-        cells = []
+        cells = [f'{self.openings[0]} id="{escape(label_id)}">'] if self.names else []
         for index, name in enumerate(self.names):
-            value = value_of(self.context, row, name, self.formatters, self.type_formatters)
-            label = f' id="{escape(label_id)}"' if index == 0 else ""
-            cells.append(f'<td class="col-{self.openings[index]}"{label}>{escape(value)}</td>')
+            if index:
+                cells.append(f"{self.openings[index]}>")
+            cells.append(f"{self.value(row, name)}</td>")
         return Markup("".join(cells))  # noqa: S704 - the name, id and value are escaped above
+
+
+# Column formatters that show the stored value itself (set by ``register_code_formatter``).
+CODE_FORMATTERS: list[Any] = []
+
+
+def register_code_formatter(formatter: Any) -> Any:
+    """Marks a column formatter whose cell depends on the column's stored value alone."""
+    CODE_FORMATTERS.append(formatter)
+    return formatter
 
 
 @pass_context
