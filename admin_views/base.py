@@ -263,6 +263,42 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         return super().get_list(term or "", max(offset or 0, 0), min(max(limit, 1), 20))
 
 
+class MenuCache:
+    """The main menu's HTML per user, role, screen and language, kept across requests.
+
+    Building it asks every screen whether the user may open it and builds its URL (about
+    a fifth of a list page). What it shows depends only on who the user is (id, role,
+    organisation, active) and which screen is open, all of which are in the key; every
+    route still checks access itself (``before_endpoint``).
+    """
+
+    limit = 2000
+
+    def __init__(self) -> None:
+        self.html: dict[tuple[Any, ...], Markup] = {}
+
+    def menu(self, view: Any, render: Any) -> Markup:
+        user = current_user
+        key = (
+            view.endpoint,
+            user.get_id(),
+            getattr(user, "role", None),
+            getattr(user, "organisation_id", None),
+            user.is_active,
+            str(get_locale()),
+            request.script_root,
+        )
+        html = self.html.get(key)
+        if html is None:
+            if len(self.html) >= self.limit:
+                self.html.clear()
+            html = self.html[key] = Markup(render())  # noqa: S704 - a rendered macro
+        return html
+
+
+MENUS = MenuCache()
+
+
 class KimModelView(DenyByDefault, ModelView):
     """Deny by default: names the permissions for each kind of access, scopes every row."""
 
@@ -523,6 +559,7 @@ class KimModelView(DenyByDefault, ModelView):
                 row_actions_stamp=row_actions_stamp,
                 row_cells=row_cells,
                 filter_groups_json=filter_groups_json,
+                kim_menu=partial(MENUS.menu, self),
             )
         return super().render(template, **kwargs)
 
