@@ -13,6 +13,8 @@ from flask_admin.model.base import BaseModelView
 import admin_views.base
 import admin_views.paging
 from admin_views.paging import STAMP_ID
+from models import User
+from models.choices import Role
 from tests import test_paging
 
 many_clients = test_paging.many_clients  # the fixture: 23 clients with cases and referrals
@@ -119,3 +121,15 @@ def test_static_filter_options_are_converted_once_per_language(client, auth, wor
     assert any(
         option for items in groups.values() for item in items for option in item["options"] or ()
     )
+
+
+def test_the_kept_menu_follows_the_users_role(client, auth, world, session):
+    auth.login(world.a.case_manager_email)
+    archive_link = 'href="/admin/archive-clients/"'
+    assert archive_link not in client.get("/admin/clients/").get_data(as_text=True)
+    manager = session.get(User, world.a.case_manager_id)
+    manager.role = Role.ORG_LEAD.value
+    session.commit()
+    assert archive_link in client.get("/admin/clients/").get_data(as_text=True)
+    other = auth.browser(world.b.case_manager_email)
+    assert archive_link not in other.get("/admin/clients/").get_data(as_text=True)
