@@ -110,7 +110,8 @@ class RowActionsStamp:
         return Markup("").join(rendered)
 
     def __call__(self, row_id: Any, row: Any) -> Markup:
-        if self.parts is None:
+        if self.parts is None or not str(row_id).isdigit():
+            # Only a number goes into a URL as it is; anything else is rendered.
             return self.render_row(row_id, row)
         # The parts are the rendered (escaped) HTML; the id is escaped.
         return Markup(str(escape(row_id)).join(self.parts))  # noqa: S704
