@@ -50,6 +50,8 @@ def selected(query: Any, model: type[Any], raw_ids: Iterable[str]) -> list[Any]:
 class ArchiveRowAction(BaseListRowAction):
     """The row's archive icon: a link to the confirmation page that lists what goes along."""
 
+    id_only = True  # its HTML depends on the row's id alone (``RowActionsStamp``)
+
     def render(self, context: Any, row_id: str, row: Any) -> Markup:
         get_url = context.resolve("get_url")
         return_url = context.resolve("return_url")
@@ -61,6 +63,8 @@ class ArchiveRowAction(BaseListRowAction):
 
 class RestoreRowAction(BaseListRowAction):
     """The archive list's restore icon: a form button, no script needed."""
+
+    id_only = True
 
     def render(self, context: Any, row_id: str, row: Any) -> Markup:
         get_url = context.resolve("get_url")

@@ -23,6 +23,7 @@ from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -44,7 +45,16 @@ from admin_views.formatting import (
     format_datetime,
 )
 from admin_views.forms import KimFilterConverter, KimForm, KimModelConverter
-from admin_views.paging import RowUrls, rows_of_page
+from admin_views.paging import (
+    FilterGroupCache,
+    FilterGroups,
+    RowUrls,
+    filter_groups_json,
+    register_code_formatter,
+    row_actions_stamp,
+    row_cells,
+    rows_of_page,
+)
 from app.clock import today
 from app.extensions import db
 from models import AuditEvent, OrgOwned
@@ -130,6 +140,7 @@ def _contains_word(column: Any, word: str) -> Any:
     return contains(func.lower(column), word.lower())
 
 
+@register_code_formatter
 def _empty_as_blank(view: Any, context: Any, model: Any, name: str) -> Any:
     value = getattr(model, name)
     return "" if value is None else value
@@ -188,10 +199,23 @@ class DenyByDefault(ViewHooks):
         raise NotImplementedError
 
     def is_accessible(self) -> bool:
-        return self.allows_endpoint(self.entry_endpoint)
+        return self.allows_entry()
 
     def is_visible(self) -> bool:
-        return self.allows_endpoint(self.entry_endpoint)
+        return self.allows_entry()
+
+    def allows_entry(self) -> bool:
+        """``allows_endpoint(entry_endpoint)``, asked once per request and user: the menu
+        asks every screen twice (is it accessible, is it visible) on every page."""
+        if not has_request_context():
+            return self.allows_endpoint(self.entry_endpoint)
+        user = current_user
+        key = (id(self), user.get_id(), getattr(user, "role", None), user.is_active)
+        answers = g.setdefault("kim_entry_allowed", {})
+        allowed = answers.get(key)
+        if allowed is None:
+            allowed = answers[key] = self.allows_endpoint(self.entry_endpoint)
+        return bool(allowed)
 
     def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
         return refuse_access()
@@ -237,6 +261,42 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
 
     def get_list(self, term: str, offset: int = 0, limit: int = 10) -> Any:
         return super().get_list(term or "", max(offset or 0, 0), min(max(limit, 1), 20))
+
+
+class MenuCache:
+    """The main menu's HTML per user, role, screen and language, kept across requests.
+
+    Building it asks every screen whether the user may open it and builds its URL (about
+    a fifth of a list page). What it shows depends only on who the user is (id, role,
+    organisation, active) and which screen is open, all of which are in the key; every
+    route still checks access itself (``before_endpoint``).
+    """
+
+    limit = 2000
+
+    def __init__(self) -> None:
+        self.html: dict[tuple[Any, ...], Markup] = {}
+
+    def menu(self, view: Any, render: Any) -> Markup:
+        user = current_user
+        key = (
+            view.endpoint,
+            user.get_id(),
+            getattr(user, "role", None),
+            getattr(user, "organisation_id", None),
+            user.is_active,
+            str(get_locale()),
+            request.script_root,
+        )
+        html = self.html.get(key)
+        if html is None:
+            if len(self.html) >= self.limit:
+                self.html.clear()
+            html = self.html[key] = Markup(render())  # noqa: S704 - a rendered macro
+        return html
+
+
+MENUS = MenuCache()
 
 
 class KimModelView(DenyByDefault, ModelView):
@@ -396,6 +456,16 @@ class KimModelView(DenyByDefault, ModelView):
         count, query = super().get_list(page, *args, **{**kwargs, "execute": False})
         return count, rows_of_page(query, self.model)
 
+    def _refresh_filters_cache(self) -> None:
+        super()._refresh_filters_cache()
+        self._filter_group_cache = FilterGroupCache()
+
+    def _get_filter_groups(self) -> FilterGroups | None:
+        """The filters as the page embeds them; static options converted once per language."""
+        if not self._filter_groups:
+            return None
+        return self._filter_group_cache.groups(self._filter_groups, str(get_locale()))
+
     def get_one(self, id: Any) -> Any:
         """The visible row with this id; 404 for a foreign, missing or malformed id alike."""
         record_id = parse_id(id)
@@ -483,6 +553,14 @@ class KimModelView(DenyByDefault, ModelView):
         if template == self.details_template and kwargs.get("model") is not None:
             kwargs["related"] = self.related_sections(kwargs["model"])
             kwargs["history"] = self.history_rows(kwargs["model"])
+        if template == self.list_template:
+            # The list's rows and filters rendered in Python (``admin_views.paging``).
+            kwargs.update(
+                row_actions_stamp=row_actions_stamp,
+                row_cells=row_cells,
+                filter_groups_json=filter_groups_json,
+                kim_menu=partial(MENUS.menu, self),
+            )
         return super().render(template, **kwargs)
 
     # --- export -----------------------------------------------------------------------

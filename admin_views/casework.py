@@ -393,12 +393,10 @@ class CaseView(ArchivingMixin, CaseworkView):
         IntEqualFilter(Case.case_manager_id, _l("Case Manager*in"), options=ColleagueOptions()),
     ]
     column_sortable_list = ["case_number", "phase", "opened_on", "closed_on"]
-    # Topics too: the CSV export streams after the request's session has closed.
-    list_loader_options = (
-        joinedload(Case.client),
-        joinedload(Case.case_manager),
-        selectinload(Case.topics),
-    )
+    list_loader_options = (joinedload(Case.client), joinedload(Case.case_manager))
+    # The topics are a column of the export only (it streams after the request's session
+    # has closed); the list does not show them.
+    export_loader_options = (selectinload(Case.topics),)
     form_columns = [
         "client",
         "case_manager",
