@@ -193,6 +193,12 @@ def barrier_edited(session: Any) -> None:
     barrier.status = "solved" if barrier.status != "solved" else "open"
 
 
+def case_goals_edited(session: Any) -> None:
+    """A case manager of AWO writes a case's goals (a column no figure reads)."""
+    case = _awo_case(session)
+    case.goals = f"Deutschkurs B1, Stand {dt.datetime.now():%H:%M:%S.%f}"
+
+
 def case_edited(session: Any) -> None:
     """A case manager of AWO moves a case's opening day (every case figure of AWO)."""
     case = _awo_case(session)
@@ -206,6 +212,7 @@ def every_figure(session: Any) -> None:
 
 WRITES = {
     "a new contact at AWO": new_contact,
+    "a case's goals edited at AWO": case_goals_edited,
     "a barrier edited at AWO": barrier_edited,
     "a case edited at AWO": case_edited,
     "any write (the epoch)": every_figure,

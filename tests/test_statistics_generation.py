@@ -29,6 +29,7 @@ from models.statistics.generation import (
     EPOCH,
     FIGURES,
     ORGANISATIONS,
+    columns_of,
     dependants,
     organisation_rows,
     statistics_generation,
@@ -223,6 +224,13 @@ class Steps:
         client.district = self.rng.choice([None, 2, 7])
         client.benefits_domain = self.rng.choice([None, "sgb2", "sgb12", "asylblg"])  # a transition
 
+    def edit_a_case_as_a_case_manager_does(self) -> None:
+        """Columns no figure reads (the goals, the phase of an open case)."""
+        case = self.rng.choice(self.cases())
+        case.goals = f"Ziele {self.rng.randrange(1000)}"
+        if case.closed_on is None:
+            case.phase = self.rng.choice(["intake", "planning", "monitoring"])
+
     def close_a_case(self) -> None:
         open_cases = [case for case in self.cases() if case.closed_on is None]
         if open_cases:
@@ -276,6 +284,7 @@ class Steps:
             self.new_barrier,
             self.new_referral,
             self.edit_client,
+            self.edit_a_case_as_a_case_manager_does,
             self.close_a_case,
             self.move_barrier,
             self.bulk_update,
@@ -496,3 +505,28 @@ def test_the_rows_of_one_organisation_add_up_to_the_direct_query(session, world)
         assert kept == sorted(organisation_rows(session, statement, organisations))
     finally:
         FIGURES.enabled = True
+
+
+def test_an_edit_of_columns_no_figure_reads_keeps_every_figure(session, world):
+    every = load_scope(session, None, True)
+    a = load_scope(session, [world.a.organisation_id], False)
+    shown(session, every), shown(session, a)
+    case = session.get(Case, world.a.case_id)
+    case.goals = "Deutschkurs B1, dann Ausbildung"
+    session.flush()
+    with Statements(session) as after:
+        kept = shown(session, every), shown(session, a)
+    assert after.counts == []
+    assert kept == (fresh_shown(session, every), fresh_shown(session, a))
+    case.opened_on = case.opened_on - dt.timedelta(days=1)  # a column figures read
+    session.flush()
+    with Statements(session) as counted:
+        again = shown(session, a)
+    assert counted.counts
+    assert again == fresh_shown(session, a)
+
+
+def test_the_columns_of_a_statement_are_those_of_its_tables():
+    inner = select(Case.client_id.label("person")).where(Case.opened_on > dt.date(2026, 1, 1))
+    statement = select(func.count()).select_from(inner.subquery())
+    assert columns_of(statement) == {"case_file.client_id", "case_file.opened_on"}

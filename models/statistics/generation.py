@@ -55,7 +55,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.sql import visitors
-from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.elements import BindParameter, ColumnClause
 
 from models.base import Base
 
@@ -196,19 +196,32 @@ def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
     """Inserts, updates and deletes of the ORM: the records this flush wrote (not the
     whole session's, which a long seed or job holds by the hundred thousand)."""
     written: set[tuple[int, str]] = set()
+    new = session.new  # still the records before the flush, kept by identity
     for state, (deleted, list_only) in flush_context.states.items():
         record = state.obj()
         if list_only or record is None:
             continue
-        # A record only "dirty" by a changed collection (a new contact of a case) wrote no row.
-        if not deleted and not session.is_modified(record, include_collections=False):
-            continue
         name = _table_name(getattr(record, "__table__", None))
         if name is None:
             continue
-        names = {name, *(dependants(name) if deleted else ())}
+        if deleted:
+            names = {name, *dependants(name)}
+        elif record in new:
+            names = {name}  # a new row
+        else:
+            # An update: the columns it changed (none, for a record only "dirty" by a
+            # changed collection, such as a case with a new contact).
+            names = {f"{name}.{column}" for column in _changed_columns(state)}
         written.update((org, table) for org in _organisation_of(record) for table in names)
     bump(session, written)
+
+
+def _changed_columns(state: Any) -> set[str]:
+    changed: set[str] = set()
+    for attribute in state.mapper.column_attrs:
+        if state.attrs[attribute.key].history.has_changes():
+            changed.update(column.name for column in attribute.columns)
+    return changed
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -245,26 +258,51 @@ def tables_of(statement: Any) -> frozenset[str]:
     )
 
 
+def columns_of(statement: Any) -> frozenset[str]:
+    """The columns a statement reads, as ``table.column`` of their tables (through
+    aliases and subqueries)."""
+    found = set()
+    for element in visitors.iterate(statement):
+        if isinstance(element, ColumnClause):
+            for base in element.base_columns:
+                table = getattr(base, "table", None)
+                if isinstance(table, Table):
+                    found.add(f"{table.name}.{base.name}")
+    return frozenset(found)
+
+
 @dataclass(frozen=True)
 class Reads:
-    """Tables that figures read: of one organisation (with ``ANY``), or of every one."""
+    """Tables that figures read: of one organisation (with ``ANY``), or of every one.
+
+    With ``columns`` (``table.column``), only those columns of the rows that stay: an
+    update of other columns of these tables leaves them as they were. Without, every
+    column."""
 
     tables: frozenset[str]
     organisation: int | None
+    columns: frozenset[str] | None = None
+
+    def _depends_on(self, written: str) -> bool:
+        table, _dot, column = written.partition(".")
+        if table not in self.tables:
+            return written == EPOCH
+        return not column or self.columns is None or written in self.columns
 
     def version(self, found: Tokens) -> Hashable:
         """The tokens these reads depend on, as found."""
         if EPOCH in self.tables:  # read from text: any table
             return frozenset(found.items())
-        if self.organisation is None:
+        if self.organisation is None or self.columns is None:
             return frozenset(
                 (key, token)
                 for key, token in found.items()
-                if key[1] in self.tables or key[1] == EPOCH
+                if key[0] in (ANY, self.organisation) or self.organisation is None
+                if self._depends_on(key[1])
             )
         return tuple(
-            found.get((org, table))
-            for table in (EPOCH, *sorted(self.tables))
+            found.get((org, written))
+            for written in (EPOCH, *sorted(self.tables), *sorted(self.columns))
             for org in (self.organisation, ANY)
         )
 
@@ -396,14 +434,14 @@ def organisation_rows(
             if name != parameter
         )
     )
-    tables = tables_of(statement)
+    tables, columns = tables_of(statement), columns_of(statement)
     summed: dict[tuple[Any, ...], Any] = {}
     for org in organisations:
         rows: list[Any] = FIGURES.get(
             session,
             ("rows", compiled.string, parameters, org, fold and fold.__qualname__),
             partial(_rows_of, session, statement, parameter, [org], fold),
-            Reads(tables, org),
+            Reads(tables, org, columns),
         )
         for row in rows:
             group = tuple(row[:-1])
