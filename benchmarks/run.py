@@ -196,7 +196,7 @@ def barrier_edited(session: Any) -> None:
 def case_goals_edited(session: Any) -> None:
     """A case manager of AWO writes a case's goals (a column no figure reads)."""
     case = _awo_case(session)
-    case.goals = f"Deutschkurs B1, Stand {dt.datetime.now():%H:%M:%S.%f}"
+    case.goals = f"Deutschkurs B1, Stand {time.perf_counter_ns()}"
 
 
 def case_edited(session: Any) -> None:
