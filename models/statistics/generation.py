@@ -1,11 +1,13 @@
-"""The generation of the counted data, per organisation and table: figures computed
-once are served again only as long as nothing they read has been written since.
+"""The generation of the counted data, per organisation, table and column: figures
+computed once are served again only as long as nothing they read has been written since.
 
-``statistics_generation`` holds one token per (organisation, table) that has been
-written, and an epoch row ``(ANY, "*")`` that the migration inserts. Every flush of the
-ORM replaces, in the writer's own transaction, the token of each (organisation, table) it
-wrote (``bump``); an insert, update or delete run through a session as a statement (ORM
-or Core, bulk included: the seed, the archive, the erasure, the retention run) replaces
+``statistics_generation`` holds one token per (organisation, what was written) and an
+epoch row ``(ANY, "*")`` that the migration inserts. Every flush of the ORM replaces, in
+the writer's own transaction (``bump``), for each record it wrote: the token of
+(organisation, table) for a row inserted or deleted (and of the tables the database
+deletes from with it), of (organisation, ``table.column``) for each column an update
+changed. An insert, update or delete run through a session as a statement (ORM or Core,
+bulk included: the seed, the archive, the erasure, the retention run) replaces
 ``(ANY, table)``, which the figures of every organisation read; a write in ``text()``
 replaces the epoch. So:
 
@@ -22,9 +24,13 @@ served again while the tokens of what they read are those they were computed at;
 new contact at one organisation leaves every other organisation's figures, and the
 figures of this one that read no contact, as they were. ``organisation_rows`` runs a
 grouped count once per organisation (``ORGANISATIONS`` is the statement's list of
-organisations) and keeps each organisation's rows on their own: the coordination's
-figures after a write at one organisation count that organisation again, not all eight.
+organisations), keeps each organisation's rows on their own and depends on the columns
+the statement names: the coordination's figures after a write at one organisation count
+that organisation's rows of what was written again, and an edit of a column no figure
+reads (a case's goals) counts nothing again.
 
+This rests on one rule of the data: a row of a case-level table belongs to the
+organisation of the case and client it belongs to (``OrgOwned``, stamped by the app).
 Without the epoch row (a schema made without the migration) nothing is kept.
 """
 
