@@ -439,9 +439,9 @@ def test_the_coordination_counts_again_only_the_organisation_written(session, wo
     counted: list[list[int]] = []
     rows_of = generation._rows_of
 
-    def spy(session, statement, parameter, organisations, fold=None):
+    def spy(session, statement, parameter, organisations):
         counted.append(list(organisations))
-        return rows_of(session, statement, parameter, organisations, fold)
+        return rows_of(session, statement, parameter, organisations)
 
     monkeypatch.setattr(generation, "_rows_of", spy)
     kept = shown(session, every)
@@ -490,21 +490,34 @@ def test_deleting_a_row_replaces_the_tokens_of_what_the_database_deletes_with_it
     assert {"contact", "barrier", "referral", "task"} <= dependants("case_file")
 
 
-def test_the_rows_of_one_organisation_add_up_to_the_direct_query(session, world):
-    """Grouped counts per organisation, added up, are the one query over all of them."""
+def test_the_rows_of_each_organisation_add_up_to_the_direct_query(session, world, monkeypatch):
+    """Grouped counts kept per organisation, added up, are the one query over all of
+    them; those not kept are counted in one query, not one per organisation."""
     statement = (
-        select(Barrier.status, func.count())
+        select(Case.organisation_id, Barrier.status, func.count())
+        .select_from(Barrier)
         .join(Case, Barrier.case_id == Case.id)
         .where(Case.organisation_id.in_(ORGANISATIONS))
-        .group_by(Barrier.status)
+        .group_by(Case.organisation_id, Barrier.status)
     )
     organisations = [world.a.organisation_id, world.b.organisation_id]
-    kept = sorted(organisation_rows(session, statement, organisations))
+    counted: list[list[int]] = []
+    rows_of = generation._rows_of
+
+    def spy(session, statement, parameter, organisations):
+        counted.append(list(organisations))
+        return rows_of(session, statement, parameter, organisations)
+
+    monkeypatch.setattr(generation, "_rows_of", spy)
+    kept = sorted(organisation_rows(session, statement, organisations, by_organisation=False))
+    assert counted == [organisations]
     FIGURES.enabled = False
     try:
-        assert kept == sorted(organisation_rows(session, statement, organisations))
+        direct = organisation_rows(session, statement, organisations, by_organisation=False)
     finally:
         FIGURES.enabled = True
+    assert kept == sorted(direct)
+    assert {status for status, _n in kept} == {b.status for b in session.scalars(select(Barrier))}
 
 
 def test_an_edit_of_columns_no_figure_reads_keeps_every_figure(session, world):

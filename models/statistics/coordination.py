@@ -232,10 +232,12 @@ class CoordinationFigures:
         question = ("cover", name, self.organisations, self.year, self.quarter, self.today)
         return FIGURES.get(self.session, question, compute)
 
-    def _rows(self, statement: Any) -> list[Any]:
+    def _rows(self, statement: Any, *, by_organisation: bool = True) -> list[Any]:
         """A grouped count over every covered organisation (``ORGANISATIONS``), each
         organisation's rows kept on their own (``organisation_rows``)."""
-        return organisation_rows(self.session, statement, list(self.index_of))
+        return organisation_rows(
+            self.session, statement, list(self.index_of), by_organisation=by_organisation
+        )
 
     # --- the covers -------------------------------------------------------------------
 
@@ -274,13 +276,14 @@ class CoordinationFigures:
 
     def _overdue(self) -> Publication:
         statement = (
-            select(Referral.organisation_id, func.count())
+            select(Case.organisation_id, func.count())
+            .select_from(Referral)
             .join(Case, Referral.case_id == Case.id)
             .where(
                 Case.organisation_id.in_(ORGANISATIONS),
                 overdue_condition(self.today),
             )
-            .group_by(Referral.organisation_id)
+            .group_by(Case.organisation_id)
         )
         cover = Cover()
         found = {self._org(o): int(n) for o, n in self._rows(statement)}
@@ -295,6 +298,7 @@ class CoordinationFigures:
         month = extract("month", Barrier.observed_on)
         statement = (
             select(
+                Case.organisation_id,
                 BarrierCategory.id,
                 BarrierCategory.name,
                 BarrierCategory.sort_order,
@@ -304,6 +308,7 @@ class CoordinationFigures:
                 month,
                 func.count(),
             )
+            .select_from(Barrier)
             .join(Case, Barrier.case_id == Case.id)
             .join(BarrierCategory, Barrier.category_id == BarrierCategory.id)
             .outerjoin(Partner, Barrier.partner_id == Partner.id)
@@ -313,6 +318,7 @@ class CoordinationFigures:
                 Barrier.observed_on.between(*self._year_bounds()),
             )
             .group_by(
+                Case.organisation_id,
                 BarrierCategory.id,
                 BarrierCategory.name,
                 BarrierCategory.sort_order,
@@ -322,7 +328,7 @@ class CoordinationFigures:
                 month,
             )
         )
-        return self._rows(statement)
+        return self._rows(statement, by_organisation=False)
 
     @cached_property
     def barriers(self) -> Publication:
@@ -355,6 +361,7 @@ class CoordinationFigures:
         month = extract("month", Referral.referred_on)
         statement = (
             select(
+                Case.organisation_id,
                 Partner.id,
                 Partner.name,
                 Referral.status,
@@ -362,15 +369,23 @@ class CoordinationFigures:
                 month,
                 func.count(),
             )
+            .select_from(Referral)
             .join(Case, Referral.case_id == Case.id)
             .join(Partner, Referral.partner_id == Partner.id)
             .where(
                 Case.organisation_id.in_(ORGANISATIONS),
                 Referral.referred_on.between(*self._year_bounds()),
             )
-            .group_by(Partner.id, Partner.name, Referral.status, Referral.organisation_id, month)
+            .group_by(
+                Case.organisation_id,
+                Partner.id,
+                Partner.name,
+                Referral.status,
+                Referral.organisation_id,
+                month,
+            )
         )
-        return self._rows(statement)
+        return self._rows(statement, by_organisation=False)
 
     @cached_property
     def referrals(self) -> Publication:

@@ -40,9 +40,8 @@ import contextvars
 import secrets
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -66,6 +65,7 @@ from sqlalchemy.sql.elements import BindParameter, ColumnClause
 from models.base import Base
 
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
 
 ANY = 0  # the organisation of a write whose organisation is not known: every one
 EPOCH = "*"  # the table of the epoch row: every figure reads it
@@ -397,6 +397,50 @@ class FiguresMemo:
         self._keep(session, found, done)
         return value
 
+    def get_many(
+        self,
+        session: Any,
+        questions: Mapping[K, tuple[Hashable, Reads]],
+        compute: Callable[[list[K]], Mapping[K, Any]],
+    ) -> dict[K, Any]:
+        """``get`` for several questions at once, each with what it reads: those not kept
+        computed together by one call of ``compute`` (with the names of the missing)."""
+        outer = _computing.get()
+        found = outer.found if outer is not None else (tokens(session) if self.enabled else None)
+        if found is None:
+            return dict(compute(list(questions)))
+        bind = session.get_bind()
+        url = str(getattr(bind, "engine", bind).url)
+        answers: dict[K, Any] = {}
+        with self._lock:
+            for name, (question, _reads) in questions.items():
+                kept = self._kept.get((url, question))
+                if kept is not None and kept.valid(found):
+                    self._kept.move_to_end((url, question))
+                    answers[name] = kept.value
+                    if outer is not None:
+                        outer.reads.update(reads for reads, _version in kept.versions)
+        missing = [name for name in questions if name not in answers]
+        if not missing:
+            return answers
+        computing = _Computing(found, explicit=1)
+        started = _computing.set(computing)
+        try:
+            computed = compute(missing)
+        finally:
+            _computing.reset(started)
+        done: list[tuple[Hashable, Any, frozenset[Reads]]] = []
+        for name in missing:
+            question, reads = questions[name]
+            answers[name] = computed[name]
+            done.append(((url, question), computed[name], frozenset({reads})))
+        if outer is not None:
+            outer.reads.update(questions[name][1] for name in missing)
+            outer.done.extend(done)
+        else:
+            self._keep(session, found, done)
+        return answers
+
     def _keep(
         self, session: Any, found: Tokens, done: list[tuple[Hashable, Any, frozenset[Reads]]]
     ) -> None:
@@ -421,17 +465,22 @@ def organisation_rows(
     statement: Any,
     organisations: Sequence[int],
     fold: Callable[[list[Any]], list[Any]] | None = None,
+    *,
+    by_organisation: bool = True,
 ) -> list[Any]:
-    """The rows of a grouped count whose organisations are ``ORGANISATIONS``: counted per
-    organisation and kept per organisation, then added up where several organisations
-    give the same group (every column but the last is a group; the last is a count, or a
-    count of rows that belong to one organisation each, such as distinct cases).
-    ``fold``: rows to fewer rows of the same kind, before they are kept (sums of groups).
+    """The rows of a grouped count whose organisations are ``ORGANISATIONS`` and whose
+    first column is the organisation: kept per organisation, those not kept counted in
+    one query, then added up where several organisations give the same group (every
+    column but the last is a group; the last is a count, or a count of rows that belong
+    to one organisation each, such as distinct cases).
 
-    With nothing kept (``FIGURES.enabled`` off), the one direct query over all of them."""
+    ``fold``: one organisation's rows to fewer rows of the same kind, before they are kept.
+    ``by_organisation=False``: the rows without their first column, added up over the
+    organisations. With nothing kept (``FIGURES.enabled`` off), the one direct query."""
     parameter = ORGANISATIONS.key
     if not FIGURES.enabled:
-        return _rows_of(session, statement, parameter, list(organisations), fold)
+        rows = _rows_of(session, statement, parameter, list(organisations))
+        return _added_up(fold(rows) if fold is not None else rows, by_organisation)
     compiled = statement.compile(dialect=session.get_bind().dialect)
     parameters = tuple(
         sorted(
@@ -441,33 +490,40 @@ def organisation_rows(
         )
     )
     tables, columns = tables_of(statement), columns_of(statement)
-    summed: dict[tuple[Any, ...], Any] = {}
-    for org in organisations:
-        rows: list[Any] = FIGURES.get(
-            session,
+    questions = {
+        org: (
             ("rows", compiled.string, parameters, org, fold and fold.__qualname__),
-            partial(_rows_of, session, statement, parameter, [org], fold),
             Reads(tables, org, columns),
         )
-        for row in rows:
-            group = tuple(row[:-1])
-            summed[group] = summed[group] + row[-1] if group in summed else row[-1]
-    return [(*group, count) for group, count in summed.items()]
+        for org in organisations
+    }
+
+    def count(missing: list[int]) -> dict[int, list[Any]]:
+        per_organisation: dict[int, list[Any]] = {org: [] for org in missing}
+        for row in _rows_of(session, statement, parameter, missing):
+            per_organisation[row[0]].append(row)
+        if fold is None:
+            return per_organisation
+        return {org: fold(rows) for org, rows in per_organisation.items()}
+
+    found = FIGURES.get_many(session, questions, count)
+    return _added_up([row for org in organisations for row in found[org]], by_organisation)
 
 
-def _rows_of(
-    session: Any,
-    statement: Any,
-    parameter: str,
-    organisations: list[int],
-    fold: Callable[[list[Any]], list[Any]] | None = None,
-) -> list[Any]:
+def _added_up(rows: Iterable[Sequence[Any]], by_organisation: bool) -> list[Any]:
+    summed: dict[tuple[Any, ...], Any] = {}
+    for row in rows:
+        group = tuple(row[:-1] if by_organisation else row[1:-1])
+        summed[group] = summed[group] + row[-1] if group in summed else row[-1]
+    return [(*group, n) for group, n in summed.items()]
+
+
+def _rows_of(session: Any, statement: Any, parameter: str, organisations: list[int]) -> list[Any]:
     computing = _computing.get()
     if computing is not None:
         computing.explicit += 1
     try:
-        rows = [tuple(row) for row in session.execute(statement, {parameter: organisations})]
-        return fold(rows) if fold is not None else rows
+        return [tuple(row) for row in session.execute(statement, {parameter: organisations})]
     finally:
         if computing is not None:
             computing.explicit -= 1

@@ -74,7 +74,10 @@ def _days_to_plan_counts(queries: StatisticsQueries) -> dict[int, list[tuple[flo
     """Per organisation: (days from opening to the first agreed plan, cases) in the period."""
     first_agreed = (
         select(IntegrationPlan.case_id, func.min(IntegrationPlan.agreed_on).label("agreed_on"))
-        .where(IntegrationPlan.status.in_(ONCE_AGREED))
+        .where(
+            IntegrationPlan.organisation_id.in_(ORGANISATIONS),
+            IntegrationPlan.status.in_(ONCE_AGREED),
+        )
         .group_by(IntegrationPlan.case_id)
         .subquery()
     )
@@ -97,7 +100,8 @@ def _days_to_plan_counts(queries: StatisticsQueries) -> dict[int, list[tuple[flo
 def _goal_counts(queries: StatisticsQueries) -> list[Any]:
     """(organisation, topic, status, goals) of the cases closed in the period."""
     statement = (
-        select(PlanGoal.organisation_id, PlanGoal.topic_id, PlanGoal.status, func.count())
+        select(Case.organisation_id, PlanGoal.topic_id, PlanGoal.status, func.count())
+        .select_from(PlanGoal)
         .join(Case, PlanGoal.case_id == Case.id)
         .join(IntegrationPlan, PlanGoal.plan_id == IntegrationPlan.id)
         .where(
@@ -106,7 +110,7 @@ def _goal_counts(queries: StatisticsQueries) -> list[Any]:
             IntegrationPlan.status != PlanStatus.SUPERSEDED,
             PlanGoal.status.in_(FINAL_GOAL_STATUSES),
         )
-        .group_by(PlanGoal.organisation_id, PlanGoal.topic_id, PlanGoal.status)
+        .group_by(Case.organisation_id, PlanGoal.topic_id, PlanGoal.status)
     )
     return queries.grouped_rows(statement)
 

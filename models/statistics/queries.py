@@ -168,10 +168,12 @@ class StatisticsQueries:
         """The cases of the scope, archived ones included (SPEC §6.6)."""
         return [Case.organisation_id.in_(ORGANISATIONS)]
 
-    def grouped_rows(self, statement: Any) -> list[Any]:
+    def grouped_rows(self, statement: Any, *, by_organisation: bool = True) -> list[Any]:
         """The rows of a grouped count over the scope's organisations (``ORGANISATIONS``),
         each organisation's kept on their own (``organisation_rows``)."""
-        return organisation_rows(self.session, statement, self.scope.ids)
+        return organisation_rows(
+            self.session, statement, self.scope.ids, by_organisation=by_organisation
+        )
 
     # -- 1. cases --
 
@@ -191,13 +193,14 @@ class StatisticsQueries:
             .group_by(Case.organisation_id)
         )
         overdue = (
-            select(Referral.organisation_id, func.count())
+            select(Case.organisation_id, func.count())
+            .select_from(Referral)
             .join(Case, Referral.case_id == Case.id)
             .where(
                 *self._counted_cases(),
                 overdue_condition(self.today),
             )
-            .group_by(Referral.organisation_id)
+            .group_by(Case.organisation_id)
         )
         found = {
             org: [int(a or 0), int(b or 0), int(c or 0)]
@@ -399,10 +402,11 @@ class StatisticsQueries:
     def _referral_status_counts(self) -> list[Any]:
         """One query for the status table and the key figures, whichever comes first."""
         statement = (
-            select(Referral.organisation_id, Referral.status, func.count())
+            select(Case.organisation_id, Referral.status, func.count())
+            .select_from(Referral)
             .join(Case, Referral.case_id == Case.id)
             .where(*self._referrals_in_period())
-            .group_by(Referral.organisation_id, Referral.status)
+            .group_by(Case.organisation_id, Referral.status)
         )
         return self.grouped_rows(statement)
 
@@ -412,13 +416,14 @@ class StatisticsQueries:
 
     def referrals_by_partner(self) -> CountTable:
         statement = (
-            select(Partner.id, Partner.name, Referral.status, func.count())
+            select(Case.organisation_id, Partner.id, Partner.name, Referral.status, func.count())
+            .select_from(Referral)
             .join(Case, Referral.case_id == Case.id)
             .join(Partner, Referral.partner_id == Partner.id)
             .where(*self._referrals_in_period())
-            .group_by(Partner.id, Partner.name, Referral.status)
+            .group_by(Case.organisation_id, Partner.id, Partner.name, Referral.status)
         )
-        found = self.grouped_rows(statement)
+        found = self.grouped_rows(statement, by_organisation=False)
         partners = sorted({(pid, name) for pid, name, _s, _n in found}, key=lambda item: item[1])
         statuses = [code for code, _label in ReferralStatus.choices()]
         grid = pivot(
@@ -438,10 +443,11 @@ class StatisticsQueries:
         referrals of the period that were answered."""
         days = days_between(Referral.referred_on, Referral.responded_on)
         statement = (
-            select(Referral.organisation_id, days, func.count())
+            select(Case.organisation_id, days, func.count())
+            .select_from(Referral)
             .join(Case, Referral.case_id == Case.id)
             .where(*self._referrals_in_period(), Referral.responded_on.is_not(None))
-            .group_by(Referral.organisation_id, days)
+            .group_by(Case.organisation_id, days)
         )
         return self.grouped_rows(statement)
 
@@ -506,20 +512,26 @@ class StatisticsQueries:
         """Category by status, with the link to the drill-down per category."""
         statement = (
             select(
+                Case.organisation_id,
                 BarrierCategory.id,
                 BarrierCategory.name,
                 BarrierCategory.sort_order,
                 Barrier.status,
                 func.count(),
             )
+            .select_from(Barrier)
             .join(Case, Barrier.case_id == Case.id)
             .join(BarrierCategory, Barrier.category_id == BarrierCategory.id)
             .where(*self._barriers_in_period())
             .group_by(
-                BarrierCategory.id, BarrierCategory.name, BarrierCategory.sort_order, Barrier.status
+                Case.organisation_id,
+                BarrierCategory.id,
+                BarrierCategory.name,
+                BarrierCategory.sort_order,
+                Barrier.status,
             )
         )
-        found = self.grouped_rows(statement)
+        found = self.grouped_rows(statement, by_organisation=False)
         categories = self._category_rows((c, name, order) for c, name, order, _s, _n in found)
         statuses = [code for code, _label in BarrierStatus.choices()]
         grid = pivot(
@@ -539,27 +551,29 @@ class StatisticsQueries:
         """Distinct cases with a barrier of each category; the totals count each case once."""
         statement = (
             select(
-                Barrier.organisation_id,
+                Case.organisation_id,
                 BarrierCategory.id,
                 BarrierCategory.name,
                 BarrierCategory.sort_order,
                 func.count(distinct(Barrier.case_id)),
             )
+            .select_from(Barrier)
             .join(Case, Barrier.case_id == Case.id)
             .join(BarrierCategory, Barrier.category_id == BarrierCategory.id)
             .where(*self._barriers_in_period())
             .group_by(
-                Barrier.organisation_id,
+                Case.organisation_id,
                 BarrierCategory.id,
                 BarrierCategory.name,
                 BarrierCategory.sort_order,
             )
         )
         total = (
-            select(Barrier.organisation_id, func.count(distinct(Barrier.case_id)))
+            select(Case.organisation_id, func.count(distinct(Barrier.case_id)))
+            .select_from(Barrier)
             .join(Case, Barrier.case_id == Case.id)
             .where(*self._barriers_in_period())
-            .group_by(Barrier.organisation_id)
+            .group_by(Case.organisation_id)
         )
         found = self.grouped_rows(statement)
         categories = self._category_rows((c, name, order) for _org, c, name, order, _n in found)
@@ -576,6 +590,7 @@ class StatisticsQueries:
         year, month = extract("year", Barrier.observed_on), extract("month", Barrier.observed_on)
         statement = (
             select(
+                Case.organisation_id,
                 BarrierCategory.id,
                 BarrierCategory.name,
                 BarrierCategory.sort_order,
@@ -583,14 +598,20 @@ class StatisticsQueries:
                 month,
                 func.count(),
             )
+            .select_from(Barrier)
             .join(Case, Barrier.case_id == Case.id)
             .join(BarrierCategory, Barrier.category_id == BarrierCategory.id)
             .where(*self._barriers_in_period())
             .group_by(
-                BarrierCategory.id, BarrierCategory.name, BarrierCategory.sort_order, year, month
+                Case.organisation_id,
+                BarrierCategory.id,
+                BarrierCategory.name,
+                BarrierCategory.sort_order,
+                year,
+                month,
             )
         )
-        found = self.grouped_rows(statement)
+        found = self.grouped_rows(statement, by_organisation=False)
         categories = self._category_rows((c, name, order) for c, name, order, _y, _m, _n in found)
         quarters = self.period.quarters()
         grid = pivot(
@@ -611,15 +632,17 @@ class StatisticsQueries:
         """One category: quarter by status."""
         year, month = extract("year", Barrier.observed_on), extract("month", Barrier.observed_on)
         statement = (
-            select(year, month, Barrier.status, func.count())
+            select(Case.organisation_id, year, month, Barrier.status, func.count())
+            .select_from(Barrier)
             .join(Case, Barrier.case_id == Case.id)
             .where(*self._barriers_in_period(category_id))
-            .group_by(year, month, Barrier.status)
+            .group_by(Case.organisation_id, year, month, Barrier.status)
         )
+        found = self.grouped_rows(statement, by_organisation=False)
         quarters = self.period.quarters()
         statuses = [code for code, _label in BarrierStatus.choices()]
         grid = pivot(
-            ((quarter_of(int(y), int(m)), s, n) for y, m, s, n in self.grouped_rows(statement)),
+            ((quarter_of(int(y), int(m)), s, n) for y, m, s, n in found),
             quarters,
             statuses,
         )
@@ -634,13 +657,14 @@ class StatisticsQueries:
     def barriers_by_partner(self, category_id: int | None = None) -> CountTable:
         """Partner by status: of every barrier, or of one category's (its drill-down)."""
         statement = (
-            select(Partner.id, Partner.name, Barrier.status, func.count())
+            select(Case.organisation_id, Partner.id, Partner.name, Barrier.status, func.count())
+            .select_from(Barrier)
             .join(Case, Barrier.case_id == Case.id)
             .outerjoin(Partner, Barrier.partner_id == Partner.id)
             .where(*self._barriers_in_period(category_id))
-            .group_by(Partner.id, Partner.name, Barrier.status)
+            .group_by(Case.organisation_id, Partner.id, Partner.name, Barrier.status)
         )
-        found = self.grouped_rows(statement)
+        found = self.grouped_rows(statement, by_organisation=False)
         without = "ohne Partner"
         partners = sorted(
             {(pid, name or without) for pid, name, _s, _n in found},

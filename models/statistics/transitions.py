@@ -78,10 +78,12 @@ class TransitionStatistics:
     def suppressed(self) -> bool:
         return self.scope.across_organisations
 
-    def _rows(self, statement: Any) -> list[Any]:
-        """A grouped count over the scope's organisations (``ORGANISATIONS``), each
-        organisation's rows kept on their own (``organisation_rows``)."""
-        return organisation_rows(self.session, statement, self.scope.ids)
+    def _rows(self, statement: Any, by_organisation: bool) -> list[Any]:
+        """A grouped count over the scope's organisations (``ORGANISATIONS``, the first
+        column), each organisation's rows kept on their own (``organisation_rows``)."""
+        return organisation_rows(
+            self.session, statement, self.scope.ids, by_organisation=by_organisation
+        )
 
     @property
     def _column(self) -> str:
@@ -154,12 +156,14 @@ class TransitionStatistics:
     def by_quarter(self) -> CountTable:
         transition = self._transitions()
         statement = select(
+            transition.c.organisation_id,
             transition.c.from_value,
             transition.c.to_value,
             extract("year", transition.c.started_on),
             extract("month", transition.c.started_on),
             func.count(),
         ).group_by(
+            transition.c.organisation_id,
             transition.c.from_value,
             transition.c.to_value,
             extract("year", transition.c.started_on),
@@ -167,7 +171,7 @@ class TransitionStatistics:
         )
         quarters = self.period.quarters()
         found: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * len(quarters))
-        for from_value, to_value, year, month, count in self._rows(statement):
+        for from_value, to_value, year, month, count in self._rows(statement, False):
             quarter = quarter_of(int(year), int(month))
             found[from_value, to_value][quarters.index(quarter)] += int(count)
         order = list(BenefitsDomain._value2member_map_)
@@ -188,8 +192,10 @@ class TransitionStatistics:
 
     def days_without(self) -> FigureTable:
         transition = self._transitions()
-        statement = select(transition.c.gap, func.count()).group_by(transition.c.gap)
-        counts = [(max(int(gap), 0), int(n)) for gap, n in self._rows(statement)]
+        statement = select(transition.c.organisation_id, transition.c.gap, func.count()).group_by(
+            transition.c.organisation_id, transition.c.gap
+        )
+        counts = [(max(int(gap), 0), int(n)) for gap, n in self._rows(statement, False)]
         values = sum(n for _gap, n in counts)
         median = median_from_counts(counts)
         shown: int | float | str | None = median
@@ -210,7 +216,7 @@ class TransitionStatistics:
 
     def expiring_titles(self) -> CountTable:
         statement = (
-            select(StatusPeriod.value, func.count())
+            select(StatusPeriod.organisation_id, StatusPeriod.value, func.count())
             .where(
                 StatusPeriod.kind == StatusKind.RESIDENCE,
                 StatusPeriod.valid_until.is_(None),
@@ -218,9 +224,9 @@ class TransitionStatistics:
                 StatusPeriod.title_expires_on >= self.today,
                 StatusPeriod.title_expires_on <= self.today + EXPIRY_HORIZON,
             )
-            .group_by(StatusPeriod.value)
+            .group_by(StatusPeriod.organisation_id, StatusPeriod.value)
         )
-        found = {key: int(count) for key, count in self._rows(statement)}
+        found = {key: int(count) for key, count in self._rows(statement, False)}
         return CountTable(
             "Aufenthaltsstatus",
             [self._column],
@@ -232,7 +238,7 @@ class TransitionStatistics:
         transition = self._transitions()
         window = days_between(transition.c.started_on, Barrier.observed_on)
         statement = (
-            select(Barrier.category_id, func.count(distinct(Barrier.id)))
+            select(Barrier.organisation_id, Barrier.category_id, func.count(distinct(Barrier.id)))
             .join(Case, Barrier.case_id == Case.id)
             .join(transition, transition.c.client_id == Case.client_id)
             .where(
@@ -240,9 +246,9 @@ class TransitionStatistics:
                 window >= 0,
                 window <= AFTER_TRANSITION.days,
             )
-            .group_by(Barrier.category_id)
+            .group_by(Barrier.organisation_id, Barrier.category_id)
         )
-        found = {key: int(count) for key, count in self._rows(statement)}
+        found = {key: int(count) for key, count in self._rows(statement, False)}
         categories = self.session.execute(
             select(BarrierCategory.id, BarrierCategory.name).order_by(
                 BarrierCategory.sort_order, BarrierCategory.name
