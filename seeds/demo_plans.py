@@ -28,7 +28,7 @@ from models.choices import (
     TaskStatus,
 )
 from models.plan import FINAL_GOAL_STATUSES, IntegrationPlan, PlanGoal, PlanStep, default_review_on
-from models.tasks import Task, sync_organisation_tasks
+from models.tasks import Task, forget_touched, sync_organisation_tasks
 from seeds import catalogue as cat
 from seeds import demo_data as data
 
@@ -218,4 +218,7 @@ def seed_plans(session: Session, today: dt.date, seed: int) -> dict[str, Any]:
     session.flush()
     sync_organisation_tasks(session, None, today)
     session.flush()
+    # Every open case was synced just now; the commit need not sync the touched ones again
+    # (a closed or archived case has no open task to cancel: the seed gives it none).
+    forget_touched(session)
     return {"plans": plans, "tasks": session.scalar(select(func.count(Task.id))) or 0}
