@@ -168,11 +168,11 @@ class _Sources:
     (not one per case): what ``_wanted_for_case`` derives the tasks from."""
 
     latest_open_case: dict[int, int] = field(default_factory=dict)  # client id → case id
-    consents: dict[int, list[Consent]] = field(default_factory=dict)  # by client id
+    consents: dict[int, list[Any]] = field(default_factory=dict)  # rows, by client id
     titles: dict[int, list[tuple[int, dt.date | None, dt.date | None]]] = field(
         default_factory=dict
     )
-    steps: dict[int, list[tuple[PlanStep, str]]] = field(default_factory=dict)  # by case id
+    steps: dict[int, list[Any]] = field(default_factory=dict)  # rows, by case id
     plans: dict[int, list[tuple[int, str, dt.date | None]]] = field(default_factory=dict)
     referrals: dict[int, list[tuple[int, str, dt.date | None]]] = field(default_factory=dict)
     last_contact: dict[int, dt.date | None] = field(default_factory=dict)
@@ -200,9 +200,19 @@ class _Sources:
             if client_id not in latest or (opened_on, case_id) > latest[client_id]:
                 latest[client_id] = (opened_on, case_id)
         sources.latest_open_case = {client: key[1] for client, key in latest.items()}
-        for consent in session.scalars(
-            select(Consent).where(Consent.client_id.in_(client_ids)).order_by(Consent.id)
-        ):
+        consents = session.execute(
+            select(
+                Consent.id,
+                Consent.client_id,
+                Consent.kind,
+                Consent.signed_on,
+                Consent.valid_until,
+                Consent.withdrawn_on,
+            )
+            .where(Consent.client_id.in_(client_ids))
+            .order_by(Consent.id)
+        )
+        for consent in consents:
             sources.consents.setdefault(consent.client_id, []).append(consent)
         titles = session.execute(
             select(
@@ -220,14 +230,21 @@ class _Sources:
         for client_id, period_id, valid_until, expires_on in titles:
             sources.titles.setdefault(client_id, []).append((period_id, valid_until, expires_on))
         steps = session.execute(
-            select(PlanStep, IntegrationPlan.status)
+            select(
+                PlanStep.id,
+                PlanStep.case_id,
+                PlanStep.description,
+                PlanStep.due_on,
+                PlanStep.done_on,
+                IntegrationPlan.status.label("plan_status"),
+            )
             .join(PlanGoal, PlanStep.goal_id == PlanGoal.id)
             .join(IntegrationPlan, PlanGoal.plan_id == IntegrationPlan.id)
             .where(PlanStep.case_id.in_(case_ids))
             .order_by(PlanStep.id)
         )
-        for step, plan_status in steps:
-            sources.steps.setdefault(step.case_id, []).append((step, plan_status))
+        for step in steps:
+            sources.steps.setdefault(step.case_id, []).append(step)
         plans = session.execute(
             select(
                 IntegrationPlan.case_id,
@@ -304,8 +321,8 @@ def _wanted_for_case(
     windows: ExpiryWindows,
 ) -> dict[SourceKey, Wanted]:
     wanted = _expiry_wanted(sources, case_file, today, windows)
-    for step, plan_status in sources.steps.get(case_file.id, []):
-        if plan_status == PlanStatus.SUPERSEDED or step.due_on is None:
+    for step in sources.steps.get(case_file.id, []):
+        if step.plan_status == PlanStatus.SUPERSEDED or step.due_on is None:
             continue  # gone: a superseded step lives on in the new version
         wanted[(TaskSource.PLAN_STEP, step.id)] = Wanted(
             open=step.done_on is None, due_on=step.due_on, note=step.description
@@ -347,18 +364,28 @@ def sync_case_tasks(
     case_ids: Iterable[int],
     today: dt.date,
     windows: ExpiryWindows = ExpiryWindows(),
+    *,
+    new_tasks: list[dict[str, Any]] | None = None,
 ) -> None:
     """Make the automatic tasks of these cases what their sources say (see the module).
 
     The sources and tasks of all these cases are read first, a statement per kind, then
-    each case is made right in turn, as if one after the other.
+    each case is made right in turn, as if one after the other. With ``new_tasks`` the
+    tasks to be created are appended to it as rows, for the caller to insert in bulk (the
+    demo seed, on cases that have no automatic task yet), instead of added to the session.
     """
     ids = sorted(set(case_ids))
     for start in range(0, len(ids), SYNC_BATCH):
-        _sync_batch(session, ids[start : start + SYNC_BATCH], today, windows)
+        _sync_batch(session, ids[start : start + SYNC_BATCH], today, windows, new_tasks)
 
 
-def _sync_batch(session: Session, ids: list[int], today: dt.date, windows: ExpiryWindows) -> None:
+def _sync_batch(
+    session: Session,
+    ids: list[int],
+    today: dt.date,
+    windows: ExpiryWindows,
+    new_tasks: list[dict[str, Any]] | None,
+) -> None:
     cases = session.scalars(
         select(Case).where(Case.id.in_(ids)).options(joinedload(Case.organisation))
     ).all()
@@ -381,7 +408,7 @@ def _sync_batch(session: Session, ids: list[int], today: dt.date, windows: Expir
                 if task.status == TaskStatus.OPEN:
                     task.status = TaskStatus.CANCELLED
             continue
-        _make_right(session, case_file, tasks, wanted, held, sources, today)
+        _make_right(session, case_file, tasks, wanted, held, sources, today, new_tasks)
 
 
 def _make_right(  # noqa: PLR0917 - one case's share of the batch
@@ -392,6 +419,7 @@ def _make_right(  # noqa: PLR0917 - one case's share of the batch
     held: dict[HeldKey, Task],
     sources: _Sources,
     today: dt.date,
+    new_tasks: list[dict[str, Any]] | None,
 ) -> None:
     """One open case's automatic tasks made what ``wanted`` says."""
     existing = {
@@ -410,19 +438,27 @@ def _make_right(  # noqa: PLR0917 - one case's share of the batch
         holder.case_id = case_file.id
         _apply(holder, wanted.pop((source_kind, source_id)), case_file, today)
     for (source_kind, source_id), want in wanted.items():
-        if want.open and want.due_on is not None:
-            task = Task(
-                organisation_id=case_file.organisation_id,
-                case_id=case_file.id,
-                assignee_id=case_file.case_manager_id,
-                kind=SOURCE_KIND_OF_TASK[TaskSource(source_kind)],
-                due_on=want.due_on,
-                note=want.note,
-                source_kind=source_kind,
-                source_id=source_id,
-            )
-            session.add(task)
-            held[(case_file.organisation_id, source_kind, source_id)] = task
+        if not (want.open and want.due_on is not None):
+            continue
+        row = {
+            "organisation_id": case_file.organisation_id,
+            "case_id": case_file.id,
+            "assignee_id": case_file.case_manager_id,
+            "kind": str(SOURCE_KIND_OF_TASK[TaskSource(source_kind)]),
+            "due_on": want.due_on,
+            "done_on": None,
+            "status": str(TaskStatus.OPEN),
+            "note": want.note,
+            "source_kind": str(source_kind),
+            "source_id": source_id,
+        }
+        if new_tasks is not None:
+            # A second case wanting this source would break the unique key on insert.
+            new_tasks.append(row)
+            continue
+        task = Task(**row)
+        session.add(task)
+        held[(case_file.organisation_id, source_kind, source_id)] = task
 
 
 def _tasks_holding(
@@ -477,6 +513,8 @@ def sync_organisation_tasks(
     today: dt.date,
     windows: ExpiryWindows = ExpiryWindows(),
     batch: int = 500,
+    *,
+    new_tasks: list[dict[str, Any]] | None = None,
 ) -> int:
     """Sync every open case (of one organisation, or all): the days that pass count too."""
     statement = select(Case.id).where(Case.closed_on.is_(None), Case.archived_at.is_(None))
@@ -484,7 +522,9 @@ def sync_organisation_tasks(
         statement = statement.where(Case.organisation_id == organisation_id)
     case_ids = list(session.scalars(statement.order_by(Case.id)))
     for start in range(0, len(case_ids), batch):
-        sync_case_tasks(session, case_ids[start : start + batch], today, windows)
+        sync_case_tasks(
+            session, case_ids[start : start + batch], today, windows, new_tasks=new_tasks
+        )
         session.flush()
     return len(case_ids)
 

@@ -282,8 +282,12 @@ def seed_plans(session: Session, today: dt.date, seed: int) -> dict[str, Any]:
         if case.closed_on is None and case.archived_at is None:
             seeder.manual_tasks(case, teams.get(case.organisation_id, [case.case_manager_id]))
     seeder.write()
-    sync_organisation_tasks(session, None, today)
+    # The automatic tasks, as the app's sync derives them; written in bulk like the rest.
+    automatic: list[Row] = []
+    sync_organisation_tasks(session, None, today, new_tasks=automatic)
     session.flush()
+    for start in range(0, len(automatic), CHUNK_SIZE):
+        session.execute(insert(TASK), automatic[start : start + CHUNK_SIZE])
     # Every open case was synced just now; the commit need not sync the touched ones again
     # (a closed or archived case has no open task to cancel: the seed gives it none).
     forget_touched(session)
