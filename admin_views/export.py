@@ -137,6 +137,15 @@ def date_column(values: Sequence[dt.date | None]) -> list[str | None]:
     ]
 
 
+def iso_date_column(values: Sequence[str | None]) -> list[str | None]:
+    """``date_column`` of dates as SQLite's driver gives them, ``JJJJ-MM-TT`` text: the
+    cells cut from the text, without making a date of each first."""
+    return [
+        None if value is None else f"{value[8:10]}.{value[5:7]}.{value[:4].lstrip('0')}"
+        for value in values
+    ]
+
+
 def any_column(values: Sequence[Any]) -> list[str]:
     return [excel_cell(plain_value(value)) for value in values]
 
@@ -197,6 +206,14 @@ def _driver_batches(
         cursor.close()
 
 
+def _is_date(column: Any) -> bool:
+    """A plain DATE column (a date time is not one)."""
+    try:
+        return bool(column.type.python_type is dt.date)
+    except NotImplementedError:
+        return False
+
+
 def _column_batches_in_own_session(
     statement: Any, formatters: list[Callable[[Sequence[Any]], Iterable[Any]]]
 ) -> Iterator[Iterable[Sequence[Any]]]:
@@ -206,11 +223,22 @@ def _column_batches_in_own_session(
     try:
         # Through the connection: rows of columns, no ORM loading per row.
         connection = own_session.connection()
+        if not connection.dialect.supports_server_side_cursors:
+            # SQLite: a date column's cells are cut from the driver's text (the type's
+            # processor, which makes a date of it, is left out for that column below).
+            formatters = [
+                iso_date_column if write is date_column and _is_date(column) else write
+                for write, column in zip(formatters, statement.selected_columns, strict=True)
+            ]
         for rows, processors in _driver_batches(connection, statement):
             columns = zip(*rows, strict=True)
             yield zip(
                 *(
-                    write(values if convert is None else list(map(convert, values)))
+                    write(
+                        values
+                        if convert is None or write is iso_date_column
+                        else list(map(convert, values))
+                    )
                     for write, convert, values in zip(formatters, processors, columns, strict=True)
                 ),
                 strict=True,
