@@ -177,10 +177,27 @@ class _Sources:
     referrals: dict[int, list[tuple[int, str, dt.date | None]]] = field(default_factory=dict)
     last_contact: dict[int, dt.date | None] = field(default_factory=dict)
     tasks: dict[int, list[Task]] = field(default_factory=dict)  # by case id
+    # The notes of new tasks, translated once per batch rather than once per task.
+    notes: dict[str, str] = field(default_factory=dict)
+    no_contact_notes: dict[int, str] = field(default_factory=dict)
+
+    def no_contact_note(self, days: int) -> str:
+        if days not in self.no_contact_notes:
+            self.no_contact_notes[days] = _("Kein Kontakt seit %(days)s Tagen", days=days)
+        return self.no_contact_notes[days]
 
     @classmethod
     def read(cls, session: Session, cases: Sequence[Case]) -> _Sources:
-        sources = cls()
+        sources = cls(
+            notes={
+                TaskSource.CONSENT: _("Einwilligung endet: erneuern oder Weitergaben beenden"),
+                TaskSource.RESIDENCE_TITLE: _(
+                    "Aufenthaltstitel läuft ab: Verlängerung rechtzeitig beantragen"
+                ),
+                TaskSource.PLAN_REVIEW: _("Integrationsplan überprüfen"),
+                TaskSource.REFERRAL: _("Wiedervorlage der Vermittlung"),
+            }
+        )
         case_ids = [case_file.id for case_file in cases]
         client_ids = sorted({case_file.client_id for case_file in cases})
         for task in session.scalars(
@@ -301,14 +318,14 @@ def _expiry_wanted(
         wanted[(TaskSource.CONSENT, consent.id)] = Wanted(
             open=within and not settled,
             due_on=consent.valid_until,
-            note=_("Einwilligung endet: erneuern oder Weitergaben beenden"),
+            note=sources.notes[TaskSource.CONSENT],
         )
     for period_id, valid_until, expires_on in sources.titles.get(case_file.client_id, []):
         within = bool(expires_on and expires_on <= today + dt.timedelta(days=windows.title_days))
         wanted[(TaskSource.RESIDENCE_TITLE, period_id)] = Wanted(
             open=within and valid_until is None,
             due_on=expires_on,
-            note=_("Aufenthaltstitel läuft ab: Verlängerung rechtzeitig beantragen"),
+            note=sources.notes[TaskSource.RESIDENCE_TITLE],
         )
     return wanted
 
@@ -330,7 +347,7 @@ def _wanted_for_case(
     for plan_id, status, review_on in sources.plans.get(case_file.id, []):
         if status == PlanStatus.AGREED and review_on is not None:
             wanted[(TaskSource.PLAN_REVIEW, plan_id)] = Wanted(
-                open=True, due_on=review_on, note=_("Integrationsplan überprüfen")
+                open=True, due_on=review_on, note=sources.notes[TaskSource.PLAN_REVIEW]
             )
         elif status == PlanStatus.SUPERSEDED:
             wanted[(TaskSource.PLAN_REVIEW, plan_id)] = Wanted(open=False)
@@ -338,7 +355,7 @@ def _wanted_for_case(
         wanted[(TaskSource.REFERRAL, referral_id)] = Wanted(
             open=status not in FINISHED,
             due_on=follow_up_on,
-            note=_("Wiedervorlage der Vermittlung"),
+            note=sources.notes[TaskSource.REFERRAL],
         )
     last_contact = sources.last_contact.get(case_file.id)
     since = max(last_contact or case_file.opened_on, case_file.opened_on)
@@ -346,7 +363,7 @@ def _wanted_for_case(
     wanted[(TaskSource.NO_CONTACT, case_file.id)] = Wanted(
         open=silent,
         due_on=since + dt.timedelta(days=no_contact_days),
-        note=_("Kein Kontakt seit %(days)s Tagen", days=no_contact_days),
+        note=sources.no_contact_note(no_contact_days),
     )
     return wanted
 
