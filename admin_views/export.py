@@ -137,6 +137,15 @@ def date_column(values: Sequence[dt.date | None]) -> list[str | None]:
     ]
 
 
+def iso_date_column(values: Sequence[str | None]) -> list[str | None]:
+    """``date_column`` of dates as SQLite's driver gives them, ``JJJJ-MM-TT`` text: the
+    cells cut from the text, without making a date of each first."""
+    return [
+        None if value is None else f"{value[8:10]}.{value[5:7]}.{value[:4].lstrip('0')}"
+        for value in values
+    ]
+
+
 def any_column(values: Sequence[Any]) -> list[str]:
     return [excel_cell(plain_value(value)) for value in values]
 
@@ -165,6 +174,46 @@ def column_formatter(view: Any, name: str) -> Callable[[Sequence[Any]], Iterable
     return COLUMN_OF_TYPE.get(kind, any_column)
 
 
+def _driver_batches(
+    connection: Any, statement: Any
+) -> Iterator[tuple[Sequence[Sequence[Any]], list[Callable[[Any], Any] | None]]]:
+    """The statement's rows in batches, with the conversion each column still needs.
+
+    A database with server-side cursors (PostgreSQL) streams through one, read in
+    partitions of converted rows. SQLite's cursor reads lazily by itself: its rows are
+    taken from the driver's cursor directly, without a Row object each, and a column whose
+    type converts the driver's value (a date) is converted by the type's own result
+    processor, as a Row would have done.
+    """
+    dialect = connection.dialect
+    if dialect.supports_server_side_cursors:
+        result = connection.execute(
+            statement, execution_options={"stream_results": True, "yield_per": EXPORT_BATCH_SIZE}
+        )
+        converted: list[Callable[[Any], Any] | None] = [None] * len(statement.selected_columns)
+        for rows in result.partitions(EXPORT_BATCH_SIZE):
+            yield rows, converted
+        return
+    processors = [
+        column.type.dialect_impl(dialect).result_processor(dialect, None)
+        for column in statement.selected_columns
+    ]
+    cursor = connection.execute(statement).cursor
+    try:
+        while rows := cursor.fetchmany(EXPORT_BATCH_SIZE):
+            yield rows, processors
+    finally:
+        cursor.close()
+
+
+def _is_date(column: Any) -> bool:
+    """A plain DATE column (a date time is not one)."""
+    try:
+        return bool(column.type.python_type is dt.date)
+    except NotImplementedError:
+        return False
+
+
 def _column_batches_in_own_session(
     statement: Any, formatters: list[Callable[[Sequence[Any]], Iterable[Any]]]
 ) -> Iterator[Iterable[Sequence[Any]]]:
@@ -173,13 +222,25 @@ def _column_batches_in_own_session(
     own_session = Session(db.engine)
     try:
         # Through the connection: rows of columns, no ORM loading per row.
-        result = own_session.connection().execute(
-            statement, execution_options={"stream_results": True, "yield_per": EXPORT_BATCH_SIZE}
-        )
-        for rows in result.partitions(EXPORT_BATCH_SIZE):
+        connection = own_session.connection()
+        if not connection.dialect.supports_server_side_cursors:
+            # SQLite: a date column's cells are cut from the driver's text (the type's
+            # processor, which makes a date of it, is left out for that column below).
+            formatters = [
+                iso_date_column if write is date_column and _is_date(column) else write
+                for write, column in zip(formatters, statement.selected_columns, strict=True)
+            ]
+        for rows, processors in _driver_batches(connection, statement):
             columns = zip(*rows, strict=True)
             yield zip(
-                *(write(values) for write, values in zip(formatters, columns, strict=True)),
+                *(
+                    write(
+                        values
+                        if convert is None or write is iso_date_column
+                        else list(map(convert, values))
+                    )
+                    for write, convert, values in zip(formatters, processors, columns, strict=True)
+                ),
                 strict=True,
             )
     finally:

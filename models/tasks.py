@@ -22,7 +22,7 @@ and, for the days that pass without a write, from ``flask tasks sync`` (daily).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -162,8 +162,136 @@ class ExpiryWindows:
     consent_days: int = CONSENT_DAYS
 
 
+@dataclass
+class _Sources:
+    """The sources of a batch of cases, read with one statement per kind of source
+    (not one per case): what ``_wanted_for_case`` derives the tasks from."""
+
+    latest_open_case: dict[int, int] = field(default_factory=dict)  # client id → case id
+    consents: dict[int, list[Any]] = field(default_factory=dict)  # rows, by client id
+    titles: dict[int, list[tuple[int, dt.date | None, dt.date | None]]] = field(
+        default_factory=dict
+    )
+    steps: dict[int, list[Any]] = field(default_factory=dict)  # rows, by case id
+    plans: dict[int, list[tuple[int, str, dt.date | None]]] = field(default_factory=dict)
+    referrals: dict[int, list[tuple[int, str, dt.date | None]]] = field(default_factory=dict)
+    last_contact: dict[int, dt.date | None] = field(default_factory=dict)
+    tasks: dict[int, list[Task]] = field(default_factory=dict)  # by case id
+    # The notes of new tasks, translated once per batch rather than once per task.
+    notes: dict[str, str] = field(default_factory=dict)
+    no_contact_notes: dict[int, str] = field(default_factory=dict)
+
+    def no_contact_note(self, days: int) -> str:
+        if days not in self.no_contact_notes:
+            self.no_contact_notes[days] = _("Kein Kontakt seit %(days)s Tagen", days=days)
+        return self.no_contact_notes[days]
+
+    @classmethod
+    def read(cls, session: Session, cases: Sequence[Case]) -> _Sources:
+        sources = cls(
+            notes={
+                TaskSource.CONSENT: _("Einwilligung endet: erneuern oder Weitergaben beenden"),
+                TaskSource.RESIDENCE_TITLE: _(
+                    "Aufenthaltstitel läuft ab: Verlängerung rechtzeitig beantragen"
+                ),
+                TaskSource.PLAN_REVIEW: _("Integrationsplan überprüfen"),
+                TaskSource.REFERRAL: _("Wiedervorlage der Vermittlung"),
+            }
+        )
+        case_ids = [case_file.id for case_file in cases]
+        client_ids = sorted({case_file.client_id for case_file in cases})
+        for task in session.scalars(
+            select(Task).where(Task.case_id.in_(case_ids)).order_by(Task.id)
+        ):
+            sources.tasks.setdefault(int(task.case_id or 0), []).append(task)
+        # The client's most recently opened open case (ties: the larger id).
+        open_cases = session.execute(
+            select(Case.client_id, Case.id, Case.opened_on).where(
+                Case.client_id.in_(client_ids),
+                Case.closed_on.is_(None),
+                Case.archived_at.is_(None),
+            )
+        )
+        latest: dict[int, tuple[dt.date, int]] = {}
+        for client_id, case_id, opened_on in open_cases:
+            if client_id not in latest or (opened_on, case_id) > latest[client_id]:
+                latest[client_id] = (opened_on, case_id)
+        sources.latest_open_case = {client: key[1] for client, key in latest.items()}
+        consents = session.execute(
+            select(
+                Consent.id,
+                Consent.client_id,
+                Consent.kind,
+                Consent.signed_on,
+                Consent.valid_until,
+                Consent.withdrawn_on,
+            )
+            .where(Consent.client_id.in_(client_ids))
+            .order_by(Consent.id)
+        )
+        for consent in consents:
+            sources.consents.setdefault(consent.client_id, []).append(consent)
+        titles = session.execute(
+            select(
+                StatusPeriod.client_id,
+                StatusPeriod.id,
+                StatusPeriod.valid_until,
+                StatusPeriod.title_expires_on,
+            )
+            .where(
+                StatusPeriod.client_id.in_(client_ids),
+                StatusPeriod.title_expires_on.is_not(None),
+            )
+            .order_by(StatusPeriod.id)
+        )
+        for client_id, period_id, valid_until, expires_on in titles:
+            sources.titles.setdefault(client_id, []).append((period_id, valid_until, expires_on))
+        steps = session.execute(
+            select(
+                PlanStep.id,
+                PlanStep.case_id,
+                PlanStep.description,
+                PlanStep.due_on,
+                PlanStep.done_on,
+                IntegrationPlan.status.label("plan_status"),
+            )
+            .join(PlanGoal, PlanStep.goal_id == PlanGoal.id)
+            .join(IntegrationPlan, PlanGoal.plan_id == IntegrationPlan.id)
+            .where(PlanStep.case_id.in_(case_ids))
+            .order_by(PlanStep.id)
+        )
+        for step in steps:
+            sources.steps.setdefault(step.case_id, []).append(step)
+        plans = session.execute(
+            select(
+                IntegrationPlan.case_id,
+                IntegrationPlan.id,
+                IntegrationPlan.status,
+                IntegrationPlan.review_on,
+            )
+            .where(IntegrationPlan.case_id.in_(case_ids))
+            .order_by(IntegrationPlan.id)
+        )
+        for case_id, plan_id, status, review_on in plans:
+            sources.plans.setdefault(case_id, []).append((plan_id, status, review_on))
+        referrals = session.execute(
+            select(Referral.case_id, Referral.id, Referral.status, Referral.follow_up_on)
+            .where(Referral.case_id.in_(case_ids))
+            .order_by(Referral.id)
+        )
+        for case_id, referral_id, status, follow_up_on in referrals:
+            sources.referrals.setdefault(case_id, []).append((referral_id, status, follow_up_on))
+        last_contacts = session.execute(
+            select(Contact.case_id, func.max(Contact.contact_date))
+            .where(Contact.case_id.in_(case_ids))
+            .group_by(Contact.case_id)
+        )
+        sources.last_contact = {row[0]: row[1] for row in last_contacts}
+        return sources
+
+
 def _expiry_wanted(
-    session: Session, case_file: Case, today: dt.date, windows: ExpiryWindows
+    sources: _Sources, case_file: Case, today: dt.date, windows: ExpiryWindows
 ) -> dict[SourceKey, Wanted]:
     """The client's consents that end and residence title that expires, within the windows.
 
@@ -172,22 +300,10 @@ def _expiry_wanted(
     (a new status recorded) or its expiry moved out of the window (extended). Only on the
     client's most recently opened open case, so that each source has one task.
     """
-    latest_open_case = session.scalar(
-        select(Case.id)
-        .where(
-            Case.client_id == case_file.client_id,
-            Case.closed_on.is_(None),
-            Case.archived_at.is_(None),
-        )
-        .order_by(Case.opened_on.desc(), Case.id.desc())
-        .limit(1)
-    )
-    if latest_open_case != case_file.id:
+    if sources.latest_open_case.get(case_file.client_id) != case_file.id:
         return {}
     wanted: dict[SourceKey, Wanted] = {}
-    consents = list(
-        session.scalars(select(Consent).where(Consent.client_id == case_file.client_id))
-    )
+    consents = sources.consents.get(case_file.client_id, [])
     for consent in consents:
         if consent.valid_until is None:
             continue
@@ -202,76 +318,52 @@ def _expiry_wanted(
         wanted[(TaskSource.CONSENT, consent.id)] = Wanted(
             open=within and not settled,
             due_on=consent.valid_until,
-            note=_("Einwilligung endet: erneuern oder Weitergaben beenden"),
+            note=sources.notes[TaskSource.CONSENT],
         )
-    titles = session.execute(
-        select(StatusPeriod.id, StatusPeriod.valid_until, StatusPeriod.title_expires_on).where(
-            StatusPeriod.client_id == case_file.client_id,
-            StatusPeriod.title_expires_on.is_not(None),
-        )
-    )
-    for period_id, valid_until, expires_on in titles:
+    for period_id, valid_until, expires_on in sources.titles.get(case_file.client_id, []):
         within = bool(expires_on and expires_on <= today + dt.timedelta(days=windows.title_days))
         wanted[(TaskSource.RESIDENCE_TITLE, period_id)] = Wanted(
             open=within and valid_until is None,
             due_on=expires_on,
-            note=_("Aufenthaltstitel läuft ab: Verlängerung rechtzeitig beantragen"),
+            note=sources.notes[TaskSource.RESIDENCE_TITLE],
         )
     return wanted
 
 
 def _wanted_for_case(
-    session: Session,
+    sources: _Sources,
     case_file: Case,
     today: dt.date,
     no_contact_days: int,
     windows: ExpiryWindows,
 ) -> dict[SourceKey, Wanted]:
-    wanted = _expiry_wanted(session, case_file, today, windows)
-    steps = session.execute(
-        select(PlanStep, IntegrationPlan.status)
-        .join(PlanGoal, PlanStep.goal_id == PlanGoal.id)
-        .join(IntegrationPlan, PlanGoal.plan_id == IntegrationPlan.id)
-        .where(PlanStep.case_id == case_file.id)
-    )
-    for step, plan_status in steps:
-        if plan_status == PlanStatus.SUPERSEDED or step.due_on is None:
+    wanted = _expiry_wanted(sources, case_file, today, windows)
+    for step in sources.steps.get(case_file.id, []):
+        if step.plan_status == PlanStatus.SUPERSEDED or step.due_on is None:
             continue  # gone: a superseded step lives on in the new version
         wanted[(TaskSource.PLAN_STEP, step.id)] = Wanted(
             open=step.done_on is None, due_on=step.due_on, note=step.description
         )
-    plans = session.execute(
-        select(IntegrationPlan.id, IntegrationPlan.status, IntegrationPlan.review_on).where(
-            IntegrationPlan.case_id == case_file.id
-        )
-    )
-    for plan_id, status, review_on in plans:
+    for plan_id, status, review_on in sources.plans.get(case_file.id, []):
         if status == PlanStatus.AGREED and review_on is not None:
             wanted[(TaskSource.PLAN_REVIEW, plan_id)] = Wanted(
-                open=True, due_on=review_on, note=_("Integrationsplan überprüfen")
+                open=True, due_on=review_on, note=sources.notes[TaskSource.PLAN_REVIEW]
             )
         elif status == PlanStatus.SUPERSEDED:
             wanted[(TaskSource.PLAN_REVIEW, plan_id)] = Wanted(open=False)
-    referrals = session.execute(
-        select(Referral.id, Referral.status, Referral.follow_up_on).where(
-            Referral.case_id == case_file.id
-        )
-    )
-    for referral_id, status, follow_up_on in referrals:
+    for referral_id, status, follow_up_on in sources.referrals.get(case_file.id, []):
         wanted[(TaskSource.REFERRAL, referral_id)] = Wanted(
             open=status not in FINISHED,
             due_on=follow_up_on,
-            note=_("Wiedervorlage der Vermittlung"),
+            note=sources.notes[TaskSource.REFERRAL],
         )
-    last_contact = session.execute(
-        select(func.max(Contact.contact_date)).where(Contact.case_id == case_file.id)
-    ).scalar_one()
+    last_contact = sources.last_contact.get(case_file.id)
     since = max(last_contact or case_file.opened_on, case_file.opened_on)
     silent = (today - since).days >= no_contact_days
     wanted[(TaskSource.NO_CONTACT, case_file.id)] = Wanted(
         open=silent,
         due_on=since + dt.timedelta(days=no_contact_days),
-        note=_("Kein Kontakt seit %(days)s Tagen", days=no_contact_days),
+        note=sources.no_contact_note(no_contact_days),
     )
     return wanted
 
@@ -280,74 +372,137 @@ def _is_closed(case_file: Case) -> bool:
     return case_file.closed_on is not None or case_file.phase == CasePhase.CLOSED
 
 
+HeldKey = tuple[int, str, int]  # organisation id, source kind, source id
+SYNC_BATCH = 500  # cases read together
+
+
 def sync_case_tasks(
     session: Session,
     case_ids: Iterable[int],
     today: dt.date,
     windows: ExpiryWindows = ExpiryWindows(),
+    *,
+    new_tasks: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Make the automatic tasks of these cases what their sources say (see the module)."""
+    """Make the automatic tasks of these cases what their sources say (see the module).
+
+    The sources and tasks of all these cases are read first, a statement per kind, then
+    each case is made right in turn, as if one after the other. With ``new_tasks`` the
+    tasks to be created are appended to it as rows, for the caller to insert in bulk (the
+    demo seed, on cases that have no automatic task yet), instead of added to the session.
+    """
     ids = sorted(set(case_ids))
-    if not ids:
-        return
+    for start in range(0, len(ids), SYNC_BATCH):
+        _sync_batch(session, ids[start : start + SYNC_BATCH], today, windows, new_tasks)
+
+
+def _sync_batch(
+    session: Session,
+    ids: list[int],
+    today: dt.date,
+    windows: ExpiryWindows,
+    new_tasks: list[dict[str, Any]] | None,
+) -> None:
     cases = session.scalars(
         select(Case).where(Case.id.in_(ids)).options(joinedload(Case.organisation))
     ).all()
+    sources = _Sources.read(session, cases)
+    wanted_of: dict[int, dict[SourceKey, Wanted]] = {}
     for case_file in cases:
-        tasks = list(session.scalars(select(Task).where(Task.case_id == case_file.id)))
-        if _is_closed(case_file) or case_file.archived_at is not None:
+        if not (_is_closed(case_file) or case_file.archived_at is not None):
+            wanted_of[case_file.id] = _wanted_for_case(
+                sources, case_file, today, case_file.organisation.no_contact_days, windows
+            )
+    # A source id another case's task still holds (its source deleted, the id used
+    # again, as SQLite does): the task moves to the case that wants it rather than
+    # break the key. Read once for the batch; a task that moves leaves its old case.
+    held = _tasks_holding(session, cases, sources, wanted_of)
+    for case_file in cases:
+        tasks = sources.tasks.get(case_file.id, [])
+        wanted = wanted_of.get(case_file.id)
+        if wanted is None:
             for task in tasks:
                 if task.status == TaskStatus.OPEN:
                     task.status = TaskStatus.CANCELLED
             continue
-        wanted = _wanted_for_case(
-            session, case_file, today, case_file.organisation.no_contact_days, windows
-        )
-        existing = {
-            (task.source_kind, task.source_id): task
-            for task in tasks
-            if task.source_kind is not None and task.source_id is not None
+        _make_right(session, case_file, tasks, wanted, held, sources, today, new_tasks)
+
+
+def _make_right(  # noqa: PLR0917 - one case's share of the batch
+    session: Session,
+    case_file: Case,
+    tasks: list[Task],
+    wanted: dict[SourceKey, Wanted],
+    held: dict[HeldKey, Task],
+    sources: _Sources,
+    today: dt.date,
+    new_tasks: list[dict[str, Any]] | None,
+) -> None:
+    """One open case's automatic tasks made what ``wanted`` says."""
+    existing = {
+        (task.source_kind, task.source_id): task
+        for task in tasks
+        if task.source_kind is not None and task.source_id is not None
+    }
+    for key, task in existing.items():
+        _apply(task, wanted.pop(key, None), case_file, today)
+    for (source_kind, source_id), want in list(wanted.items()):
+        holder = held.get((case_file.organisation_id, source_kind, source_id))
+        if not want.open or holder is None or holder.case_id == case_file.id:
+            continue
+        if holder.case_id is not None and holder in sources.tasks.get(holder.case_id, []):
+            sources.tasks[holder.case_id].remove(holder)
+        holder.case_id = case_file.id
+        _apply(holder, wanted.pop((source_kind, source_id)), case_file, today)
+    for (source_kind, source_id), want in wanted.items():
+        if not (want.open and want.due_on is not None):
+            continue
+        row = {
+            "organisation_id": case_file.organisation_id,
+            "case_id": case_file.id,
+            "assignee_id": case_file.case_manager_id,
+            "kind": str(SOURCE_KIND_OF_TASK[TaskSource(source_kind)]),
+            "due_on": want.due_on,
+            "done_on": None,
+            "status": str(TaskStatus.OPEN),
+            "note": want.note,
+            "source_kind": str(source_kind),
+            "source_id": source_id,
         }
-        for key, task in existing.items():
-            _apply(task, wanted.pop(key, None), case_file, today)
-        # A source id another case's task still holds (its source deleted, the id used
-        # again, as SQLite does): the task moves to this case rather than break the key.
-        for task in _tasks_holding(session, case_file.organisation_id, wanted):
-            task.case_id = case_file.id
-            key = (str(task.source_kind), int(task.source_id or 0))
-            _apply(task, wanted.pop(key, None), case_file, today)
-        for (source_kind, source_id), want in wanted.items():
-            if want.open and want.due_on is not None:
-                session.add(
-                    Task(
-                        organisation_id=case_file.organisation_id,
-                        case_id=case_file.id,
-                        assignee_id=case_file.case_manager_id,
-                        kind=SOURCE_KIND_OF_TASK[TaskSource(source_kind)],
-                        due_on=want.due_on,
-                        note=want.note,
-                        source_kind=source_kind,
-                        source_id=source_id,
-                    )
-                )
+        if new_tasks is not None:
+            # A second case wanting this source would break the unique key on insert.
+            new_tasks.append(row)
+            continue
+        task = Task(**row)
+        session.add(task)
+        held[(case_file.organisation_id, source_kind, source_id)] = task
 
 
 def _tasks_holding(
-    session: Session, organisation_id: int, wanted: dict[SourceKey, Wanted]
-) -> list[Task]:
-    by_kind: dict[str, list[int]] = {}
-    for (source_kind, source_id), want in wanted.items():
-        if want.open:  # only a task to be created could collide
-            by_kind.setdefault(source_kind, []).append(source_id)
-    held: list[Task] = []
+    session: Session,
+    cases: Sequence[Case],
+    sources: _Sources,
+    wanted_of: dict[int, dict[SourceKey, Wanted]],
+) -> dict[HeldKey, Task]:
+    """The tasks that hold a source some case of the batch wants open and has no task for."""
+    organisation_of = {case_file.id: case_file.organisation_id for case_file in cases}
+    by_kind: dict[str, set[int]] = {}
+    for case_id, wanted in wanted_of.items():
+        own = {(task.source_kind, task.source_id) for task in sources.tasks.get(case_id, [])}
+        for (source_kind, source_id), want in wanted.items():
+            if want.open and (source_kind, source_id) not in own:
+                by_kind.setdefault(source_kind, set()).add(source_id)
+    organisation_ids = sorted(set(organisation_of.values()))
+    held: dict[HeldKey, Task] = {}
     for source_kind, source_ids in by_kind.items():
-        held += session.scalars(
+        for task in session.scalars(
             select(Task).where(
-                Task.organisation_id == organisation_id,
+                Task.organisation_id.in_(organisation_ids),
                 Task.source_kind == source_kind,
-                Task.source_id.in_(source_ids),
+                Task.source_id.in_(sorted(source_ids)),
             )
-        )
+        ):
+            held[(task.organisation_id, str(task.source_kind), int(task.source_id or 0))] = task
     return held
 
 
@@ -375,6 +530,8 @@ def sync_organisation_tasks(
     today: dt.date,
     windows: ExpiryWindows = ExpiryWindows(),
     batch: int = 500,
+    *,
+    new_tasks: list[dict[str, Any]] | None = None,
 ) -> int:
     """Sync every open case (of one organisation, or all): the days that pass count too."""
     statement = select(Case.id).where(Case.closed_on.is_(None), Case.archived_at.is_(None))
@@ -382,7 +539,9 @@ def sync_organisation_tasks(
         statement = statement.where(Case.organisation_id == organisation_id)
     case_ids = list(session.scalars(statement.order_by(Case.id)))
     for start in range(0, len(case_ids), batch):
-        sync_case_tasks(session, case_ids[start : start + batch], today, windows)
+        sync_case_tasks(
+            session, case_ids[start : start + batch], today, windows, new_tasks=new_tasks
+        )
         session.flush()
     return len(case_ids)
 
@@ -434,6 +593,12 @@ def _cases_touched(session: Session) -> set[int]:
             )
         )
     return case_ids
+
+
+def forget_touched(session: Session) -> None:
+    """The cases touched so far need no sync at commit: the caller has just synced them
+    all (the demo seed, after ``sync_organisation_tasks`` over every case)."""
+    _forget(session, None)
 
 
 def _forget(session: Session, previous_transaction: Any) -> None:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy.orm import Session
 
-from models import Case, Partner, Topic, User
+from models import Case, Partner, Topic, User, case_topic
 from models.choices import (
     AgreementForm,
     CasePhase,
@@ -28,7 +28,7 @@ from models.choices import (
     TaskStatus,
 )
 from models.plan import FINAL_GOAL_STATUSES, IntegrationPlan, PlanGoal, PlanStep, default_review_on
-from models.tasks import Task, sync_organisation_tasks
+from models.tasks import Task, forget_touched, sync_organisation_tasks
 from seeds import catalogue as cat
 from seeds import demo_data as data
 
@@ -75,7 +75,17 @@ MANUAL_TASKS = (
 )
 
 
+Row = dict[str, Any]
+PLAN, GOAL, STEP, TASK = (
+    cast(Table, model.__table__) for model in (IntegrationPlan, PlanGoal, PlanStep, Task)
+)
+CHUNK_SIZE = 5000
+
+
 class PlanSeeder:
+    """Rows of plans, goals, steps and manual tasks, with ids taken here (bulk inserts, like
+    the caseload: no record object per row)."""
+
     def __init__(self, session: Session, rng: random.Random, today: dt.date) -> None:
         self.session = session
         self.rng = rng
@@ -83,18 +93,30 @@ class PlanSeeder:
         self.topics = dict(session.execute(select(Topic.name, Topic.id)).all())
         own_partners = select(Partner.name, Partner.id).where(Partner.organisation_id.is_(None))
         self.partners = {row.name: row.id for row in session.execute(own_partners)}
+        self.rows: dict[str, list[Row]] = {table.name: [] for table in (PLAN, GOAL, STEP, TASK)}
+        self.next_ids = {
+            table.name: (session.scalar(select(func.max(table.c.id))) or 0) + 1
+            for table in (PLAN, GOAL, STEP, TASK)
+        }
+
+    def _add(self, table: Table, row: Row) -> int:
+        row_id = self.next_ids[table.name]
+        self.next_ids[table.name] = row_id + 1
+        row["id"] = row_id
+        self.rows[table.name].append(row)
+        return row_id
 
     def _day(self, start: dt.date, end: dt.date) -> dt.date:
         return start + dt.timedelta(days=self.rng.randint(0, max((end - start).days, 0)))
 
-    def plans_of(self, case: Case) -> int:
+    def plans_of(self, case: Any, topics: list[str]) -> int:
         phase = case.phase
         if phase in (CasePhase.INTAKE, CasePhase.ASSESSMENT, CasePhase.DORMANT):
             return 0
         if phase == CasePhase.CLOSED and self.rng.random() < 0.2:
             return 0
         end = case.closed_on or self.today
-        topic_names = [topic.name for topic in case.topics] or [cat.TOPIC_WORK]
+        topic_names = topics or [cat.TOPIC_WORK]
         if phase == CasePhase.PLANNING:
             self._plan(case, 1, PlanStatus.DRAFT, None, topic_names, end)
             return 1
@@ -109,7 +131,7 @@ class PlanSeeder:
 
     def _plan(  # noqa: PLR0917 - one plan's whole description
         self,
-        case: Case,
+        case: Any,
         revision: int,
         status: PlanStatus,
         agreed_on: dt.date | None,
@@ -118,18 +140,22 @@ class PlanSeeder:
     ) -> None:
         rng = self.rng
         closed = case.closed_on is not None
-        plan = IntegrationPlan(
-            organisation_id=case.organisation_id,
-            case_id=case.id,
-            revision=revision,
-            status=status,
-            agreed_on=agreed_on,
-            agreement_form=rng.choice(list(AgreementForm)) if agreed_on else None,
-            language=rng.choice(LANGUAGES),
-            interpreter_used=rng.random() < 0.4,
-            review_on=default_review_on(agreed_on) if agreed_on else None,
-            created_by_id=case.case_manager_id,
-            updated_by_id=case.case_manager_id,
+        written_by = {"created_by_id": case.case_manager_id, "updated_by_id": case.case_manager_id}
+        plan_id = self._add(
+            PLAN,
+            {
+                "organisation_id": case.organisation_id,
+                "case_id": case.id,
+                "revision": revision,
+                "status": status.value,
+                "agreed_on": agreed_on,
+                "agreement_form": rng.choice(list(AgreementForm)).value if agreed_on else None,
+                "language": rng.choice(LANGUAGES),
+                "interpreter_used": rng.random() < 0.4,
+                "review_on": default_review_on(agreed_on) if agreed_on else None,
+                "notes": None,
+                **written_by,
+            },
         )
         for topic_name in topic_names[:3]:
             if topic_name not in GOALS:
@@ -139,15 +165,18 @@ class PlanSeeder:
             else:
                 goal_status = rng.choice(OPEN_GOAL) if rng.random() < 0.8 else rng.choice(FINAL)
             start = agreed_on or case.opened_on
-            goal = PlanGoal(
-                organisation_id=case.organisation_id,
-                case_id=case.id,
-                topic_id=self.topics[topic_name],
-                text=rng.choice(GOALS[topic_name]),
-                target_on=start + dt.timedelta(days=rng.choice((90, 180, 365))),
-                status=goal_status,
-                created_by_id=case.case_manager_id,
-                updated_by_id=case.case_manager_id,
+            goal_id = self._add(
+                GOAL,
+                {
+                    "plan_id": plan_id,
+                    "organisation_id": case.organisation_id,
+                    "case_id": case.id,
+                    "topic_id": self.topics[topic_name],
+                    "text": rng.choice(GOALS[topic_name]),
+                    "target_on": start + dt.timedelta(days=rng.choice((90, 180, 365))),
+                    "status": goal_status.value,
+                    **written_by,
+                },
             )
             for planned_by, description in rng.sample(STEPS, k=rng.randint(1, 3)):
                 responsible, partner_id = planned_by, None
@@ -159,43 +188,63 @@ class PlanSeeder:
                 due_on = start + dt.timedelta(days=rng.randint(7, 120))
                 finished = closed or goal_status in FINAL_GOAL_STATUSES or due_on < self.today
                 done_on = min(due_on, end, self.today) if finished and rng.random() < 0.85 else None
-                goal.steps.append(
-                    PlanStep(
-                        organisation_id=case.organisation_id,
-                        case_id=case.id,
-                        description=description,
-                        responsible=responsible,
-                        partner_id=partner_id,
-                        due_on=due_on,
-                        done_on=done_on,
-                        created_by_id=case.case_manager_id,
-                        updated_by_id=case.case_manager_id,
-                    )
+                self._add(
+                    STEP,
+                    {
+                        "goal_id": goal_id,
+                        "organisation_id": case.organisation_id,
+                        "case_id": case.id,
+                        "description": description,
+                        "responsible": responsible.value,
+                        "partner_id": partner_id,
+                        "due_on": due_on,
+                        "done_on": done_on,
+                        "referral_id": None,
+                        **written_by,
+                    },
                 )
-            plan.goals.append(goal)
-        self.session.add(plan)
 
-    def manual_tasks(self, case: Case, team: list[int]) -> None:
+    def manual_tasks(self, case: Any, team: list[int]) -> None:
         """Manual tasks of an open case: overdue, today, ahead, done and cancelled ones."""
         rng = self.rng
         for kind, note in rng.sample(MANUAL_TASKS, k=rng.randint(0, 2)):
             offset = rng.choice((-10, -3, 0, 0, 2, 7, 13, 30))
             state = rng.choice((TaskStatus.OPEN,) * 3 + (TaskStatus.DONE, TaskStatus.CANCELLED))
             due_on = self.today + dt.timedelta(days=offset)
-            self.session.add(
-                Task(
-                    organisation_id=case.organisation_id,
-                    case_id=case.id,
-                    assignee_id=case.case_manager_id if rng.random() < 0.8 else rng.choice(team),
-                    kind=kind,
-                    due_on=due_on,
-                    done_on=min(due_on, self.today) if state == TaskStatus.DONE else None,
-                    status=state,
-                    note=note,
-                    created_by_id=case.case_manager_id,
-                    updated_by_id=case.case_manager_id,
-                )
+            self._add(
+                TASK,
+                {
+                    "organisation_id": case.organisation_id,
+                    "case_id": case.id,
+                    "assignee_id": (
+                        case.case_manager_id if rng.random() < 0.8 else rng.choice(team)
+                    ),
+                    "kind": kind.value,
+                    "due_on": due_on,
+                    "done_on": min(due_on, self.today) if state == TaskStatus.DONE else None,
+                    "status": state.value,
+                    "note": note,
+                    "source_kind": None,
+                    "source_id": None,
+                    "created_by_id": case.case_manager_id,
+                    "updated_by_id": case.case_manager_id,
+                },
             )
+
+    def write(self) -> None:
+        """Core executemany in chunks, parents first; PostgreSQL's sequences moved past."""
+        for table in (PLAN, GOAL, STEP, TASK):
+            rows = self.rows[table.name]
+            for start in range(0, len(rows), CHUNK_SIZE):
+                self.session.execute(insert(table), rows[start : start + CHUNK_SIZE])
+            if rows and self.session.get_bind().dialect.name == "postgresql":
+                self.session.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # noqa: S608
+                        f"max(id)) FROM {table.name}"
+                    )
+                )
+            rows.clear()
 
 
 def seed_plans(session: Session, today: dt.date, seed: int) -> dict[str, Any]:
@@ -209,13 +258,37 @@ def seed_plans(session: Session, today: dt.date, seed: int) -> dict[str, Any]:
         .order_by(User.id)
     ):
         teams.setdefault(organisation_id, []).append(user_id)
-    cases = session.scalars(select(Case).options(selectinload(Case.topics)).order_by(Case.id)).all()
+    topics_of: dict[int, list[str]] = {}
+    for case_id, topic_name in session.execute(
+        select(case_topic.c.case_id, Topic.name)
+        .join(Topic, Topic.id == case_topic.c.topic_id)
+        .order_by(case_topic.c.case_id, Topic.sort_order)
+    ):
+        topics_of.setdefault(case_id, []).append(topic_name)
+    cases = session.execute(
+        select(
+            Case.id,
+            Case.organisation_id,
+            Case.case_manager_id,
+            Case.phase,
+            Case.opened_on,
+            Case.closed_on,
+            Case.archived_at,
+        ).order_by(Case.id)
+    )
     plans = 0
     for case in cases:
-        plans += seeder.plans_of(case)
+        plans += seeder.plans_of(case, topics_of.get(case.id, []))
         if case.closed_on is None and case.archived_at is None:
             seeder.manual_tasks(case, teams.get(case.organisation_id, [case.case_manager_id]))
+    seeder.write()
+    # The automatic tasks, as the app's sync derives them; written in bulk like the rest.
+    automatic: list[Row] = []
+    sync_organisation_tasks(session, None, today, new_tasks=automatic)
     session.flush()
-    sync_organisation_tasks(session, None, today)
-    session.flush()
+    for start in range(0, len(automatic), CHUNK_SIZE):
+        session.execute(insert(TASK), automatic[start : start + CHUNK_SIZE])
+    # Every open case was synced just now; the commit need not sync the touched ones again
+    # (a closed or archived case has no open task to cancel: the seed gives it none).
+    forget_touched(session)
     return {"plans": plans, "tasks": session.scalar(select(func.count(Task.id))) or 0}

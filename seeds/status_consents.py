@@ -15,7 +15,7 @@ import datetime as dt
 import random
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select, text, update
+from sqlalchemy import Table, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from models import Case, Client, Consent, ConsentTemplate, Organisation, Referral, StatusPeriod
@@ -203,12 +203,14 @@ def _write(
         session.execute(insert(CONSENT), consents)
     if recipients:
         session.execute(insert(consent_recipient), recipients)
-    for link in links:
+    if links:
+        # One executemany, not one statement per referral.
+        referral = cast(Table, Referral.__table__)
         session.execute(
-            update(Referral)
-            .where(Referral.id == link["referral_id"])
-            .values(consent_id=link["consent_id"])
-            .execution_options(synchronize_session=False)
+            update(referral)
+            .where(referral.c.id == bindparam("referral_id"))
+            .values(consent_id=bindparam("consent_id")),
+            links,
         )
     templates = [
         {

@@ -93,3 +93,13 @@ def test_every_exported_column_of_the_client_export_has_a_cell_of_its_kind(clien
     for name, _label in admin_views.export.export_columns(view):
         kind = getattr(view.model, name).type.python_type
         assert name in view.choice_fields or kind in admin_views.export.COLUMN_OF_TYPE, name
+
+
+@pytest.mark.parametrize(
+    "day", [dt.date(2026, 1, 5), dt.date(1987, 6, 23), dt.date(999, 12, 31), dt.date(1, 2, 3)]
+)
+def test_a_date_cut_from_sqlites_text_is_the_date_cell(day):
+    # SQLite's driver gives a DATE column as the text SQLAlchemy stored: JJJJ-MM-TT.
+    stored = f"{day.year:04d}-{day.month:02d}-{day.day:02d}"
+    expected = admin_views.export.date_column([day, None])
+    assert admin_views.export.iso_date_column([stored, None]) == expected

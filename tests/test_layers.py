@@ -26,6 +26,7 @@ def modules() -> list[Path]:
 DEFERRED_LIBRARIES = {
     "weasyprint": "loads Pango when imported; only a PDF download needs it",
     "faker": "only the seed draws names; some 6 MB in every worker otherwise",
+    "flask_migrate": "loads Alembic and Mako, some 11 MB; only the flask db commands need it",
 }
 
 

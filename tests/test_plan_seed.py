@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from models import Case
 from models.choices import CasePhase, GoalStatus, PlanStatus, TaskSource, TaskStatus
 from models.plan import FINAL_GOAL_STATUSES, IntegrationPlan, PlanGoal, PlanStep
-from models.tasks import Task
+from models.statistics import generation
+from models.tasks import Task, sync_case_tasks, sync_organisation_tasks
 from seeds.demo import seed_demo
 
 SEED_TODAY = dt.date(2025, 6, 13)
@@ -86,3 +87,29 @@ def test_seeded_cases_keep_the_plan_rules(seeded: Session) -> None:
         )
     ).all()
     assert unfinished == []
+
+
+def _task_rows(session: Session) -> list[tuple[Any, ...]]:
+    columns = [c for c in Task.__table__.columns if c.key not in ("created_at", "updated_at")]
+    return [tuple(row) for row in session.execute(select(*columns).order_by(Task.id))]
+
+
+def test_the_seeds_bulk_written_tasks_are_what_the_sync_derives(session: Session) -> None:
+    """The seed writes plans and tasks with bulk inserts, past the ORM's flush listeners:
+    the automatic tasks must still be exactly what the app's own sync makes of them, and
+    the statistics generation must still have moved."""
+    if generation.current(session) is None:  # a schema made without the migration's row
+        session.execute(insert(generation.statistics_generation).values(id=1, token=1))
+    before = generation.current(session)
+    seed_demo(session, clients_per_org=12, today=SEED_TODAY)
+    session.flush()
+    assert generation.current(session) != before
+    written = _task_rows(session)
+    assert written
+    sync_organisation_tasks(session, None, SEED_TODAY)
+    session.flush()
+    assert _task_rows(session) == written
+    # And the commit's own sync, over every case, changes nothing either.
+    sync_case_tasks(session, session.scalars(select(Case.id)), SEED_TODAY)
+    session.flush()
+    assert _task_rows(session) == written
