@@ -571,9 +571,15 @@ def touched_cases(session: Session) -> set[int]:
 
 
 def _collect(session: Session, flush_context: Any) -> None:
+    """The cases and clients whose records this flush wrote (``flush_context.states``:
+    what the flush wrote, not every record the session holds, which a long job or the
+    seed holds by the hundred thousand)."""
     touched = touched_cases(session)
     clients: set[int] = session.info.setdefault(_TOUCHED_CLIENTS_KEY, set())
-    for record in (*session.new, *session.dirty, *session.deleted):
+    for state in flush_context.states:
+        record = state.obj()
+        if record is None:
+            continue
         case_of = _WATCHED.get(type(record))
         if case_of is not None and (case_id := case_of(record)) is not None:
             touched.add(case_id)
