@@ -430,12 +430,8 @@ def test_a_write_at_one_organisation_keeps_the_figures_of_the_other(session, wor
     assert all("barrier" in statement for statement in own.counts)
 
 
-def test_the_coordination_counts_again_only_the_organisation_written(session, world, monkeypatch):
-    every = load_scope(session, None, True)
-    shown(session, every)
-    case = session.get(Case, world.b.case_id)
-    case.opened_on = case.opened_on - dt.timedelta(days=1)
-    session.flush()
+def organisations_counted(monkeypatch) -> list[list[int]]:
+    """The organisations of each grouped count run from now on, one list per query."""
     counted: list[list[int]] = []
     rows_of = generation._rows_of
 
@@ -444,6 +440,16 @@ def test_the_coordination_counts_again_only_the_organisation_written(session, wo
         return rows_of(session, statement, parameter, organisations)
 
     monkeypatch.setattr(generation, "_rows_of", spy)
+    return counted
+
+
+def test_the_coordination_counts_again_only_the_organisation_written(session, world, monkeypatch):
+    every = load_scope(session, None, True)
+    shown(session, every)
+    case = session.get(Case, world.b.case_id)
+    case.opened_on = case.opened_on - dt.timedelta(days=1)
+    session.flush()
+    counted = organisations_counted(monkeypatch)
     kept = shown(session, every)
     assert kept == fresh_shown(session, every)
     counted_after_the_write = counted[
@@ -501,14 +507,7 @@ def test_the_rows_of_each_organisation_add_up_to_the_direct_query(session, world
         .group_by(Case.organisation_id, Barrier.status)
     )
     organisations = [world.a.organisation_id, world.b.organisation_id]
-    counted: list[list[int]] = []
-    rows_of = generation._rows_of
-
-    def spy(session, statement, parameter, organisations):
-        counted.append(list(organisations))
-        return rows_of(session, statement, parameter, organisations)
-
-    monkeypatch.setattr(generation, "_rows_of", spy)
+    counted = organisations_counted(monkeypatch)
     kept = sorted(organisation_rows(session, statement, organisations, by_organisation=False))
     assert counted == [organisations]
     FIGURES.enabled = False

@@ -359,16 +359,16 @@ class CoordinationFigures:
     @cached_property
     def _referral_rows(self) -> list[Any]:
         month = extract("month", Referral.referred_on)
+        groups = (
+            Case.organisation_id,
+            Partner.id,
+            Partner.name,
+            Referral.status,
+            Referral.organisation_id,
+            month,
+        )
         statement = (
-            select(
-                Case.organisation_id,
-                Partner.id,
-                Partner.name,
-                Referral.status,
-                Referral.organisation_id,
-                month,
-                func.count(),
-            )
+            select(*groups, func.count())
             .select_from(Referral)
             .join(Case, Referral.case_id == Case.id)
             .join(Partner, Referral.partner_id == Partner.id)
@@ -376,14 +376,7 @@ class CoordinationFigures:
                 Case.organisation_id.in_(ORGANISATIONS),
                 Referral.referred_on.between(*self._year_bounds()),
             )
-            .group_by(
-                Case.organisation_id,
-                Partner.id,
-                Partner.name,
-                Referral.status,
-                Referral.organisation_id,
-                month,
-            )
+            .group_by(*groups)
         )
         return self._rows(statement, by_organisation=False)
 

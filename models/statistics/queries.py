@@ -588,28 +588,21 @@ class StatisticsQueries:
 
     def barriers_by_quarter(self) -> CountTable:
         year, month = extract("year", Barrier.observed_on), extract("month", Barrier.observed_on)
+        groups = (
+            Case.organisation_id,
+            BarrierCategory.id,
+            BarrierCategory.name,
+            BarrierCategory.sort_order,
+            year,
+            month,
+        )
         statement = (
-            select(
-                Case.organisation_id,
-                BarrierCategory.id,
-                BarrierCategory.name,
-                BarrierCategory.sort_order,
-                year,
-                month,
-                func.count(),
-            )
+            select(*groups, func.count())
             .select_from(Barrier)
             .join(Case, Barrier.case_id == Case.id)
             .join(BarrierCategory, Barrier.category_id == BarrierCategory.id)
             .where(*self._barriers_in_period())
-            .group_by(
-                Case.organisation_id,
-                BarrierCategory.id,
-                BarrierCategory.name,
-                BarrierCategory.sort_order,
-                year,
-                month,
-            )
+            .group_by(*groups)
         )
         found = self.grouped_rows(statement, by_organisation=False)
         categories = self._category_rows((c, name, order) for c, name, order, _y, _m, _n in found)
