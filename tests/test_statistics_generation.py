@@ -45,6 +45,7 @@ from tests.factories import (
     make_client,
     make_contact,
     make_referral,
+    make_topic,
 )
 
 TODAY = dt.date(2026, 11, 25)
@@ -542,3 +543,31 @@ def test_the_columns_of_a_statement_are_those_of_its_tables():
     inner = select(Case.client_id.label("person")).where(Case.opened_on > dt.date(2026, 1, 1))
     statement = select(func.count()).select_from(inner.subquery())
     assert columns_of(statement) == {"case_file.client_id", "case_file.opened_on"}
+
+
+def test_a_partner_linked_to_an_organisation_is_read_by_every_organisation(session, world):
+    """A partner's ``organisation_id`` names the KIM organisation it is, not an owner:
+    renaming it counts again the figures of every organisation that names it."""
+    partner = session.get(Partner, world.partner_id)
+    partner.organisation_id = world.b.organisation_id
+    session.flush()
+    before = tokens(session)
+    partner.name = "Jobcenter Düsseldorf (neu)"
+    session.flush()
+    changed = {key for key, token in tokens(session).items() if before.get(key) != token}
+    assert changed == {(ANY, "partner.name")}
+
+
+def test_a_changed_many_to_many_collection_replaces_its_link_table(session, world):
+    case = session.get(Case, world.a.case_id)
+    before = tokens(session)
+    case.topics.append(make_topic(session, "Wohnen und Umzug"))
+    session.flush()
+    changed = {key for key, token in tokens(session).items() if before.get(key) != token}
+    assert (world.a.organisation_id, "case_topic") in changed
+
+
+def test_sql_text_that_is_not_a_plain_select_replaces_the_epoch(session, world):
+    before = tokens(session)
+    session.execute(text("/* Korrektur */ UPDATE client SET district = 5 WHERE id = 0"))
+    assert tokens(session)[(ANY, EPOCH)] != before[(ANY, EPOCH)]

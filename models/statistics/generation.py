@@ -63,13 +63,14 @@ from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import BindParameter, ColumnClause
 
 from models.base import Base
+from models.owned import OrgOwned
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
 
 ANY = 0  # the organisation of a write whose organisation is not known: every one
 EPOCH = "*"  # the table of the epoch row: every figure reads it
-LOCK_SPACE = 0x4B494D  # "KIM": the advisory locks of the writers, per organisation
+LOCK_SPACE = 0x4B494D  # "KIM": the advisory lock the writers of counted data take in turn
 
 statistics_generation = Table(
     "statistics_generation",
@@ -90,7 +91,6 @@ statistics_generation = Table(
 UNCOUNTED_TABLES = frozenset(
     {"audit_event", "login_attempt", "number_sequence", "statistics_generation"}
 )
-WRITE_VERBS = ("insert", "update", "delete", "replace", "merge", "truncate")
 
 # The organisations a statement of ``organisation_rows`` counts: ``.in_(ORGANISATIONS)``.
 ORGANISATIONS: BindParameter[list[int]] = bindparam("statistics_organisations", expanding=True)
@@ -144,11 +144,10 @@ def bump(session: Session, written: Iterable[tuple[int, str]]) -> None:
     dialect = connection.dialect.name
     rows = [{"organisation_id": o, "table_name": t, "token": new_token()} for o, t in pairs]
     if dialect == "postgresql":
-        # Writers of one organisation take their turn here until they commit (as they
-        # would on its rows), always in the order of the organisations: no deadlock
-        # between two writers of one organisation, whatever order their flushes take.
-        for org in sorted({o for o, _t in pairs}):
-            connection.execute(select(func.pg_advisory_xact_lock(LOCK_SPACE, org)))
+        # Writers take their turn here until they commit, one at a time: the token rows
+        # of several organisations and tables, taken flush by flush in any order by two
+        # writers, could otherwise lock each other (as one row did in round 1).
+        connection.execute(select(func.pg_advisory_xact_lock(LOCK_SPACE)))
     if dialect in ("sqlite", "postgresql"):
         insert = (sqlite if dialect == "sqlite" else postgresql).insert(statistics_generation)
         connection.execute(
@@ -173,7 +172,10 @@ def bump(session: Session, written: Iterable[tuple[int, str]]) -> None:
 
 
 def tokens(session: Any) -> Tokens | None:
-    """Every token the session's transaction sees; None without the epoch row."""
+    """Every token the session's transaction sees, after its own pending writes are
+    flushed (as a query would); None without the epoch row."""
+    if getattr(session, "autoflush", False):
+        session.flush()
     found: Tokens = {
         (int(org), name): int(token)
         for org, name, token in session.connection().execute(select(statistics_generation))
@@ -182,10 +184,12 @@ def tokens(session: Any) -> Tokens | None:
 
 
 def _organisation_of(record: Any) -> list[int]:
-    """The organisations whose rows a flushed record wrote: its own, before and after."""
-    state = inspect(record)
-    if "organisation_id" not in state.mapper.attrs:
+    """The organisations whose rows a flushed record wrote: its own, before and after,
+    for a case-level record (``OrgOwned``); any other (a partner linked to a KIM
+    organisation, a user) is read by every organisation's figures."""
+    if not isinstance(record, OrgOwned):
         return [ANY]
+    state = inspect(record)
     history = state.attrs.organisation_id.history
     found = {value for value in (*history.added, *history.deleted, *history.unchanged) if value}
     if not found:
@@ -216,10 +220,21 @@ def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
             names = {name}  # a new row
         else:
             # An update: the columns it changed (none, for a record only "dirty" by a
-            # changed collection, such as a case with a new contact).
+            # changed collection, such as a case with a new contact), and the link tables
+            # of its changed many-to-many collections (a case's topics).
             names = {f"{name}.{column}" for column in _changed_columns(state)}
+            names |= _changed_links(state)
         written.update((org, table) for org in _organisation_of(record) for table in names)
     bump(session, written)
+
+
+def _changed_links(state: Any) -> set[str]:
+    return {
+        relationship.secondary.name
+        for relationship in state.mapper.relationships
+        if isinstance(relationship.secondary, Table)
+        and state.attrs[relationship.key].history.has_changes()
+    }
 
 
 def _changed_columns(state: Any) -> set[str]:
@@ -236,11 +251,13 @@ def _on_execute(state: ORMExecuteState) -> None:
     the figures being computed read."""
     statement = state.statement
     if isinstance(statement, TextClause):
+        # Only a plain SELECT is taken for a read; anything else (a comment first, a
+        # WITH that may write) replaces the epoch.
         verb = statement.text.lstrip().split(None, 1)[:1]
-        if verb and verb[0].lower() in WRITE_VERBS:
-            bump(state.session, [(ANY, EPOCH)])
-        else:
+        if verb and verb[0].lower() == "select":
             _record(Reads(frozenset({EPOCH}), None))
+        else:
+            bump(state.session, [(ANY, EPOCH)])
         return
     if state.is_insert or state.is_update or state.is_delete:
         name = _table_name(getattr(statement, "table", None))
