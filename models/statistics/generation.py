@@ -22,10 +22,10 @@ tables of every statement they ran through the session, found in the statement i
 and for each the organisation it was restricted to, or every organisation. Figures are
 served again while the tokens of what they read are those they were computed at; so a
 new contact at one organisation leaves every other organisation's figures, and the
-figures of this one that read no contact, as they were. ``organisation_rows`` runs a
-grouped count once per organisation (``ORGANISATIONS`` is the statement's list of
-organisations), keeps each organisation's rows on their own and depends on the columns
-the statement names: the coordination's figures after a write at one organisation count
+figures of this one that read no contact, as they were. ``organisation_rows`` keeps a
+grouped count's rows per organisation (``ORGANISATIONS`` is the statement's list of
+organisations; those not kept are counted together in one query) and depends on the
+columns the statement names: the coordination's figures after a write at one organisation count
 that organisation's rows of what was written again, and an edit of a column no figure
 reads (a case's goals) counts nothing again.
 
@@ -148,27 +148,15 @@ def bump(session: Session, written: Iterable[tuple[int, str]]) -> None:
         # of several organisations and tables, taken flush by flush in any order by two
         # writers, could otherwise lock each other (as one row did in round 1).
         connection.execute(select(func.pg_advisory_xact_lock(LOCK_SPACE)))
-    if dialect in ("sqlite", "postgresql"):
-        insert = (sqlite if dialect == "sqlite" else postgresql).insert(statistics_generation)
-        connection.execute(
-            insert.on_conflict_do_update(
-                index_elements=["organisation_id", "table_name"],
-                set_={"token": insert.excluded.token},
-            ),
-            rows,
-        )
-        return
-    for row in rows:  # pragma: no cover - the app runs on SQLite and PostgreSQL
-        changed = connection.execute(
-            statistics_generation.update()
-            .where(
-                statistics_generation.c.organisation_id == row["organisation_id"],
-                statistics_generation.c.table_name == row["table_name"],
-            )
-            .values(token=row["token"])
-        )
-        if not changed.rowcount:
-            connection.execute(statistics_generation.insert().values(row))
+    # The app runs on SQLite and PostgreSQL, both of which upsert alike.
+    insert = (sqlite if dialect == "sqlite" else postgresql).insert(statistics_generation)
+    connection.execute(
+        insert.on_conflict_do_update(
+            index_elements=["organisation_id", "table_name"],
+            set_={"token": insert.excluded.token},
+        ),
+        rows,
+    )
 
 
 def tokens(session: Any) -> Tokens | None:
@@ -346,7 +334,8 @@ class _Computing:
     found: Tokens
     reads: set[Reads] = field(default_factory=set)
     done: list[tuple[Hashable, Any, frozenset[Reads]]] = field(default_factory=list)
-    explicit: int = 0  # > 0 while a statement of ``organisation_rows`` runs
+    # The caller names what it reads (``get_many``): its statements record nothing.
+    explicit: bool = False
 
 
 _computing: contextvars.ContextVar[_Computing | None] = contextvars.ContextVar(
@@ -374,44 +363,25 @@ class FiguresMemo:
         with self._lock:
             self._kept.clear()
 
-    def get(
-        self,
-        session: Any,
-        question: Hashable,
-        compute: Callable[[], T],
-        reads: Reads | None = None,
-    ) -> T:
+    def get(self, session: Any, question: Hashable, compute: Callable[[], T]) -> T:
         """The figures of ``question`` as of the tokens the session sees: kept, or
-        computed now. ``reads``: what ``compute`` reads, where the statements it runs do
-        not say it themselves (``organisation_rows``)."""
-        outer = _computing.get()
-        found = outer.found if outer is not None else (tokens(session) if self.enabled else None)
+        computed now (what they read is recorded from the statements ``compute`` runs)."""
+        outer, found = self._tokens(session)
         if found is None:
             return compute()
-        bind = session.get_bind()
-        key = (str(getattr(bind, "engine", bind).url), question)
+        key = (self._database(session), question)
         with self._lock:
-            kept = self._kept.get(key)
-            if kept is not None and kept.valid(found):
-                self._kept.move_to_end(key)
-                if outer is not None:
-                    outer.reads.update(reads for reads, _version in kept.versions)
-                return kept.value
+            kept = self._served(key, found, outer)
+        if kept is not None:
+            return kept.value
         computing = _Computing(found)
-        if reads is not None:
-            computing.reads.add(reads)
-            computing.explicit += 1
         started = _computing.set(computing)
         try:
             value = compute()
         finally:
             _computing.reset(started)
         done = [*computing.done, (key, value, frozenset(computing.reads))]
-        if outer is not None:
-            outer.reads.update(computing.reads)
-            outer.done.extend(done)
-            return value
-        self._keep(session, found, done)
+        self._settle(session, found, outer, done, computing.reads)
         return value
 
     def get_many(
@@ -422,26 +392,20 @@ class FiguresMemo:
     ) -> dict[K, Any]:
         """``get`` for several questions at once, each with what it reads: those not kept
         computed together by one call of ``compute`` (with the names of the missing)."""
-        outer = _computing.get()
-        found = outer.found if outer is not None else (tokens(session) if self.enabled else None)
+        outer, found = self._tokens(session)
         if found is None:
             return dict(compute(list(questions)))
-        bind = session.get_bind()
-        url = str(getattr(bind, "engine", bind).url)
+        database = self._database(session)
         answers: dict[K, Any] = {}
         with self._lock:
             for name, (question, _reads) in questions.items():
-                kept = self._kept.get((url, question))
-                if kept is not None and kept.valid(found):
-                    self._kept.move_to_end((url, question))
+                kept = self._served((database, question), found, outer)
+                if kept is not None:
                     answers[name] = kept.value
-                    if outer is not None:
-                        outer.reads.update(reads for reads, _version in kept.versions)
         missing = [name for name in questions if name not in answers]
         if not missing:
             return answers
-        computing = _Computing(found, explicit=1)
-        started = _computing.set(computing)
+        started = _computing.set(_Computing(found, explicit=True))
         try:
             computed = compute(missing)
         finally:
@@ -450,13 +414,47 @@ class FiguresMemo:
         for name in missing:
             question, reads = questions[name]
             answers[name] = computed[name]
-            done.append(((url, question), computed[name], frozenset({reads})))
+            done.append(((database, question), computed[name], frozenset({reads})))
+        self._settle(session, found, outer, done, {questions[name][1] for name in missing})
+        return answers
+
+    def _tokens(self, session: Any) -> tuple[_Computing | None, Tokens | None]:
+        """The computation this one is part of, and the tokens it goes by (those seen
+        at the start of the outermost; None: nothing is kept)."""
+        outer = _computing.get()
         if outer is not None:
-            outer.reads.update(questions[name][1] for name in missing)
+            return outer, outer.found
+        return None, tokens(session) if self.enabled else None
+
+    @staticmethod
+    def _database(session: Any) -> str:
+        bind = session.get_bind()
+        return str(getattr(bind, "engine", bind).url)
+
+    def _served(self, key: Hashable, found: Tokens, outer: _Computing | None) -> _Kept | None:
+        """What is kept under ``key`` and still valid (its reads passed to ``outer``)."""
+        kept = self._kept.get(key)
+        if kept is None or not kept.valid(found):
+            return None
+        self._kept.move_to_end(key)
+        if outer is not None:
+            outer.reads.update(reads for reads, _version in kept.versions)
+        return kept
+
+    def _settle(
+        self,
+        session: Any,
+        found: Tokens,
+        outer: _Computing | None,
+        done: list[tuple[Hashable, Any, frozenset[Reads]]],
+        reads: Iterable[Reads],
+    ) -> None:
+        """What was computed: passed to the computation it is part of, or kept."""
+        if outer is not None:
+            outer.reads.update(reads)
             outer.done.extend(done)
         else:
             self._keep(session, found, done)
-        return answers
 
     def _keep(
         self, session: Any, found: Tokens, done: list[tuple[Hashable, Any, frozenset[Reads]]]
@@ -536,11 +534,4 @@ def _added_up(rows: Iterable[Sequence[Any]], by_organisation: bool) -> list[Any]
 
 
 def _rows_of(session: Any, statement: Any, parameter: str, organisations: list[int]) -> list[Any]:
-    computing = _computing.get()
-    if computing is not None:
-        computing.explicit += 1
-    try:
-        return [tuple(row) for row in session.execute(statement, {parameter: organisations})]
-    finally:
-        if computing is not None:
-            computing.explicit -= 1
+    return [tuple(row) for row in session.execute(statement, {parameter: organisations})]
