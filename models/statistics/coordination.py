@@ -101,20 +101,32 @@ def add_cube(
         (coordinates, sum(count for _c, count in group))
         for coordinates, group in groupby(records, key=lambda record: record[0])
     ]
+    # Each cell adds to itself and to every margin above it: summed per key first (in the
+    # order the keys are first met, the order of the cover's cells), each key is asked
+    # ``published`` once and added once.
+    sums: dict[tuple[Any, ...], int] = {}
+    masks = list(product((False, True), repeat=len(merged[0][0]))) if merged else []
     for coordinates, count in merged:
-        for totals in product((False, True), repeat=len(coordinates)):
+        if count < 0:
+            raise ValueError("counts cannot be negative")
+        if not count:
+            continue
+        for totals in masks:
             key = tuple(
                 ALL if total else value for value, total in zip(coordinates, totals, strict=True)
             )
-            if published(key):
-                cover.add((prefix, *key), count)
+            sums[key] = sums.get(key, 0) + count
+    shown = {key: published(key) for key in sums}
+    for key, count in sums.items():
+        if shown[key]:
+            cover.add((prefix, *key), count)
     keys = [key[1:] for key in cover.values if key[0] == prefix]
     for axis in range(len(keys[0]) if keys else 0):
         parts: dict[tuple[Any, ...], list[Key]] = defaultdict(list)
         for key in keys:
             if key[axis] != ALL:
                 parent = (*key[:axis], ALL, *key[axis + 1 :])
-                if published(parent):
+                if shown[parent] if parent in shown else published(parent):
                     parts[parent].append((prefix, *key))
         for parent, children in parts.items():
             cover.total((prefix, *parent), children)
@@ -298,7 +310,7 @@ class CoordinationFigures:
         month = extract("month", Barrier.observed_on)
         statement = (
             select(
-                Case.organisation_id,
+                Barrier.organisation_id,
                 BarrierCategory.id,
                 BarrierCategory.name,
                 BarrierCategory.sort_order,
@@ -309,16 +321,16 @@ class CoordinationFigures:
                 func.count(),
             )
             .select_from(Barrier)
-            .join(Case, Barrier.case_id == Case.id)
             .join(BarrierCategory, Barrier.category_id == BarrierCategory.id)
             .outerjoin(Partner, Barrier.partner_id == Partner.id)
             .where(
-                Case.organisation_id.in_(ORGANISATIONS),
+                # The barrier's own organisation is its case's (``OrgOwned``): no join.
+                Barrier.organisation_id.in_(ORGANISATIONS),
                 # The year as a date range, not ``year == ...``: the index on the date serves it.
                 Barrier.observed_on.between(*self._year_bounds()),
             )
             .group_by(
-                Case.organisation_id,
+                Barrier.organisation_id,
                 BarrierCategory.id,
                 BarrierCategory.name,
                 BarrierCategory.sort_order,

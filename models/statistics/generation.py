@@ -485,9 +485,12 @@ def organisation_rows(
 ) -> list[Any]:
     """The rows of a grouped count whose organisations are ``ORGANISATIONS`` and whose
     first column is the organisation: kept per organisation, those not kept counted in
-    one query, then added up where several organisations give the same group (every
-    column but the last is a group; the last is a count, or a count of rows that belong
-    to one organisation each, such as distinct cases).
+    one query (every column but the last is a group; the last is a count, or a count of
+    rows that belong to one organisation each, such as distinct cases).
+
+    Each organisation's rows are added up to one per group when they are counted, so
+    the rows by organisation are those of every organisation one after the other: after
+    a write at one organisation only its rows are counted and added up again.
 
     ``fold``: one organisation's rows to fewer rows of the same kind, before they are kept.
     ``by_organisation=False``: the rows without their first column, added up over the
@@ -517,19 +520,24 @@ def organisation_rows(
         per_organisation: dict[int, list[Any]] = {org: [] for org in missing}
         for row in _rows_of(session, statement, parameter, missing):
             per_organisation[row[0]].append(row)
-        if fold is None:
-            return per_organisation
-        return {org: fold(rows) for org, rows in per_organisation.items()}
+        return {
+            org: _added_up(fold(rows) if fold is not None else rows, True)
+            for org, rows in per_organisation.items()
+        }
 
     found = FIGURES.get_many(session, questions, count)
-    return _added_up([row for org in organisations for row in found[org]], by_organisation)
+    rows = [row for org in organisations for row in found[org]]
+    return rows if by_organisation else _added_up(rows, False)
 
 
 def _added_up(rows: Iterable[Sequence[Any]], by_organisation: bool) -> list[Any]:
+    """One row per group, its count the sum of the rows of that group (``False``: the
+    group without the organisation, the first column)."""
+    start = 0 if by_organisation else 1
     summed: dict[tuple[Any, ...], Any] = {}
     for row in rows:
-        group = tuple(row[:-1] if by_organisation else row[1:-1])
-        summed[group] = summed[group] + row[-1] if group in summed else row[-1]
+        group = tuple(row[start:-1])
+        summed[group] = summed.get(group, 0) + row[-1]
     return [(*group, n) for group, n in summed.items()]
 
 
