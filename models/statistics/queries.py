@@ -500,7 +500,7 @@ class StatisticsQueries:
         # A barrier belongs to its case's organisation (stamped with it, ``OrgOwned``):
         # its own column selects the scope's, through the index on (organisation, day),
         # without the join to the cases.
-        criteria = [
+        criteria: list[ColumnElement[bool]] = [
             Barrier.organisation_id.in_(ORGANISATIONS),
             Barrier.observed_on.between(self.period.start, self.period.end),
         ]
