@@ -43,6 +43,15 @@ class Case(OrgOwned, Base):
             "closed_on IS NULL OR closure_reason IS NOT NULL", name="closed_needs_reason"
         ),
         Index("ix_case_file_organisation_open", "organisation_id", "closed_on"),
+        # An organisation's cases of a period, read from the index alone: the statistics
+        # of cases opened, open and of their clients, counted again after a case is edited.
+        Index(
+            "ix_case_file_organisation_opened",
+            "organisation_id",
+            "opened_on",
+            "closed_on",
+            "client_id",
+        ),
         # Statistics across organisations select cases by period.
         Index("ix_case_file_opened_on", "opened_on"),
         Index("ix_case_file_closed_on", "closed_on"),

@@ -460,6 +460,31 @@ def test_the_coordination_counts_again_only_the_organisation_written(session, wo
     assert all(orgs == [world.b.organisation_id] for orgs in counted_after_the_write)  # ... for B
 
 
+def test_a_count_that_a_cover_and_a_table_share_runs_once_after_a_write(
+    session, world, monkeypatch
+):
+    every = load_scope(session, None, True)
+    shown(session, every)
+    barrier = session.get(Barrier, world.a.barrier_id)
+    barrier.status = "solved" if barrier.status != "solved" else "open"
+    session.flush()
+    counted: list[tuple[str, str, tuple[int, ...]]] = []
+    rows_of = generation._rows_of
+
+    def spy(session, statement, parameter, organisations):
+        compiled = statement.compile(dialect=session.get_bind().dialect)
+        counted.append((str(compiled), repr(sorted(compiled.params.items())), (*organisations,)))
+        return rows_of(session, statement, parameter, organisations)
+
+    monkeypatch.setattr(generation, "_rows_of", spy)
+    kept = shown(session, every)
+    after_the_write = list(counted)
+    assert kept == fresh_shown(session, every)
+    assert after_the_write  # the barrier figures of A, counted again ...
+    assert {orgs for _s, _p, orgs in after_the_write} == {(world.a.organisation_id,)}
+    assert len(after_the_write) == len(set(after_the_write))  # ... each count once
+
+
 def test_a_new_contact_changes_no_kept_figure(session, world):
     every = load_scope(session, None, True)
     a = load_scope(session, [world.a.organisation_id], False)

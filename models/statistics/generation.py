@@ -323,6 +323,10 @@ class _Kept:
     value: Any
     versions: tuple[tuple[Reads, Hashable], ...]
 
+    @classmethod
+    def of(cls, value: Any, reads: Iterable[Reads], found: Tokens) -> _Kept:
+        return cls(value, tuple((r, r.version(found)) for r in reads))
+
     def valid(self, found: Tokens) -> bool:
         return all(reads.version(found) == version for reads, version in self.versions)
 
@@ -333,9 +337,21 @@ class _Computing:
 
     found: Tokens
     reads: set[Reads] = field(default_factory=set)
-    done: list[tuple[Hashable, Any, frozenset[Reads]]] = field(default_factory=list)
+    # What it computed so far, by key, as of ``found``: served to its later parts too.
+    done: dict[Hashable, _Kept] = field(default_factory=dict)
     # The caller names what it reads (``get_many``): its statements record nothing.
     explicit: bool = False
+    # The computation this one is part of (``found`` is the outermost's).
+    parent: _Computing | None = None
+
+    def computed(self, key: Hashable) -> _Kept | None:
+        """What this computation or one it is part of has computed under ``key``."""
+        computing: _Computing | None = self
+        while computing is not None:
+            if key in computing.done:
+                return computing.done[key]
+            computing = computing.parent
+        return None
 
 
 _computing: contextvars.ContextVar[_Computing | None] = contextvars.ContextVar(
@@ -374,13 +390,13 @@ class FiguresMemo:
             kept = self._served(key, found, outer)
         if kept is not None:
             return kept.value
-        computing = _Computing(found)
+        computing = _Computing(found, parent=outer)
         started = _computing.set(computing)
         try:
             value = compute()
         finally:
             _computing.reset(started)
-        done = [*computing.done, (key, value, frozenset(computing.reads))]
+        done = {**computing.done, key: _Kept.of(value, computing.reads, found)}
         self._settle(session, found, outer, done, computing.reads)
         return value
 
@@ -405,16 +421,16 @@ class FiguresMemo:
         missing = [name for name in questions if name not in answers]
         if not missing:
             return answers
-        started = _computing.set(_Computing(found, explicit=True))
+        started = _computing.set(_Computing(found, explicit=True, parent=outer))
         try:
             computed = compute(missing)
         finally:
             _computing.reset(started)
-        done: list[tuple[Hashable, Any, frozenset[Reads]]] = []
+        done: dict[Hashable, _Kept] = {}
         for name in missing:
             question, reads = questions[name]
             answers[name] = computed[name]
-            done.append(((database, question), computed[name], frozenset({reads})))
+            done[database, question] = _Kept.of(computed[name], {reads}, found)
         self._settle(session, found, outer, done, {questions[name][1] for name in missing})
         return answers
 
@@ -432,11 +448,15 @@ class FiguresMemo:
         return str(getattr(bind, "engine", bind).url)
 
     def _served(self, key: Hashable, found: Tokens, outer: _Computing | None) -> _Kept | None:
-        """What is kept under ``key`` and still valid (its reads passed to ``outer``)."""
+        """What is kept under ``key`` and still valid, or what the computation this one
+        is part of has computed under it already (its reads passed to ``outer``)."""
         kept = self._kept.get(key)
-        if kept is None or not kept.valid(found):
+        if kept is not None and kept.valid(found):
+            self._kept.move_to_end(key)
+        elif outer is not None and (pending := outer.computed(key)) is not None:
+            kept = pending  # as of the same tokens: figures that a cover and a table share
+        else:
             return None
-        self._kept.move_to_end(key)
         if outer is not None:
             outer.reads.update(reads for reads, _version in kept.versions)
         return kept
@@ -446,27 +466,24 @@ class FiguresMemo:
         session: Any,
         found: Tokens,
         outer: _Computing | None,
-        done: list[tuple[Hashable, Any, frozenset[Reads]]],
+        done: dict[Hashable, _Kept],
         reads: Iterable[Reads],
     ) -> None:
         """What was computed: passed to the computation it is part of, or kept."""
         if outer is not None:
             outer.reads.update(reads)
-            outer.done.extend(done)
+            outer.done.update(done)
         else:
-            self._keep(session, found, done)
+            self._keep(session, done)
 
-    def _keep(
-        self, session: Any, found: Tokens, done: list[tuple[Hashable, Any, frozenset[Reads]]]
-    ) -> None:
+    def _keep(self, session: Any, done: dict[Hashable, _Kept]) -> None:
         """Kept only what no write changed while it was computed (a write of this
         transaction, or, on PostgreSQL, one committed in between)."""
         after = tokens(session) or {}
         with self._lock:
-            for key, value, reads in done:
-                versions = tuple((r, r.version(found)) for r in reads)
-                if all(r.version(after) == version for r, version in versions):
-                    self._kept[key] = _Kept(value, versions)
+            for key, kept in done.items():
+                if kept.valid(after):
+                    self._kept[key] = kept
                     self._kept.move_to_end(key)
             while len(self._kept) > self.size:
                 self._kept.popitem(last=False)
