@@ -73,6 +73,7 @@ class Referral(OrgOwned, Base):
         ),
         Index("ix_referral_organisation_status", "organisation_id", "status", "follow_up_on"),
         Index("ix_referral_referred_on", "referred_on"),  # statistics across organisations
+        Index("ix_referral_organisation_referred", "organisation_id", "referred_on"),  # statistics
         # The list's default order (follow-up date), its ids read from the index alone.
         Index("ix_referral_organisation_follow_up", "organisation_id", "follow_up_on", "case_id"),
     )

@@ -288,14 +288,9 @@ class CoordinationFigures:
 
     def _overdue(self) -> Publication:
         statement = (
-            select(Case.organisation_id, func.count())
-            .select_from(Referral)
-            .join(Case, Referral.case_id == Case.id)
-            .where(
-                Case.organisation_id.in_(ORGANISATIONS),
-                overdue_condition(self.today),
-            )
-            .group_by(Case.organisation_id)
+            select(Referral.organisation_id, func.count())
+            .where(Referral.organisation_id.in_(ORGANISATIONS), overdue_condition(self.today))
+            .group_by(Referral.organisation_id)
         )
         cover = Cover()
         found = {self._org(o): int(n) for o, n in self._rows(statement)}
@@ -371,26 +366,19 @@ class CoordinationFigures:
     @cached_property
     def _referral_rows(self) -> list[Any]:
         month = extract("month", Referral.referred_on)
-        groups = (
-            Case.organisation_id,
-            Partner.id,
-            Partner.name,
-            Referral.status,
-            Referral.organisation_id,
-            month,
-        )
+        # The referral's own organisation is its case's (``OrgOwned``): no join.
+        groups = (Referral.organisation_id, Partner.id, Partner.name, Referral.status, month)
         statement = (
             select(*groups, func.count())
             .select_from(Referral)
-            .join(Case, Referral.case_id == Case.id)
             .join(Partner, Referral.partner_id == Partner.id)
             .where(
-                Case.organisation_id.in_(ORGANISATIONS),
+                Referral.organisation_id.in_(ORGANISATIONS),
                 Referral.referred_on.between(*self._year_bounds()),
             )
             .group_by(*groups)
         )
-        return self._rows(statement, by_organisation=False)
+        return self._rows(statement)
 
     @cached_property
     def referrals(self) -> Publication:
@@ -401,7 +389,7 @@ class CoordinationFigures:
         partner by status for the whole year across all organisations."""
         records = [
             ((p, s, self._org(o), (int(m) - 1) // 3 + 1), int(n))
-            for p, _name, s, o, m, n in self._referral_rows
+            for o, p, _name, s, m, n in self._referral_rows
         ]
         cover = Cover()
         add_cube(
@@ -411,7 +399,7 @@ class CoordinationFigures:
 
     @cached_property
     def referral_partners(self) -> dict[int, Named]:
-        found = {p: Named(p, name) for p, name, *_rest in self._referral_rows}
+        found = {p: Named(p, name) for _o, p, name, *_rest in self._referral_rows}
         return dict(sorted(found.items(), key=lambda item: item[1].name))
 
     @cached_property
