@@ -86,4 +86,5 @@ def _defaults(table: Table, given: list[str]) -> Row:
 
 
 def _converter(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
-    return column.type._cached_bind_processor(dialect)
+    """The column type's bind processor on this database (None: values pass as they are)."""
+    return column.type.dialect_impl(dialect).bind_processor(dialect)
