@@ -13,11 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
@@ -49,6 +48,7 @@ from models.numbering import take_numbers
 from models.referral import default_follow_up
 from models.user import PASSWORD_HASH_METHOD
 from seeds import demo_data as data
+from seeds.bulk import CHUNK_SIZE, insert_rows
 from seeds.catalogue import seed_catalogue
 from seeds.demo_data import FakerNames, NameSource, Origin, Weighted
 from seeds.demo_plans import seed_plans
@@ -58,7 +58,6 @@ from seeds.system_level import seed_system_level
 
 Row = dict[str, Any]
 
-CHUNK_SIZE = 5000
 DEFAULT_PASSWORD = "kim-demo-2026"  # noqa: S105 - the documented demo password (SPEC §8)
 
 
@@ -634,18 +633,6 @@ CLIENT, CASE, CONTACT, BARRIER, REFERRAL = (
 BULK_TABLES = (CLIENT, CASE, CONTACT, BARRIER, REFERRAL)
 
 
-def _chunks(rows: list[Row]) -> Iterator[list[Row]]:
-    for start in range(0, len(rows), CHUNK_SIZE):
-        yield rows[start : start + CHUNK_SIZE]
-
-
-def _bulk_insert(session: Session, table: Table, rows: list[Row]) -> int:
-    """Core executemany in chunks: no ORM bookkeeping per row."""
-    for chunk in _chunks(rows):
-        session.execute(insert(table), chunk)
-    return len(rows)
-
-
 def _next_ids(session: Session) -> IdCounter:
     return IdCounter(
         {
@@ -735,18 +722,18 @@ def seed_demo(
             ],
         )
         clients, cases, case_topics, topics_of = builder.clients_and_cases(org, clients_per_org)
-        summary.clients += _bulk_insert(session, CLIENT, clients)
-        summary.cases += _bulk_insert(session, CASE, cases)
-        summary.case_topics += _bulk_insert(session, case_topic, case_topics)
+        summary.clients += insert_rows(session, CLIENT, clients)
+        summary.cases += insert_rows(session, CASE, cases)
+        summary.case_topics += insert_rows(session, case_topic, case_topics)
         del clients, case_topics
         # Children in slices of cases, so memory stays flat however large the caseload.
         for start in range(0, len(cases), CHUNK_SIZE):
             contacts, barriers, referrals = builder.children(
                 org, cases[start : start + CHUNK_SIZE], topics_of
             )
-            summary.contacts += _bulk_insert(session, CONTACT, contacts)
-            summary.barriers += _bulk_insert(session, BARRIER, barriers)
-            summary.referrals += _bulk_insert(session, REFERRAL, referrals)
+            summary.contacts += insert_rows(session, CONTACT, contacts)
+            summary.barriers += insert_rows(session, BARRIER, barriers)
+            summary.referrals += insert_rows(session, REFERRAL, referrals)
 
     _bump_postgres_sequences(session)
     # The system level's register (seeds/system_level.py), over the caseload just written.

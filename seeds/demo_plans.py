@@ -13,7 +13,7 @@ import datetime as dt
 import random
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.orm import Session
 
 from models import Case, Partner, Topic, User, case_topic
@@ -31,6 +31,7 @@ from models.plan import FINAL_GOAL_STATUSES, IntegrationPlan, PlanGoal, PlanStep
 from models.tasks import Task, forget_touched, sync_organisation_tasks
 from seeds import catalogue as cat
 from seeds import demo_data as data
+from seeds.bulk import insert_rows
 
 GOALS: dict[str, tuple[str, ...]] = {
     cat.TOPIC_RESIDENCE: (
@@ -79,7 +80,6 @@ Row = dict[str, Any]
 PLAN, GOAL, STEP, TASK = (
     cast(Table, model.__table__) for model in (IntegrationPlan, PlanGoal, PlanStep, Task)
 )
-CHUNK_SIZE = 5000
 
 
 class PlanSeeder:
@@ -235,8 +235,7 @@ class PlanSeeder:
         """Core executemany in chunks, parents first; PostgreSQL's sequences moved past."""
         for table in (PLAN, GOAL, STEP, TASK):
             rows = self.rows[table.name]
-            for start in range(0, len(rows), CHUNK_SIZE):
-                self.session.execute(insert(table), rows[start : start + CHUNK_SIZE])
+            insert_rows(self.session, table, rows)
             if rows and self.session.get_bind().dialect.name == "postgresql":
                 self.session.execute(
                     text(
@@ -286,8 +285,7 @@ def seed_plans(session: Session, today: dt.date, seed: int) -> dict[str, Any]:
     automatic: list[Row] = []
     sync_organisation_tasks(session, None, today, new_tasks=automatic)
     session.flush()
-    for start in range(0, len(automatic), CHUNK_SIZE):
-        session.execute(insert(TASK), automatic[start : start + CHUNK_SIZE])
+    insert_rows(session, TASK, automatic)
     # Every open case was synced just now; the commit need not sync the touched ones again
     # (a closed or archived case has no open task to cancel: the seed gives it none).
     forget_touched(session)

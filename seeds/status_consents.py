@@ -15,12 +15,13 @@ import datetime as dt
 import random
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, text, update
+from sqlalchemy import Table, bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from models import Case, Client, Consent, ConsentTemplate, Organisation, Referral, StatusPeriod
 from models.choices import ConsentForm, ConsentKind, ConsentPurpose, StatusSource
 from models.consent import PROCESSING_CATEGORIES, consent_recipient, join_codes
+from seeds.bulk import insert_rows
 
 PERIOD = cast(Table, StatusPeriod.__table__)
 CONSENT = cast(Table, Consent.__table__)
@@ -197,12 +198,9 @@ def _write(
     for consent in consents:
         for name in ("valid_until", "note", "scan_reference", "taken_over_from"):
             consent.setdefault(name, None)
-    if periods:
-        session.execute(insert(PERIOD), periods)
-    if consents:
-        session.execute(insert(CONSENT), consents)
-    if recipients:
-        session.execute(insert(consent_recipient), recipients)
+    insert_rows(session, PERIOD, periods)
+    insert_rows(session, CONSENT, consents)
+    insert_rows(session, consent_recipient, recipients)
     if links:
         # One executemany, not one statement per referral.
         referral = cast(Table, Referral.__table__)
@@ -226,8 +224,7 @@ def _write(
             select(Organisation.id, Organisation.name).order_by(Organisation.id)
         )
     ]
-    if templates:
-        session.execute(insert(TEMPLATE), templates)
+    insert_rows(session, TEMPLATE, templates)
     _bump_sequences(session)
 
 

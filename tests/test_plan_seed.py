@@ -102,7 +102,13 @@ def test_the_seeds_bulk_written_tasks_are_what_the_sync_derives(session: Session
     seed_demo(session, clients_per_org=12, today=SEED_TODAY)
     session.flush()
     after = generation.tokens(session) or {}
-    for table in ("task", "integration_plan", "plan_goal", "plan_step"):
+    # Every table the seed writes through the driver (seeds/bulk.py), past the listener.
+    bulk_written = (
+        *("client", "case_file", "case_topic", "contact", "barrier", "referral"),
+        *("status_period", "consent", "consent_recipient", "consent_template"),
+        *("task", "integration_plan", "plan_goal", "plan_step"),
+    )
+    for table in bulk_written:
         assert after.get((generation.ANY, table)) != before.get((generation.ANY, table)), table
     written = _task_rows(session)
     assert written
