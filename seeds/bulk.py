@@ -5,8 +5,9 @@ A Core ``session.execute(insert(table), rows)`` converts every row's parameters 
 clients that took longer than the database's own work. Here the statement is compiled once
 and each column's values are converted by the same bind processors of their types, column
 by column, so the database gets what SQLAlchemy would have given it. Columns a row leaves
-out get their Python-side default, as SQLAlchemy gives them (a callable one is called once
-per insert: the seed's "now").
+out get their Python-side default, as SQLAlchemy gives them (a callable one is called for
+each row). The seed's bulk tables have no SQL-expression or sequence defaults; this module
+does not give those.
 
 Driver SQL passes by the session's statement listener, so the statistics tokens of the
 table are replaced here, as that listener does for a Core insert
@@ -63,9 +64,10 @@ def _column_values(
 ) -> list[Any]:
     """One column of the chunk, as the driver takes it."""
     if name in defaults:
-        value = defaults[name]
-        return [value if value is None or convert is None else convert(value)] * len(chunk)
-    values = [row[name] for row in chunk]
+        default = defaults[name]
+        values = [default(None) for _row in chunk] if callable(default) else [default] * len(chunk)
+    else:
+        values = [row[name] for row in chunk]
     if convert is None:
         return values
     return [None if value is None else convert(value) for value in values]
@@ -78,10 +80,8 @@ def _defaults(table: Table, given: list[str]) -> Row:
         default = column.default
         if column.name in given or default is None:
             continue
-        if default.is_scalar:
+        if default.is_scalar or default.is_callable:  # a callable is called for each row
             defaults[column.name] = default.arg  # type: ignore[attr-defined]
-        elif default.is_callable:
-            defaults[column.name] = default.arg(None)  # type: ignore[attr-defined]
     return defaults
 
 

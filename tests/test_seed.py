@@ -67,6 +67,31 @@ def test_every_seeded_record_passes_its_model_rules(seeded: Session, model: Any)
     assert problems == {}
 
 
+OF_A_CASE = sorted(
+    (
+        mapper.class_
+        for mapper in Base.registry.mappers
+        if {"case_id", "organisation_id"} <= set(mapper.columns.keys())
+    ),
+    key=lambda model: model.__name__,
+)
+
+
+@pytest.mark.parametrize("model", OF_A_CASE, ids=lambda model: model.__name__)
+def test_every_seeded_record_of_a_case_belongs_to_the_case_s_organisation(
+    seeded: Session, model: Any
+) -> None:
+    """The statistics count barriers and referrals by their own organisation (no join to
+    the case): the rule they rely on, which the database does not check."""
+    elsewhere = seeded.scalars(
+        select(model.id)
+        .join(Case, model.case_id == Case.id)
+        .where(model.organisation_id != Case.organisation_id)
+    ).all()
+    assert seeded.scalars(select(model.id)).first() is not None
+    assert elsewhere == []
+
+
 def test_every_seeded_referral_passes_the_referral_rules(seeded: Session) -> None:
     referrals = seeded.scalars(select(Referral)).all()
     assert referrals

@@ -581,7 +581,7 @@ def _added_up(rows: Iterable[Sequence[Any]], by_organisation: bool) -> list[Any]
     summed: dict[tuple[Any, ...], Any] = {}
     for row in rows:
         group = tuple(row[start:-1])
-        summed[group] = summed.get(group, 0) + row[-1]
+        summed[group] = summed[group] + row[-1] if group in summed else row[-1]
     return [(*group, n) for group, n in summed.items()]
 
 
