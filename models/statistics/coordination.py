@@ -37,10 +37,15 @@ from models.barrier import Barrier
 from models.case import Case
 from models.catalogue import BarrierCategory, Partner
 from models.choices import BarrierStatus, ClosureReason, ReferralStatus
-from models.referral import Referral, overdue_condition
+from models.referral import Referral
 from models.statistics.generation import FIGURES, ORGANISATIONS, organisation_rows
 from models.statistics.periods import YEAR, Period, quarter_label
-from models.statistics.queries import ANSWERED, ANSWERED_POSITIVE, StatisticsQueries
+from models.statistics.queries import (
+    ANSWERED,
+    ANSWERED_POSITIVE,
+    StatisticsQueries,
+    overdue_referrals,
+)
 from models.statistics.scope import OrganisationColumn, Scope
 from models.statistics.suppression import Cover, Key, Publication, protect
 from models.statistics.tables import (
@@ -287,13 +292,8 @@ class CoordinationFigures:
         return self._kept_cover("overdue")
 
     def _overdue(self) -> Publication:
-        statement = (
-            select(Referral.organisation_id, func.count())
-            .where(Referral.organisation_id.in_(ORGANISATIONS), overdue_condition(self.today))
-            .group_by(Referral.organisation_id)
-        )
         cover = Cover()
-        found = {self._org(o): int(n) for o, n in self._rows(statement)}
+        found = {self._org(o): int(n) for o, n in self._rows(overdue_referrals(self.today))}
         for index, count in sorted(found.items()):
             cover.add(("od", index), count)
         cover.add(("od", ALL), sum(found.values()))

@@ -109,6 +109,17 @@ def age_band(date_of_birth: Any, at: dt.date) -> ColumnElement[str]:
     return case(*whens, else_=AGE_BANDS[-1][0])
 
 
+def overdue_referrals(today: dt.date) -> Any:
+    """``(organisation, referrals)``: the overdue referrals of each organisation of
+    ``ORGANISATIONS`` (a referral has its case's organisation), for the overview and the
+    coordination's cover alike."""
+    return (
+        select(Referral.organisation_id, func.count())
+        .where(Referral.organisation_id.in_(ORGANISATIONS), overdue_condition(today))
+        .group_by(Referral.organisation_id)
+    )
+
+
 def fold_dimensions(rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
     """Rows ``(organisation, *the six client dimensions, clients)`` as
     ``(dimension, organisation, value, clients)``: one count per value of each dimension
@@ -192,20 +203,11 @@ class StatisticsQueries:
             .where(*self._counted_cases(), Case.opened_on <= end)
             .group_by(Case.organisation_id)
         )
-        overdue = (
-            select(Referral.organisation_id, func.count())
-            .select_from(Referral)
-            .where(
-                Referral.organisation_id.in_(ORGANISATIONS),
-                overdue_condition(self.today),
-            )
-            .group_by(Referral.organisation_id)
-        )
         found = {
             org: [int(a or 0), int(b or 0), int(c or 0)]
             for org, a, b, c in self.grouped_rows(statement)
         }
-        overdue_of = {org: int(n) for org, n in self.grouped_rows(overdue)}
+        overdue_of = {org: int(n) for org, n in self.grouped_rows(overdue_referrals(self.today))}
         rows = [
             (org.name, [*found.get(org.id, [0, 0, 0]), overdue_of.get(org.id, 0)])
             for org in self.scope.organisations
