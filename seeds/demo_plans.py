@@ -232,7 +232,8 @@ class PlanSeeder:
             )
 
     def write(self) -> None:
-        """The driver's executemany (``seeds.bulk``), parents first; PostgreSQL's sequences moved past."""
+        """The driver's executemany (``seeds.bulk``), parents first; PostgreSQL's
+        sequences moved past."""
         for table in (PLAN, GOAL, STEP, TASK):
             rows = self.rows[table.name]
             insert_rows(self.session, table, rows)
