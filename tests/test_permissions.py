@@ -709,6 +709,12 @@ NOT_CLASSIFIED = {"static", "admin.static"}
 # --- helpers -----------------------------------------------------------------------------
 
 
+@pytest.fixture
+def world(module_world: World) -> World:
+    """One world for the module's 2,100 requests, each rolled back to it."""
+    return module_world
+
+
 # The audit trail records exports and failed sign-ins, and the login throttle counts failed
 # attempts, on purpose: neither is "a change" of the records.
 NOT_COMPARED = {"audit_event", "login_attempt"}
