@@ -148,18 +148,30 @@ def _isolated(request: pytest.FixtureRequest, app: Flask, _engine: Engine) -> It
         yield None
         _empty_tables(_engine)
         return
+    shared = request.node.getparent(pytest.Module).stash.get(_MODULE_CONNECTION, None)
     if "_module_connection" in request.fixturenames:
-        with _rolled_back_savepoint(request.getfixturevalue("_module_connection")) as shared:
+        shared = request.getfixturevalue("_module_connection")
+    if shared is not None:
+        with _rolled_back_savepoint(shared):
             yield shared
         return
     with _rolled_back_transaction(app, _engine) as connection:
         yield connection
 
 
+# While a module's shared transaction is open, every test of the module runs inside it: on
+# SQLite a connection of its own could not write past the lock the world's writes hold.
+_MODULE_CONNECTION = pytest.StashKey[Connection]()
+
+
 @pytest.fixture(scope="module")
-def _module_connection(app: Flask, _engine: Engine) -> Iterator[Connection]:
+def _module_connection(
+    request: pytest.FixtureRequest, app: Flask, _engine: Engine
+) -> Iterator[Connection]:
     with _rolled_back_transaction(app, _engine) as connection:
+        request.node.stash[_MODULE_CONNECTION] = connection
         yield connection
+        del request.node.stash[_MODULE_CONNECTION]
 
 
 @pytest.fixture(scope="module")

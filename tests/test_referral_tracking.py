@@ -62,6 +62,12 @@ def _ids(pairs: list[tuple[S, S]]) -> list[str]:
 # --- helpers ----------------------------------------------------------------------------
 
 
+@pytest.fixture
+def world(module_world: World) -> World:
+    """One world for the module, each test rolled back to it."""
+    return module_world
+
+
 def own_referral(session: Session, world: World, status: S, **values: object) -> Referral:
     case = session.get(Case, world.a.case_id)
     partner = values.pop("partner", None) or session.get(Partner, world.partner_id)

@@ -20,6 +20,7 @@ from models import Barrier, Case, Client, Contact, Organisation, Referral, User
 from tests.factories import (
     CONSENT_GIVEN_ON,
     TODAY,
+    World,
     make_barrier,
     make_case,
     make_category,
@@ -49,6 +50,12 @@ MODEL = {
 
 
 # --- helpers -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(module_world: World) -> World:
+    """One world for the module, each test rolled back to it."""
+    return module_world
 
 
 class _SelectOptions(HTMLParser):
