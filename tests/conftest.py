@@ -141,17 +141,20 @@ def engine(_engine: Engine) -> Engine:
 def _isolated(request: pytest.FixtureRequest, app: Flask, _engine: Engine) -> Iterator[Any]:
     """The test's connection, whose transaction is rolled back; None for ``commits`` tests.
 
-    A test of a module that shares one world (``module_world``) runs in a SAVEPOINT of the
-    module's transaction, rolled back to the world as built.
+    In a module marked ``shared_world`` each test runs in a SAVEPOINT of the module's one
+    transaction, which holds the world (built once) and is rolled back after the module.
     """
+    shared_world = request.node.get_closest_marker("shared_world")
     if request.node.get_closest_marker("commits"):
+        if shared_world:
+            # On SQLite its connection could not write past the lock the world's writes hold.
+            pytest.fail("a module that shares its world has no tests that commit for real")
         yield None
         _empty_tables(_engine)
         return
-    shared = request.node.getparent(pytest.Module).stash.get(_MODULE_CONNECTION, None)
-    if "_module_connection" in request.fixturenames:
+    if shared_world:
+        request.getfixturevalue("_module_world")  # built before, not inside, the savepoint
         shared = request.getfixturevalue("_module_connection")
-    if shared is not None:
         with _rolled_back_savepoint(shared):
             yield shared
         return
@@ -159,26 +162,14 @@ def _isolated(request: pytest.FixtureRequest, app: Flask, _engine: Engine) -> It
         yield connection
 
 
-# While a module's shared transaction is open, every test of the module runs inside it: on
-# SQLite a connection of its own could not write past the lock the world's writes hold.
-_MODULE_CONNECTION = pytest.StashKey[Connection]()
-
-
 @pytest.fixture(scope="module")
-def _module_connection(
-    request: pytest.FixtureRequest, app: Flask, _engine: Engine
-) -> Iterator[Connection]:
+def _module_connection(app: Flask, _engine: Engine) -> Iterator[Connection]:
     with _rolled_back_transaction(app, _engine) as connection:
-        request.node.stash[_MODULE_CONNECTION] = connection
         yield connection
-        del request.node.stash[_MODULE_CONNECTION]
 
 
 @pytest.fixture(scope="module")
-def module_world(_module_connection: Connection) -> World:
-    """One world for every test of a module that asks for it instead of ``world``: built once
-    (it is a tenth of a second of each test's time on PostgreSQL), each test rolled back to it.
-    """
+def _module_world(_module_connection: Connection) -> World:
     with Session(
         _module_connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     ) as builder:
@@ -267,7 +258,12 @@ def session(_isolated: Connection | None, _engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture
-def world(session: Session) -> World:
+def world(request: pytest.FixtureRequest, session: Session) -> World:
+    """Two organisations with a record of each kind; built once per module where the module
+    is marked ``shared_world`` (a tenth of a second of each test's time on PostgreSQL)."""
+    if request.node.get_closest_marker("shared_world"):
+        world: World = request.getfixturevalue("_module_world")
+        return world
     return build_world(session)
 
 

@@ -13,6 +13,9 @@ from models import Barrier, Case, Client, Contact, Referral
 from tests.factories import OPENED_ON, World
 from tests.lifecycle_helpers import count_rows, events
 
+# Each test is rolled back to one world built for the module (tests/conftest.py).
+pytestmark = pytest.mark.shared_world
+
 if TYPE_CHECKING:
     from tests.conftest import AuthActions
 

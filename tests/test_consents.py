@@ -37,6 +37,9 @@ from tests.factories import (
 )
 from tests.lifecycle_helpers import changes_of, events
 
+# Each test is rolled back to one world built for the module (tests/conftest.py).
+pytestmark = pytest.mark.shared_world
+
 if TYPE_CHECKING:
     from tests.conftest import AuthActions
 

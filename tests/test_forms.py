@@ -25,6 +25,9 @@ from tests.factories import (
     World,
 )
 
+# Each test is rolled back to one world built for the module (tests/conftest.py).
+pytestmark = pytest.mark.shared_world
+
 if TYPE_CHECKING:
     from tests.conftest import AuthActions
 

@@ -15,6 +15,9 @@ from flask.testing import FlaskClient
 
 from tests.factories import CONSENT_GIVEN_ON, OBSERVED_ON, TODAY, World
 
+# Each test is rolled back to one world built for the module (tests/conftest.py).
+pytestmark = pytest.mark.shared_world
+
 TEXT_PAYLOADS = {
     "script tag": "<script>alert(1)</script>",
     "event handler": '"><img src=x onerror=alert(1)>',

@@ -34,6 +34,9 @@ from tests.factories import (
     World,
 )
 
+# Each test is rolled back to one world built for the module (tests/conftest.py).
+pytestmark = pytest.mark.shared_world
+
 # --- who asks ----------------------------------------------------------------------------
 #
 # Every role asks for the records of organisation a ("awo"). The two users of organisation b
@@ -707,12 +710,6 @@ ROUTES: dict[str, Route] = {
 NOT_CLASSIFIED = {"static", "admin.static"}
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def world(module_world: World) -> World:
-    """One world for the module's 2,100 requests, each rolled back to it."""
-    return module_world
 
 
 # The audit trail records exports and failed sign-ins, and the login throttle counts failed

@@ -43,6 +43,9 @@ from tests.factories import (
 )
 from tests.lifecycle_helpers import events
 
+# Each test is rolled back to one world built for the module (tests/conftest.py).
+pytestmark = pytest.mark.shared_world
+
 S = ReferralStatus
 TRACKING = "/admin/referral-tracking/"
 ALLOWED = [
@@ -60,12 +63,6 @@ def _ids(pairs: list[tuple[S, S]]) -> list[str]:
 
 
 # --- helpers ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def world(module_world: World) -> World:
-    """One world for the module, each test rolled back to it."""
-    return module_world
 
 
 def own_referral(session: Session, world: World, status: S, **values: object) -> Referral:

@@ -20,7 +20,6 @@ from models import Barrier, Case, Client, Contact, Organisation, Referral, User
 from tests.factories import (
     CONSENT_GIVEN_ON,
     TODAY,
-    World,
     make_barrier,
     make_case,
     make_category,
@@ -29,6 +28,9 @@ from tests.factories import (
     make_referral,
     make_topic,
 )
+
+# Each test is rolled back to one world built for the module (tests/conftest.py).
+pytestmark = pytest.mark.shared_world
 
 CASEWORK_VIEWS = ("clients", "cases", "contacts", "barriers", "referrals")
 RECENTLY = TODAY - dt.timedelta(days=23)
@@ -50,12 +52,6 @@ MODEL = {
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def world(module_world: World) -> World:
-    """One world for the module, each test rolled back to it."""
-    return module_world
 
 
 class _SelectOptions(HTMLParser):

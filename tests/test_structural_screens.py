@@ -14,6 +14,9 @@ from models import AuditEvent, Barrier, Measure, Meeting, StructuralIssue, User
 from models.choices import BarrierStatus
 from tests.factories import OBSERVED_ON, TODAY
 
+# Each test is rolled back to one world built for the module (tests/conftest.py).
+pytestmark = pytest.mark.shared_world
+
 
 def barrier_form(world, **values):
     return {

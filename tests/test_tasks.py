@@ -51,6 +51,9 @@ from tests.factories import (
     make_user,
 )
 
+# Each test is rolled back to one world built for the module (tests/conftest.py).
+pytestmark = pytest.mark.shared_world
+
 
 @pytest.fixture
 def request_context(app):

@@ -21,6 +21,9 @@ from tests.conftest import AuthActions
 from tests.factories import TODAY, World, make_task, make_user
 from tests.test_permissions import database_contents
 
+# Each test is rolled back to one world built for the module (tests/conftest.py).
+pytestmark = pytest.mark.shared_world
+
 PLAN_VIEWS = {
     "plans": lambda world, org: getattr(world, org).plan_id,
     "plan-goals": lambda world, org: getattr(world, org).goal_id,

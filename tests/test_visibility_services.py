@@ -23,6 +23,9 @@ from models.referral_workflow import incoming_referrals, referral_counts_by_part
 from models.visibility import Shelf, visible_one
 from tests.factories import World, make_partner, make_referral
 
+# Each test is rolled back to one world built for the module (tests/conftest.py).
+pytestmark = pytest.mark.shared_world
+
 TRACKING = "/admin/referral-tracking/"
 
 
