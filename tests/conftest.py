@@ -14,6 +14,10 @@ commits release savepoints, and the end of the test rolls everything back. A tes
 needs more than one connection (threads, a second app, backups, database faults,
 migrations) is marked ``commits``, or asks for ``engine``, which marks it: it commits for
 real and its tables are emptied afterwards.
+
+A module marked ``shared_world`` builds the ``world`` once, in a transaction of the module's
+own, and runs each test in a SAVEPOINT of it that is rolled back: every test starts from the
+same world as before, without building it again (2,100 requests of the permission walk).
 """
 
 from __future__ import annotations
