@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+import importlib
+from typing import TYPE_CHECKING, Annotated
 
-from sqlalchemy import DateTime, Integer, MetaData, String, func
+from sqlalchemy import DateTime, FromClause, Integer, MetaData, String, func
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql, sqlite
 
 # Stable constraint names, so that migrations can name what they alter or drop.
 NAMING_CONVENTION = {
@@ -46,6 +50,15 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def upserting_insert(dialect_name: str, table: FromClause) -> sqlite.Insert | postgresql.Insert:
+    """The INSERT of the database in use, which knows ``ON CONFLICT`` (SQLite and PostgreSQL
+    spell it alike). Only that database's dialect is imported: a worker on SQLite does not
+    load PostgreSQL's (2 MiB)."""
+    insert: sqlite.Insert | postgresql.Insert
+    insert = importlib.import_module(f"sqlalchemy.dialects.{dialect_name}").insert(table)
+    return insert
 
 
 intpk = Annotated[int, mapped_column(Integer, primary_key=True)]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import enum
-from functools import cache
 from typing import TYPE_CHECKING
 
-from babel import Locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint
+
+from models.countries import COUNTRY_NAMES
 
 
 class Choice(enum.StrEnum):
@@ -141,28 +141,13 @@ class PartnerKind(Choice):
 
 DISTRICTS: list[tuple[int, str]] = [(number, f"Stadtbezirk {number}") for number in range(1, 11)]
 
-# Babel also lists regions ("150" Europe), reserved and private-use codes.
-_NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
-
-
-@cache
-def country_names() -> dict[str, str]:
-    """ISO 3166-1 alpha-2 codes with their German names, from Babel's CLDR data."""
-    territories = Locale("de").territories
-    names = {
-        code: name
-        for code, name in territories.items()
-        if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
-    }
-    return dict(sorted(names.items(), key=lambda item: item[1]))
-
 
 def country_choices() -> list[tuple[str, str]]:
-    return list(country_names().items())
+    return list(COUNTRY_NAMES.items())
 
 
 def country_name(code: str | None) -> str:
-    return country_names().get(code or "", code or "")
+    return COUNTRY_NAMES.get(code or "", code or "")
 
 
 # --- the system level (structural issues, measures, meetings) -----------------------------

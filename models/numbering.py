@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from sqlalchemy import ForeignKey, String, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.base import Base
+from models.base import Base, upserting_insert
 
 
 class NumberSequence(Base):
@@ -44,9 +43,8 @@ def take_numbers(session: Session, organisation_id: int, name: str, year: int, c
     # Not a savepoint with session.add(): begin_nested() flushes the caller's pending record,
     # which has no number yet. If another writer creates the row first, this insert does
     # nothing and the UPDATE waits for that writer's row lock.
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     session.execute(
-        dialect.insert(NumberSequence.__table__)
+        upserting_insert(session.get_bind().dialect.name, NumberSequence.__table__)
         .values(organisation_id=organisation_id, name=name, year=year, last_value=0)
         .on_conflict_do_nothing()
     )

@@ -57,12 +57,11 @@ from sqlalchemy import (
     inspect,
     select,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import BindParameter, ColumnClause
 
-from models.base import Base
+from models.base import Base, upserting_insert
 from models.owned import OrgOwned
 
 T = TypeVar("T")
@@ -149,7 +148,7 @@ def bump(session: Session, written: Iterable[tuple[int, str]]) -> None:
         # writers, could otherwise lock each other (as one row did in round 1).
         connection.execute(select(func.pg_advisory_xact_lock(LOCK_SPACE)))
     # The app runs on SQLite and PostgreSQL, both of which upsert alike.
-    insert = (sqlite if dialect == "sqlite" else postgresql).insert(statistics_generation)
+    insert = upserting_insert(dialect, statistics_generation)
     connection.execute(
         insert.on_conflict_do_update(
             index_elements=["organisation_id", "table_name"],
