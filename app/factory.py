@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, Response, redirect, url_for
 from sqlalchemy import event, text
+from werkzeug.wrappers import Response as BaseResponse
 
 from admin_views import register_admin as build_admin
 from app.auth.views import blueprint as auth_blueprint
@@ -23,6 +24,7 @@ from app.security import (
     trust_reverse_proxies,
 )
 from app.tasks_cli import expiry_windows, tasks_cli
+from models.statistics.generation import store_counted_rows
 from models.tasks import install_task_sync
 
 
@@ -38,6 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_request_guards(app)
     trust_reverse_proxies(app)
     register_health(app)
+    register_statistics_store(app)
     # Automatic tasks follow their sources in the transaction that changes them.
     install_task_sync(today, expiry_windows(app.config))
     return app
@@ -97,6 +100,16 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(restore_command)
     app.cli.add_command(retention_command)
     app.cli.add_command(tasks_cli)
+
+
+def register_statistics_store(app: Flask) -> None:
+    """The grouped counts a request counted are stored for every worker when it ends
+    (``models/statistics/generation.py``): the next worker that shows them reads them."""
+
+    @app.after_request
+    def store_statistics_rows(response: BaseResponse) -> BaseResponse:
+        store_counted_rows(db.session, today(), end_reading=True)
+        return response
 
 
 def register_health(app: Flask) -> None:

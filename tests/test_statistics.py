@@ -10,7 +10,7 @@ import re
 import pytest
 from flask import render_template
 from flask_login import login_user
-from sqlalchemy import event, func, select
+from sqlalchemy import delete, event, func, select
 
 from admin_views.charts import bar_chart
 from admin_views.statistics import statistics_summary
@@ -30,7 +30,7 @@ from models.statistics import (
     rate_is_safe,
     requested_period,
 )
-from models.statistics.generation import FIGURES
+from models.statistics.generation import FIGURES, statistics_rows
 from models.statistics.suppression import SUPPRESSED, WITHHELD
 from tests.factories import (
     make_barrier,
@@ -705,8 +705,11 @@ def test_preset_links_select_their_period(client, auth, data):
 
 
 def _statements_for(client, engine, url):
-    """The statements of one page computed afresh (nothing kept from a request before)."""
+    """The statements of one page computed afresh (nothing kept from a request before, in
+    this process or stored for every worker)."""
     FIGURES.clear()
+    with engine.begin() as connection:
+        connection.execute(delete(statistics_rows))
     statements = []
 
     def count(conn, cursor, statement, *args):

@@ -5,7 +5,8 @@ referrals, edits, closings, bulk updates), archives, erasures, retention runs an
 back savepoints: after every step, every figure of every table the page, the drill-down,
 a CSV table and the start page show, for the coordination (all organisations, one) and
 for each organisation's own figures, is exactly what the direct aggregate queries give
-computed afresh; and the six client tables, counted in one pass, are exactly the
+computed afresh, also when served by another worker from the rows stored for every
+worker; and the six client tables, counted in one pass, are exactly the
 one-query-per-table counts of before.
 """
 
@@ -17,7 +18,7 @@ import random
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, insert, or_, select, text, update
+from sqlalchemy import delete, event, func, insert, or_, select, text, update
 
 from models import Barrier, Case, Client, NumberSequence, Organisation, Partner, User
 from models.choices import BarrierStatus, ClosureReason, ReferralStatus, ResidenceStatus, Role
@@ -29,10 +30,13 @@ from models.statistics.generation import (
     EPOCH,
     FIGURES,
     ORGANISATIONS,
+    STORED_ROWS_DAYS,
     columns_of,
     dependants,
     organisation_rows,
     statistics_generation,
+    statistics_rows,
+    store_counted_rows,
     tables_of,
     tokens,
 )
@@ -333,9 +337,15 @@ def test_every_figure_is_the_direct_aggregate_after_every_random_write(session, 
             session.commit()
         else:
             session.flush()
+        if rng.random() < 0.5:
+            FIGURES.clear()  # another worker: only the rows stored for every worker
         kept = everything(session, scopes, category_id)
         assert kept == fresh(session, scopes, category_id), (number, step.__name__)
         # Asked again, from what was kept: still the same.
+        assert everything(session, scopes, category_id) == kept
+        # ... and by another worker, from the rows stored for every worker.
+        store_counted_rows(session, TODAY)
+        FIGURES.clear()
         assert everything(session, scopes, category_id) == kept
     for scope, period in scopes[:1] + scopes[3:]:
         queries = StatisticsQueries(
@@ -391,12 +401,15 @@ class Statements:
 
     @property
     def counts(self) -> list[str]:
-        """The statements that count figures (not the reads of the tokens, nor the list
-        of organisations a report of the coordination starts from)."""
+        """The statements that count figures (not the reads of the tokens or of the rows
+        stored for every worker, nor the list of organisations a report of the
+        coordination starts from)."""
         return [
             s
             for s in self.seen
-            if "statistics_generation" not in s and not s.startswith("SELECT organisation.id")
+            if "statistics_generation" not in s
+            and "statistics_rows" not in s
+            and not s.startswith("SELECT organisation.id")
         ]
 
 
@@ -483,6 +496,79 @@ def test_a_count_that_a_cover_and_a_table_share_runs_once_after_a_write(
     assert after_the_write  # the barrier figures of A, counted again ...
     assert {orgs for _s, _p, orgs in after_the_write} == {(world.a.organisation_id,)}
     assert len(after_the_write) == len(set(after_the_write))  # ... each count once
+
+
+def another_worker_reads_what_was_counted(session) -> None:
+    """The end of a request that counted figures, and a worker that has kept none."""
+    store_counted_rows(session, TODAY)
+    FIGURES.clear()
+
+
+def test_another_worker_reads_the_stored_rows_instead_of_counting(session, world):
+    every = load_scope(session, None, True)
+    a = load_scope(session, [world.a.organisation_id], False)
+    shown(session, every), shown(session, a)
+    another_worker_reads_what_was_counted(session)
+    assert session.scalar(select(func.count()).select_from(statistics_rows)) > 0
+    with Statements(session) as other:
+        figures_of_every, figures_of_a = shown(session, every), shown(session, a)
+    assert other.counts == []
+    assert figures_of_every == fresh_shown(session, every)
+    assert figures_of_a == fresh_shown(session, a)
+
+
+def test_stored_rows_of_another_state_of_the_data_are_counted_again(session, world):
+    a = load_scope(session, [world.a.organisation_id], False)
+    b = load_scope(session, [world.b.organisation_id], False)
+    shown(session, a), shown(session, b)
+    another_worker_reads_what_was_counted(session)
+    barrier = session.get(Barrier, world.a.barrier_id)
+    barrier.status = "solved" if barrier.status != "solved" else "open"
+    session.flush()
+    with Statements(session) as other:
+        figures_of_b = shown(session, b)
+    with Statements(session) as own:
+        figures_of_a = shown(session, a)
+    assert other.counts == []
+    assert own.counts
+    assert all("barrier" in statement for statement in own.counts)
+    assert figures_of_a == fresh_shown(session, a)
+    assert figures_of_b == fresh_shown(session, b)
+
+
+def test_rows_are_stored_only_while_nothing_they_read_was_written_since(session, world):
+    a = load_scope(session, [world.a.organisation_id], False)
+    shown(session, a)
+    counted = len(session.info["statistics_rows_to_store"])
+    barrier = session.get(Barrier, world.a.barrier_id)
+    barrier.status = "solved" if barrier.status != "solved" else "open"
+    session.flush()  # written after the rows were counted, before they are stored
+    another_worker_reads_what_was_counted(session)
+    stored = session.scalar(select(func.count()).select_from(statistics_rows))
+    assert 0 < stored < counted
+    with Statements(session) as own:
+        figures_of_a = shown(session, a)
+    assert figures_of_a == fresh_shown(session, a)
+    assert own.counts
+    assert all("barrier" in statement for statement in own.counts)
+
+
+def test_rows_nobody_stored_again_for_a_month_are_deleted(session, world):
+    shown(session, load_scope(session, [world.a.organisation_id], False))
+    store_counted_rows(session, TODAY - dt.timedelta(days=STORED_ROWS_DAYS + 1))
+    old = session.scalar(select(func.count()).select_from(statistics_rows))
+    shown(session, load_scope(session, [world.b.organisation_id], False))
+    store_counted_rows(session, TODAY)
+    organisations = set(session.scalars(select(statistics_rows.c.organisation_id)))
+    assert old > 0
+    assert organisations == {world.b.organisation_id}
+
+
+def test_a_request_that_counted_figures_stores_them_when_it_ends(client, auth, session, world):
+    session.execute(delete(statistics_rows))
+    auth.login(world.coordinator_email)
+    assert client.get("/admin/statistics/").status_code == 200
+    assert session.scalar(select(func.count()).select_from(statistics_rows)) > 0
 
 
 def test_a_new_contact_changes_no_kept_figure(session, world):

@@ -32,11 +32,24 @@ reads (a case's goals) counts nothing again.
 This rests on one rule of the data: a row of a case-level table belongs to the
 organisation of the case and client it belongs to (``OrgOwned``, stamped by the app).
 Without the epoch row (a schema made without the migration) nothing is kept.
+
+A grouped count's rows of one organisation are also stored in the database
+(``statistics_rows``, with the digest of the tokens they were counted at), so that another
+worker, or this one after a restart, reads them instead of counting them again: the
+rows counted in a request are stored when it ends (``store_counted_rows``), in a
+transaction of their own and only while nothing they read has been written since.
+Stored rows are counts only (no suppression: a screen cuts them as it shows any count);
+rows of another state of the data are replaced when counted again, and rows not stored
+again for ``STORED_ROWS_DAYS`` are deleted.
 """
 
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
+import hashlib
+import json
+import logging
 import secrets
 import threading
 from collections import OrderedDict, defaultdict
@@ -47,16 +60,20 @@ from typing import Any, TypeVar
 from sqlalchemy import (
     BigInteger,
     Column,
+    Date,
     Integer,
     String,
     Table,
+    Text,
     TextClause,
     bindparam,
+    delete,
     event,
     func,
     inspect,
     select,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import BindParameter, ColumnClause
@@ -86,9 +103,29 @@ statistics_generation = Table(
     "(models/statistics/generation.py)",
 )
 
+statistics_rows = Table(
+    "statistics_rows",
+    Base.metadata,
+    Column("shape", String(64), primary_key=True, comment="digest of the grouped count's SQL"),
+    Column("organisation_id", Integer, primary_key=True, autoincrement=False),
+    Column("version", String(64), nullable=False, comment="digest of the tokens counted at"),
+    Column("rows", Text, nullable=False, comment="the organisation's rows, as JSON"),
+    Column("stored_on", Date, nullable=False),
+    comment="grouped counts of one organisation as of their tokens, shared by all workers "
+    "(models/statistics/generation.py)",
+)
+STORED_ROWS_DAYS = 30  # rows of a count nobody asked for since are deleted
+log = logging.getLogger(__name__)
+
 # Tables that no figure counts; a statistics section that reads one must take it out.
 UNCOUNTED_TABLES = frozenset(
-    {"audit_event", "login_attempt", "number_sequence", "statistics_generation"}
+    {
+        "audit_event",
+        "login_attempt",
+        "number_sequence",
+        "statistics_generation",
+        "statistics_rows",
+    }
 )
 
 # The organisations a statement of ``organisation_rows`` counts: ``.in_(ORGANISATIONS)``.
@@ -525,13 +562,22 @@ def organisation_rows(
     }
 
     def count(missing: list[int]) -> dict[int, list[Any]]:
-        per_organisation: dict[int, list[Any]] = {org: [] for org in missing}
-        for row in _rows_of(session, statement, parameter, missing):
+        computing = _computing.get()
+        found = computing.found if computing is not None else {}
+        stored = StoredRows(
+            session, statement, fold, found, {org: questions[org][1] for org in missing}
+        )
+        answers = stored.read()
+        to_count = [org for org in missing if org not in answers]
+        if not to_count:
+            return answers
+        per_organisation: dict[int, list[Any]] = {org: [] for org in to_count}
+        for row in _rows_of(session, statement, parameter, to_count):
             per_organisation[row[0]].append(row)
-        return {
-            org: _added_up(fold(rows) if fold is not None else rows, True)
-            for org, rows in per_organisation.items()
-        }
+        for org, rows in per_organisation.items():
+            answers[org] = _added_up(fold(rows) if fold is not None else rows, True)
+        stored.to_store({org: answers[org] for org in to_count})
+        return answers
 
     found = FIGURES.get_many(session, questions, count)
     rows = [row for org in organisations for row in found[org]]
@@ -586,3 +632,131 @@ def _added_up(rows: Iterable[Sequence[Any]], by_organisation: bool) -> list[Any]
 
 def _rows_of(session: Any, statement: Any, parameter: str, organisations: list[int]) -> list[Any]:
     return [tuple(row) for row in session.execute(statement, {parameter: organisations})]
+
+
+# --- the rows of grouped counts, shared by every worker through the database --------
+
+
+@dataclass
+class StoredRows:
+    """One grouped count's rows per organisation in ``statistics_rows``: read if stored
+    as of the tokens the computation goes by, and, when counted, stored at the end of the
+    request (``store_counted_rows``)."""
+
+    session: Any
+    statement: Any
+    fold: Callable[[list[Any]], list[Any]] | None
+    found: Tokens
+    reads: dict[int, Reads]
+
+    def read(self) -> dict[int, list[Any]]:
+        if not self.found:
+            return {}
+        versions = self._versions(self.found)
+        stored = self.session.connection().execute(
+            select(
+                statistics_rows.c.organisation_id,
+                statistics_rows.c.version,
+                statistics_rows.c.rows,
+            ).where(
+                statistics_rows.c.shape == self._shape(),
+                statistics_rows.c.organisation_id.in_(list(versions)),
+            )
+        )
+        return {
+            org: [tuple(row) for row in json.loads(rows)]
+            for org, version, rows in stored
+            if versions.get(org) == version
+        }
+
+    def to_store(self, counted: dict[int, list[Any]]) -> None:
+        if not self.found:
+            return
+        versions = self._versions(self.found)
+        pending = self.session.info.setdefault(_PENDING, [])
+        for org, rows in counted.items():
+            if all(isinstance(value, _STORABLE) for row in rows for value in row):
+                pending.append((self._shape(), org, self.reads[org], versions[org], rows))
+
+    def _versions(self, found: Tokens) -> dict[int, str]:
+        return {org: _digest(reads.version(found)) for org, reads in self.reads.items()}
+
+    def _shape(self) -> str:
+        """The count's SQL and values, named alike in every worker (SQLAlchemy's cache
+        key, which names it within one process, holds objects of that process)."""
+        shape = self.__dict__.get("_shape_digest")
+        if shape is None:
+            compiled = self.statement.compile(dialect=self.session.get_bind().dialect)
+            values = sorted(
+                (key, repr(value))
+                for key, value in compiled.params.items()
+                if key != ORGANISATIONS.key
+            )
+            fold = self.fold.__qualname__ if self.fold is not None else None
+            shape = self.__dict__["_shape_digest"] = _digest((compiled.string, values, fold))
+        return str(shape)
+
+
+_PENDING = "statistics_rows_to_store"
+_STORABLE = (int, float, str, type(None))  # what JSON gives back as it was
+
+
+def _digest(value: Any) -> str:
+    """A name of ``value`` that is the same in every process (a frozenset's order is not)."""
+    if isinstance(value, frozenset):
+        value = sorted(value, key=repr)
+    return hashlib.sha256(repr(value).encode()).hexdigest()
+
+
+def store_counted_rows(session: Any, today: dt.date, *, end_reading: bool = False) -> None:
+    """The rows a request counted, stored for every worker: in a transaction of their own,
+    each only while the tokens of what it read are still those it was counted at. A
+    database that cannot take them now (another writer's lock) is left as it is: the
+    rows are counted again when next asked for.
+
+    ``end_reading``: the session is closed first, as the end of a request closes it (its
+    snapshot is not held while the rows are stored)."""
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    if end_reading:
+        session.close()
+    own = Session(session.get_bind(), join_transaction_mode="create_savepoint")
+    try:
+        now = tokens(own) or {}
+        rows = [
+            {
+                "shape": shape,
+                "organisation_id": org,
+                "version": version,
+                "rows": json.dumps(counted, separators=(",", ":")),
+                "stored_on": today,
+            }
+            for shape, org, reads, version, counted in sorted(pending, key=lambda p: p[:2])
+            if now and _digest(reads.version(now)) == version
+        ]  # in one order: two workers storing the same rows wait for each other
+        if rows:
+            connection = own.connection()
+            insert = upserting_insert(connection.dialect.name, statistics_rows)
+            connection.execute(
+                insert.on_conflict_do_update(
+                    index_elements=["shape", "organisation_id"],
+                    set_={
+                        "version": insert.excluded.version,
+                        "rows": insert.excluded.rows,
+                        "stored_on": insert.excluded.stored_on,
+                    },
+                ),
+                rows,
+            )
+            connection.execute(
+                delete(statistics_rows).where(
+                    statistics_rows.c.stored_on < today - dt.timedelta(days=STORED_ROWS_DAYS)
+                )
+            )
+        own.commit()
+    except DBAPIError:
+        own.rollback()
+        log.warning("counted statistics rows not stored", exc_info=True)
+    finally:
+        own.close()
