@@ -564,6 +564,22 @@ def test_rows_nobody_stored_again_for_a_month_are_deleted(session, world):
     assert organisations == {world.b.organisation_id}
 
 
+def test_an_erasure_leaves_no_stored_count_of_its_organisation(session, world):
+    a = load_scope(session, [world.a.organisation_id], False)
+    b = load_scope(session, [world.b.organisation_id], False)
+    shown(session, a), shown(session, b)
+    store_counted_rows(session, TODAY)
+    stored = set(session.scalars(select(statistics_rows.c.organisation_id)))
+    assert stored == {world.a.organisation_id, world.b.organisation_id}
+    steps = Steps(session, world, random.Random(4))  # noqa: S311 - test data
+    client = session.get(Client, world.a.client_id)
+    archive(session, steps._manager_of(client), client)
+    erase(session, steps._manager_of(client), client)
+    session.flush()
+    organisations = set(session.scalars(select(statistics_rows.c.organisation_id)))
+    assert organisations == {world.b.organisation_id}
+
+
 def test_a_request_that_counted_figures_stores_them_when_it_ends(client, auth, session, world):
     session.execute(delete(statistics_rows))
     auth.login(world.coordinator_email)

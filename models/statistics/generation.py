@@ -72,6 +72,7 @@ from sqlalchemy import (
     func,
     inspect,
     select,
+    true,
 )
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
@@ -230,6 +231,7 @@ def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
     """Inserts, updates and deletes of the ORM: the records this flush wrote (not the
     whole session's, which a long seed or job holds by the hundred thousand)."""
     written: set[tuple[int, str]] = set()
+    erased: set[int] = set()
     new = session.new  # still the records before the flush, kept by identity
     for state, (deleted, list_only) in flush_context.states.items():
         record = state.obj()
@@ -249,7 +251,16 @@ def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
             names = {f"{name}.{column}" for column in _changed_columns(state)}
             names |= _changed_links(state)
         written.update((org, table) for org in _organisation_of(record) for table in names)
+        if deleted:
+            erased.update(_organisation_of(record))
     bump(session, written)
+    if erased:
+        # An erasure leaves no count of the erased in the database, not even stored
+        # counts of the state before it (which no figure would read again).
+        organisations = statistics_rows.c.organisation_id.in_(erased)
+        session.connection().execute(
+            delete(statistics_rows).where(true() if ANY in erased else organisations)
+        )
 
 
 def _changed_links(state: Any) -> set[str]:
