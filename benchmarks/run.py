@@ -49,7 +49,7 @@ from app.extensions import db
 from app.factory import create_app
 from benchmarks.statistics import build_app
 from models import Barrier, Case, Client, Contact, Organisation
-from models.statistics.generation import ANY, EPOCH, bump
+from models.statistics.generation import ANY, EPOCH, FIGURES, bump
 from seeds.demo import DEFAULT_PASSWORD, seed_demo
 
 CASE_MANAGER = "cm.awo@example.org"
@@ -320,6 +320,12 @@ def run(options: argparse.Namespace) -> None:
                     lambda change=change: write(app, change),
                 )
                 print(row(f"statistics, {role}, after {name}", cold), flush=True)
+            # A worker that has kept nothing (just started, or another one): it reads
+            # the rows stored for every worker, counting nothing again.
+            first = time_page(
+                app, client, "/admin/statistics/", options.cold_requests, FIGURES.clear
+            )
+            print(row(f"statistics, {role}, a worker's first view", first), flush=True)
             warm = time_page(app, client, "/admin/statistics/", options.requests)
             print(row(f"statistics, {role}, again", warm), flush=True)
         warmed = rss_mib()
