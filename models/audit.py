@@ -90,7 +90,13 @@ class AuditEvent(Base):
 
 # Tables whose rows are not audited: the trail itself and pure bookkeeping.
 UNAUDITED_TABLES = frozenset(
-    {"audit_event", "number_sequence", "login_attempt", "statistics_generation"}
+    {
+        "audit_event",
+        "number_sequence",
+        "login_attempt",
+        "statistics_generation",
+        "statistics_rows",
+    }
 )
 # Bookkeeping every change touches; recording it would only repeat the event's own data.
 BOOKKEEPING = frozenset(
