@@ -12,6 +12,7 @@ from app.extensions import db
 from models import Organisation, User
 from models.choices import Role
 from models.passwords import password_problem
+from seeds.demo import DEFAULT_PASSWORD, SeedRefused, seed_demo
 
 seed_cli = AppGroup("seed", help="Fill the database with data.")
 users_cli = AppGroup("users", help="Manage staff accounts.")
@@ -19,14 +20,12 @@ users_cli = AppGroup("users", help="Manage staff accounts.")
 
 @seed_cli.command("demo")
 @click.option("--clients", default=30, show_default=True, help="Demo clients per organisation.")
-@click.option("--password", help="Password of all demo users (default: the demo password).")
+@click.option(
+    "--password", default=DEFAULT_PASSWORD, show_default=True, help="Password of all demo users."
+)
 @click.option("--if-empty", is_flag=True, help="Skip quietly when the database has users.")
-def seed_demo_command(clients: int, password: str | None, if_empty: bool) -> None:
+def seed_demo_command(clients: int, password: str, if_empty: bool) -> None:
     """Organisations, catalogues, demo users and demo clients; refuses a database with users."""
-    # Imported here: a web worker, which registers this command too, has no use for the seed
-    # and its name lists (1.5 MiB per worker).
-    from seeds.demo import DEFAULT_PASSWORD, SeedRefused, seed_demo  # noqa: PLC0415
-
     if if_empty and db.session.execute(select(User.id).limit(1)).first():
         click.echo("Die Datenbank enthält bereits Benutzer*innen; kein Demo-Seed.")
         return
@@ -35,9 +34,7 @@ def seed_demo_command(clients: int, password: str | None, if_empty: bool) -> Non
     if sqlite:
         _seed_pragmas()
     try:
-        summary = seed_demo(
-            db.session(), clients_per_org=clients, password=password or DEFAULT_PASSWORD
-        )
+        summary = seed_demo(db.session(), clients_per_org=clients, password=password)
         db.session.commit()
     except SeedRefused as refused:
         db.session.rollback()

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CLI_ONLY = ("alembic", "flask_migrate", "mako", "faker", "seeds")
+CLI_ONLY = ("alembic", "flask_migrate", "mako", "faker")
 POSTGRESQL_ONLY = ("sqlalchemy.dialects.postgresql", "psycopg")
 
 
