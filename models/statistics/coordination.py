@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import groupby, product
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import extract, func, select
@@ -110,16 +111,16 @@ def add_cube(
     # order the keys are first met, the order of the cover's cells), each key is asked
     # ``published`` once and added once.
     sums: dict[tuple[Any, ...], int] = {}
-    masks = list(product((False, True), repeat=len(merged[0][0]))) if merged else []
+    width = len(merged[0][0]) if merged else 0
+    margins = [_margin_of(totals) for totals in product((False, True), repeat=width)]
     for coordinates, count in merged:
         if count < 0:
             raise ValueError("counts cannot be negative")
         if not count:
             continue
-        for totals in masks:
-            key = tuple(
-                ALL if total else value for value, total in zip(coordinates, totals, strict=True)
-            )
+        cell = (*coordinates, ALL)
+        for margin in margins:
+            key = margin(cell)
             sums[key] = sums.get(key, 0) + count
     shown = {key: published(key) for key in sums}
     for key, count in sums.items():
@@ -135,6 +136,19 @@ def add_cube(
                     parts[parent].append((prefix, *key))
         for parent, children in parts.items():
             cover.total((prefix, *parent), children)
+
+
+def _margin_of(totals: tuple[bool, ...]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """The margin of a cell ``(*coordinates, ALL)`` that has ``ALL`` on the axes ``totals``
+    marks: the coordinates, those axes replaced (a cube's every cell asks for each of its
+    margins; picked in C, not built in a loop of Python)."""
+    width = len(totals)
+    picked = [width if total else axis for axis, total in enumerate(totals)]
+    if width > 1:
+        return itemgetter(*picked)
+    if width == 1:
+        return lambda cell: (cell[picked[0]],)
+    return lambda _cell: ()
 
 
 def add_org_table(
