@@ -55,6 +55,7 @@ import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -675,7 +676,7 @@ class StoredRows:
             )
         )
         return {
-            org: [tuple(row) for row in json.loads(rows)]
+            org: [tuple(row) for row in json.loads(rows, object_hook=_decoded)]
             for org, version, rows in stored
             if versions.get(org) == version
         }
@@ -709,7 +710,19 @@ class StoredRows:
 
 
 _PENDING = "statistics_rows_to_store"
-_STORABLE = (int, float, str, type(None))  # what JSON gives back as it was
+# What a stored row may hold: JSON's own values, and numbers PostgreSQL gives as NUMERIC
+# (EXTRACT, sums), kept as their exact text (a row never holds a JSON object otherwise).
+_STORABLE = (int, float, str, type(None), Decimal)
+
+
+def _encoded(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return {"decimal": str(value)}
+    raise TypeError(f"not stored: {type(value).__name__}")
+
+
+def _decoded(value: dict[str, str]) -> Decimal:
+    return Decimal(value["decimal"])
 
 
 def _digest(value: Any) -> str:
@@ -740,7 +753,7 @@ def store_counted_rows(session: Any, today: dt.date, *, end_reading: bool = Fals
                 "shape": shape,
                 "organisation_id": org,
                 "version": version,
-                "rows": json.dumps(counted, separators=(",", ":")),
+                "rows": json.dumps(counted, separators=(",", ":"), default=_encoded),
                 "stored_on": today,
             }
             for shape, org, reads, version, counted in sorted(pending, key=lambda p: p[:2])
