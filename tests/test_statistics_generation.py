@@ -24,7 +24,7 @@ from models import Barrier, Case, Client, NumberSequence, Organisation, Partner,
 from models.choices import BarrierStatus, ClosureReason, ReferralStatus, ResidenceStatus, Role
 from models.lifecycle import archive, erase
 from models.retention import anonymise_due_clients
-from models.statistics import TABLES, Period, Statistics, generation, load_scope
+from models.statistics import TABLES, Period, Statistics, coordination, generation, load_scope
 from models.statistics.generation import (
     ANY,
     EPOCH,
@@ -515,6 +515,18 @@ def test_another_worker_reads_the_stored_rows_instead_of_counting(session, world
     assert other.counts == []
     assert figures_of_every == fresh_shown(session, every)
     assert figures_of_a == fresh_shown(session, a)
+
+
+def test_another_worker_reads_the_coordinations_protected_covers_instead_of_cutting_them(
+    session, world, monkeypatch
+):
+    every = load_scope(session, None, True)
+    shown(session, every)
+    another_worker_reads_what_was_counted(session)
+    with monkeypatch.context() as cutting:
+        cutting.setattr(coordination, "protect", lambda *_a, **_k: pytest.fail("cut again"))
+        figures_of_every = shown(session, every)
+    assert figures_of_every == fresh_shown(session, every)
 
 
 def test_stored_rows_of_another_state_of_the_data_are_counted_again(session, world):

@@ -39,7 +39,7 @@ from models.case import Case
 from models.catalogue import BarrierCategory, Partner
 from models.choices import BarrierStatus, ClosureReason, ReferralStatus
 from models.referral import Referral
-from models.statistics.generation import FIGURES, ORGANISATIONS, organisation_rows
+from models.statistics.generation import FIGURES, ORGANISATIONS, Stored, organisation_rows
 from models.statistics.periods import YEAR, Period, quarter_label
 from models.statistics.queries import (
     ANSWERED,
@@ -48,7 +48,14 @@ from models.statistics.queries import (
     overdue_referrals,
 )
 from models.statistics.scope import OrganisationColumn, Scope
-from models.statistics.suppression import Cover, Key, Publication, protect
+from models.statistics.suppression import (
+    Cover,
+    Key,
+    Publication,
+    protect,
+    publication_as_json,
+    publication_from_json,
+)
 from models.statistics.tables import (
     TOTAL,
     Cell,
@@ -60,6 +67,8 @@ from models.statistics.tables import (
 )
 
 ALL = "*"  # the total over one axis of a cell key
+# A protected cover is stored for every worker like the counts it is cut from.
+STORED_PUBLICATION = Stored(publication_as_json, publication_from_json)
 WITHOUT_PARTNER = "ohne Partner"
 YEARS_ONLY = (
     "Diese Tabelle gibt es für die Koordination nur für ganze Kalenderjahre: ihre Zahlen "
@@ -261,7 +270,7 @@ class CoordinationFigures:
             return built
 
         question = ("cover", name, self.organisations, self.year, self.quarter, self.today)
-        return FIGURES.get(self.session, question, compute)
+        return FIGURES.get(self.session, question, compute, STORED_PUBLICATION)
 
     def _rows(self, statement: Any, *, by_organisation: bool = True) -> list[Any]:
         """A grouped count over every covered organisation (``ORGANISATIONS``), each

@@ -38,7 +38,8 @@ A grouped count's rows of one organisation are also stored in the database
 worker, or this one after a restart, reads them instead of counting them again: the
 rows counted in a request are stored when it ends (``store_counted_rows``), in a
 transaction of their own and only while nothing they read has been written since.
-Stored rows are counts only (no suppression: a screen cuts them as it shows any count);
+The coordination's protected covers are stored alike (``FIGURES.get(..., stored=...)``,
+with what they read). Stored rows are counts (a screen cuts them as it shows any count);
 rows of another state of the data are replaced when counted again, and rows not stored
 again for ``STORED_ROWS_DAYS`` are deleted.
 """
@@ -258,7 +259,7 @@ def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
     if erased:
         # An erasure leaves no count of the erased in the database, not even stored
         # counts of the state before it (which no figure would read again).
-        organisations = statistics_rows.c.organisation_id.in_(erased)
+        organisations = statistics_rows.c.organisation_id.in_([*erased, ANY])
         session.connection().execute(
             delete(statistics_rows).where(true() if ANY in erased else organisations)
         )
@@ -427,9 +428,17 @@ class FiguresMemo:
         with self._lock:
             self._kept.clear()
 
-    def get(self, session: Any, question: Hashable, compute: Callable[[], T]) -> T:
+    def get(
+        self,
+        session: Any,
+        question: Hashable,
+        compute: Callable[[], T],
+        stored: Stored | None = None,
+    ) -> T:
         """The figures of ``question`` as of the tokens the session sees: kept, or
-        computed now (what they read is recorded from the statements ``compute`` runs)."""
+        computed now (what they read is recorded from the statements ``compute`` runs).
+        With ``stored``, also stored for every worker (``statistics_rows``) and read
+        from there before they are computed."""
         outer, found = self._tokens(session)
         if found is None:
             return compute()
@@ -438,6 +447,9 @@ class FiguresMemo:
             kept = self._served(key, found, outer)
         if kept is not None:
             return kept.value
+        if stored is not None and (kept := _read_stored(session, question, found, stored)):
+            self._settle(session, found, outer, {key: kept}, [r for r, _v in kept.versions])
+            return kept.value
         computing = _Computing(found, parent=outer)
         started = _computing.set(computing)
         try:
@@ -445,6 +457,8 @@ class FiguresMemo:
         finally:
             _computing.reset(started)
         done = {**computing.done, key: _Kept.of(value, computing.reads, found)}
+        if stored is not None:
+            _to_store(session, question, done[key], stored)
         self._settle(session, found, outer, done, computing.reads)
         return value
 
@@ -688,7 +702,9 @@ class StoredRows:
         pending = self.session.info.setdefault(_PENDING, [])
         for org, rows in counted.items():
             if all(isinstance(value, _STORABLE) for row in rows for value in row):
-                pending.append((self._shape(), org, self.reads[org], versions[org], rows))
+                payload = json.dumps(rows, separators=(",", ":"), default=_encoded)
+                read = ((self.reads[org], versions[org]),)
+                pending.append(_ToStore(self._shape(), org, read, payload))
 
     def _versions(self, found: Tokens) -> dict[int, str]:
         return {org: _digest(reads.version(found)) for org, reads in self.reads.items()}
@@ -709,6 +725,87 @@ class StoredRows:
         return str(shape)
 
 
+@dataclass(frozen=True)
+class Stored:
+    """How figures of one kind are stored for every worker: as JSON's values (``encode``
+    gives None for figures that cannot be), and back."""
+
+    encode: Callable[[Any], Any]
+    decode: Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class _ToStore:
+    """Counted in this request, stored at its end while each of ``versions`` (what was
+    read, the digest of its tokens then) still holds."""
+
+    shape: str
+    organisation: int
+    versions: tuple[tuple[Reads, str], ...]
+    payload: str
+
+    def holds(self, now: Tokens) -> bool:
+        return all(_digest(reads.version(now)) == digest for reads, digest in self.versions)
+
+    @property
+    def version(self) -> str:
+        if len(self.versions) == 1:
+            return self.versions[0][1]
+        return _digest([digest for _reads, digest in self.versions])
+
+
+def _figures_shape(question: Hashable) -> str:
+    return _digest(("figures", question))
+
+
+def _to_store(session: Any, question: Hashable, kept: _Kept, stored: Stored) -> None:
+    value = stored.encode(kept.value)
+    if value is None:
+        return
+    versions = tuple((reads, _digest(version)) for reads, version in kept.versions)
+    described = [
+        [
+            sorted(reads.tables),
+            reads.organisation,
+            sorted(reads.columns) if reads.columns is not None else None,
+            digest,
+        ]
+        for reads, digest in versions
+    ]
+    payload = json.dumps(
+        {"reads": described, "value": value}, separators=(",", ":"), default=_encoded
+    )
+    entry = _ToStore(_figures_shape(question), ANY, versions, payload)
+    session.info.setdefault(_PENDING, []).append(entry)
+
+
+def _read_stored(session: Any, question: Hashable, found: Tokens, stored: Stored) -> _Kept | None:
+    """The figures of ``question`` stored by any worker, if nothing they read changed."""
+    text = (
+        session.connection()
+        .execute(
+            select(statistics_rows.c.rows).where(
+                statistics_rows.c.shape == _figures_shape(question),
+                statistics_rows.c.organisation_id == ANY,
+            )
+        )
+        .scalar_one_or_none()
+    )
+    if text is None:
+        return None
+    payload = json.loads(text, object_hook=_decoded)
+    versions = []
+    for tables, organisation, columns, digest in payload["reads"]:
+        reads = Reads(
+            frozenset(tables), organisation, frozenset(columns) if columns is not None else None
+        )
+        version = reads.version(found)
+        if _digest(version) != digest:
+            return None
+        versions.append((reads, version))
+    return _Kept(stored.decode(payload["value"]), tuple(versions))
+
+
 _PENDING = "statistics_rows_to_store"
 # What a stored row may hold: JSON's own values, and numbers PostgreSQL gives as NUMERIC
 # (EXTRACT, sums), kept as their exact text (a row never holds a JSON object otherwise).
@@ -721,8 +818,8 @@ def _encoded(value: Any) -> Any:
     raise TypeError(f"not stored: {type(value).__name__}")
 
 
-def _decoded(value: dict[str, str]) -> Decimal:
-    return Decimal(value["decimal"])
+def _decoded(value: dict[str, Any]) -> Any:
+    return Decimal(value["decimal"]) if value.keys() == {"decimal"} else value
 
 
 def _digest(value: Any) -> str:
@@ -748,16 +845,17 @@ def store_counted_rows(session: Any, today: dt.date, *, end_reading: bool = Fals
     own = Session(session.get_bind(), join_transaction_mode="create_savepoint")
     try:
         now = tokens(own) or {}
+        latest = {(entry.shape, entry.organisation): entry for entry in pending}
         rows = [
             {
-                "shape": shape,
-                "organisation_id": org,
-                "version": version,
-                "rows": json.dumps(counted, separators=(",", ":"), default=_encoded),
+                "shape": entry.shape,
+                "organisation_id": entry.organisation,
+                "version": entry.version,
+                "rows": entry.payload,
                 "stored_on": today,
             }
-            for shape, org, reads, version, counted in sorted(pending, key=lambda p: p[:2])
-            if now and _digest(reads.version(now)) == version
+            for _key, entry in sorted(latest.items())
+            if now and entry.holds(now)
         ]  # in one order: two workers storing the same rows wait for each other
         if rows:
             connection = own.connection()

@@ -119,6 +119,30 @@ class Publication:
         return key not in self.hidden
 
 
+def publication_as_json(publication: Publication) -> dict[str, Any] | None:
+    """A publication as JSON's values (None if a key holds anything but numbers, text
+    and None): its values in their order, the hidden, small and mixed cells."""
+    marked = (publication.hidden, publication.small, publication.mixed)
+    keys = [*publication.values, *(key for cells in marked for key in cells)]
+    if not all(isinstance(part, int | str | None) for key in keys for part in key):
+        return None
+    return {
+        "values": [[list(key), value] for key, value in publication.values.items()],
+        "hidden": [list(key) for key in publication.hidden],
+        "small": [list(key) for key in publication.small],
+        "mixed": [list(key) for key in publication.mixed],
+    }
+
+
+def publication_from_json(payload: dict[str, Any]) -> Publication:
+    return Publication(
+        values={tuple(key): value for key, value in payload["values"]},
+        hidden=frozenset(tuple(key) for key in payload["hidden"]),
+        small=frozenset(tuple(key) for key in payload["small"]),
+        mixed=frozenset(tuple(key) for key in payload["mixed"]),
+    )
+
+
 def bounds(value: int, mixed: bool, threshold: int = THRESHOLD) -> tuple[int, float]:
     """What an adversary knows of a hidden cell of ``value``: the least and the largest
     count it can have. Zeros are never hidden; ``"<5"`` is 1 to 4; ``"x"`` is at least 5,
