@@ -52,6 +52,9 @@ class Case(OrgOwned, Base):
             "closed_on",
             "client_id",
         ),
+        # An organisation's working cases newest first (the case list), and its archived
+        # cases, whose contacts, barriers and referrals every working list leaves out.
+        Index("ix_case_file_organisation_archived", "organisation_id", "archived_at", "id"),
         # Statistics across organisations select cases by period.
         Index("ix_case_file_opened_on", "opened_on"),
         Index("ix_case_file_closed_on", "closed_on"),
