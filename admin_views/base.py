@@ -48,6 +48,7 @@ from admin_views.forms import KimFilterConverter, KimForm, KimModelConverter
 from admin_views.paging import (
     FilterGroupCache,
     FilterGroups,
+    ListCountQuery,
     RowUrls,
     filter_groups_json,
     register_code_formatter,
@@ -63,7 +64,12 @@ from models.owned import parse_id
 from models.permissions import Permission, has_any_permission, has_permission
 from models.related import record_history
 from models.search import contains, is_normalised, search_terms
-from models.visibility import Shelf, selectable_criteria, visible_criteria
+from models.visibility import (
+    Shelf,
+    selectable_criteria,
+    visible_criteria,
+    visible_organisation,
+)
 
 log = logging.getLogger(__name__)
 
@@ -433,8 +439,13 @@ class KimModelView(DenyByDefault, ModelView):
         return super().get_query().filter(*criteria)
 
     def get_count_query(self) -> Query[Any]:
+        """Flask-Admin's count query, scoped, its count kept until what it reads is written
+        (``ListCountQuery``)."""
         criteria = visible_criteria(current_user, self.model, shelf=self.shelf)
-        return super().get_count_query().filter(*criteria)
+        session = super().get_count_query().session
+        query = ListCountQuery([func.count("*")], session).select_from(self.model)
+        query.organisation_id = visible_organisation(current_user, self.model)
+        return query.filter(*criteria)
 
     def get_url(self, endpoint: str, **kwargs: Any) -> str:
         """Within a request, each link of the list's rows is built once (``RowUrls``)."""

@@ -5,13 +5,18 @@ columns included, so the database builds and drops ``m`` joined rows for a deep 
 ``rows_of_page`` asks the same query (scoping, search, filters, sort, LIMIT and OFFSET)
 for the ids alone, which an index can serve, and then loads just those rows with their
 eager joins, in the order of the ids: the same rows in the same order, a page deep in
-the list about as fast as the first ("deferred join").
+the list about as fast as the first ("deferred join"). The rows are looked up by their
+ids without the ORDER BY, which would let the database walk the list's order again.
+
+The list's count (``ListCountQuery``) is kept while nothing it reads is written: the
+statistics' generation tokens (``models.statistics.generation``) say so in the reader's
+own transaction, so a count is never one the user could not get from the database now.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 from flask import current_app
@@ -21,15 +26,66 @@ from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Query
 
+from models.statistics.generation import FiguresMemo, Reads, columns_of, tables_of
+
 
 def rows_of_page(query: Query[Any], model: type[Any]) -> list[Any]:
     """The records of a paged list query, its ids read first without eager joins."""
     ids = [row_id for (row_id,) in query.enable_eagerloads(False).with_entities(model.id).all()]
     if not ids:
         return []
-    records = query.limit(None).offset(None).filter(model.id.in_(ids)).all()
+    # Without ORDER BY: SQLite would otherwise walk the list's order index, not the ids.
+    records = query.limit(None).offset(None).order_by(None).filter(model.id.in_(ids)).all()
     by_id = {record.id: record for record in records}
     return [by_id[row_id] for row_id in ids if row_id in by_id]
+
+
+# --- the list's count, kept while nothing it reads is written ---------------------------
+
+# Apart from the statistics' figures, so that many searched counts drop none of those.
+LIST_COUNTS = FiguresMemo(size=4096)
+_READS_OF_SHAPE: dict[Hashable, tuple[frozenset[str], frozenset[str]]] = {}
+
+
+class ListCountQuery(Query[Any]):
+    """A list's count query (``SELECT count(*) …``) whose ``scalar()`` is kept.
+
+    ``organisation_id``: the one organisation whose rows the count is restricted to (the
+    visibility rule's), or None for a count over every organisation's rows.
+    """
+
+    organisation_id: int | None = None
+
+    def scalar(self) -> Any:
+        return kept_count(self, self.organisation_id)
+
+
+def kept_count(query: Query[Any], organisation_id: int | None) -> Any:
+    """``query.scalar()``, served again while no write has touched the tables and columns
+    it reads (of ``organisation_id``, and of every organisation): a write commits its new
+    token with its rows, so the count is the database's, right after any write."""
+    statement = query.statement
+    cache_key = statement._generate_cache_key()
+    if cache_key is None:  # a statement SQLAlchemy cannot name: counted each time
+        return Query.scalar(query)
+    shape = cache_key.key
+    values = tuple(
+        tuple(value) if isinstance(value, list) else value
+        for value in (bound.effective_value for bound in cache_key.bindparams)
+    )
+    reads_of_shape = _READS_OF_SHAPE.get(shape)
+    if reads_of_shape is None:
+        if len(_READS_OF_SHAPE) > 4096:  # a few shapes per list and filter
+            _READS_OF_SHAPE.clear()
+        reads_of_shape = _READS_OF_SHAPE[shape] = (tables_of(statement), columns_of(statement))
+    tables, columns = reads_of_shape
+    question = ("list count", shape, values)
+    found = LIST_COUNTS.get_many(
+        query.session,
+        {"count": (question, Reads(tables, organisation_id, columns))},
+        lambda missing: {"count": Query.scalar(query)},
+    )
+    return found["count"]
 
 
 # --- the row links of a list page ------------------------------------------------------
