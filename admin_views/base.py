@@ -28,9 +28,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import and_, func, inspect, or_, true
+from sqlalchemy import and_, func, inspect, or_, select, true
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
-from sqlalchemy.orm import Query
+from sqlalchemy.orm import MANYTOONE, Query, RelationshipProperty
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import Forbidden
 from werkzeug.wrappers import Response
@@ -411,19 +411,61 @@ class KimModelView(DenyByDefault, ModelView):
         return tuple(getattr(self.model, name) for name in names if isinstance(name, str))
 
     def apply_search(self, query: Any, count_query: Any, search: str) -> tuple[Any, Any]:
-        """Every typed word must occur in one of the columns, literally (% and _ too)."""
+        """Every typed word must occur in one of the columns, literally (% and _ too).
+
+        A column of a many-to-one related record (the case's client) is searched as
+        ``client_id IN (SELECT id FROM client WHERE …)`` over the records the user may
+        see, not through a join: the client's narrow search index answers it, and no row
+        of the list is joined to look at it."""
         columns = self.searched_columns()
         words = search.split()
         if not words or not columns:
             return query, count_query
-        if self.search_joins:
+        through = self._search_links()
+        if through is None and self.search_joins:
             query = query.join(*self.search_joins)
             count_query = count_query.join(*self.search_joins) if count_query else None
         for word in words:
-            found = or_(*(_contains_word(column, word) for column in columns))
+            found = self._word_found(columns, word, through or {})
             query = query.filter(found)
             count_query = count_query.filter(found) if count_query is not None else None
         return query, count_query
+
+    def _search_links(self) -> dict[type[Any], tuple[Any, Any]] | None:
+        """Per related model searched: (the list's foreign key, the related key); None
+        where a search join is not a plain many-to-one link (then the search joins)."""
+        links: dict[type[Any], tuple[Any, Any]] = {}
+        for join in self.search_joins:
+            relation = getattr(join, "property", None)
+            if (
+                not isinstance(relation, RelationshipProperty)
+                or relation.direction is not MANYTOONE
+                or len(relation.local_remote_pairs or ()) != 1
+                or join.class_ is not self.model
+            ):
+                return None
+            foreign_key, key = (relation.local_remote_pairs or ())[0]
+            links[relation.mapper.class_] = (foreign_key, key)
+        return links
+
+    def _word_found(
+        self, columns: tuple[Any, ...], word: str, through: dict[type[Any], tuple[Any, Any]]
+    ) -> Any:
+        own: list[Any] = []
+        related: dict[type[Any], list[Any]] = {}
+        for column in columns:
+            owner = getattr(column, "class_", None)
+            if owner in through and owner is not self.model:
+                related.setdefault(owner, []).append(_contains_word(column, word))
+            else:
+                own.append(_contains_word(column, word))
+        for owner, conditions in related.items():
+            foreign_key, key = through[owner]
+            matching = select(key).where(
+                *visible_criteria(current_user, owner, shelf=Shelf.ANY), or_(*conditions)
+            )
+            own.append(foreign_key.in_(matching))
+        return or_(*own)
 
     def search_placeholder(self) -> str | None:
         if self.search_hint:
