@@ -51,6 +51,7 @@ from admin_views.paging import (
     ListCountQuery,
     RowUrls,
     filter_groups_json,
+    list_rows,
     register_code_formatter,
     row_actions_stamp,
     row_cells,
@@ -507,7 +508,28 @@ class KimModelView(DenyByDefault, ModelView):
         if not kwargs.get("execute", True) or kwargs.get("page_size") == 0:
             return super().get_list(page, *args, **kwargs)
         count, query = super().get_list(page, *args, **{**kwargs, "execute": False})
-        return count, rows_of_page(query, self.model)
+        return count, rows_of_page(
+            query, self.model, self.list_rows_of if self.list_row_columns else None
+        )
+
+    # What a list page reads of its rows with Core (``ListRow``, not ORM entities): per
+    # many-to-one path ("" the record itself, "case.client") the attributes its cells
+    # show, and per one-to-many relationship of the record those of its rows. None: the
+    # page's rows are the query's ORM entities.
+    list_row_columns: ClassVar[Mapping[str, tuple[str, ...]] | None] = None
+    list_row_collections: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+
+    def list_rows_of(self, ids: list[Any]) -> list[Any]:
+        """The rows of a page's ids, scoped again by the visibility rule."""
+        criteria = visible_criteria(current_user, self.model, shelf=self.shelf)
+        return list_rows(
+            db.session(),
+            self.model,
+            self.list_row_columns or {},
+            self.list_row_collections,
+            ids,
+            criteria,
+        )
 
     def _refresh_filters_cache(self) -> None:
         super()._refresh_filters_cache()

@@ -61,7 +61,7 @@ def test_every_page_has_the_rows_of_the_one_query_page(  # noqa: PLR0917 - pytes
     by_ids = client.get(url)
     with monkeypatch.context() as patch:
         # Flask-Admin's own page: LIMIT and OFFSET on the whole query.
-        patch.setattr(admin_views.base, "rows_of_page", lambda query, model: query.all())
+        patch.setattr(admin_views.base, "rows_of_page", lambda query, model, load: query.all())
         one_query = client.get(url)
     assert by_ids.status_code == one_query.status_code == 200
     assert ROW_ID.findall(by_ids.get_data(as_text=True)) == ROW_ID.findall(
