@@ -18,6 +18,7 @@ from __future__ import annotations
 import inspect
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass
 from types import FunctionType, MethodType
 from typing import Any
 
@@ -26,7 +27,7 @@ from flask_admin.model import template
 from jinja2 import pass_context
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Query, QueryableAttribute, Session, aliased
 
 from models.statistics.generation import FiguresMemo, Reads, columns_of, tables_of
@@ -67,19 +68,67 @@ class ListRow:
 
     def __getattr__(self, name: str) -> Any:
         model = self.__dict__["_kim_model"]
-        found = inspect.getattr_static(model, name, None)
+        if name.startswith("__"):  # markupsafe asks every value for ``__html__``
+            raise AttributeError(name)
+        found = _class_attribute(model, name)
         if isinstance(found, property) and found.fget is not None:
             return found.fget(self)
         if isinstance(found, FunctionType):
             return MethodType(found, self)
         if isinstance(found, staticmethod | classmethod):
             return getattr(model, name)
-        if found is None or isinstance(found, QueryableAttribute) or name.startswith("__"):
+        if found is None or isinstance(found, QueryableAttribute):
             raise AttributeError(f"{model.__name__}.{name} is not read for its list")
         return found  # a constant of the class
 
     def __str__(self) -> str:
         return str(self.__dict__["_kim_model"].__str__(self))
+
+
+_CLASS_ATTRIBUTES: dict[tuple[type[Any], str], Any] = {}
+
+
+def _class_attribute(model: type[Any], name: str) -> Any:
+    key = (model, name)
+    if key not in _CLASS_ATTRIBUTES:
+        _CLASS_ATTRIBUTES[key] = inspect.getattr_static(model, name, None)
+    return _CLASS_ATTRIBUTES[key]
+
+
+@dataclass(frozen=True)
+class _RowsStatement:
+    """A list's Core statement of its rows without WHERE, built once per list."""
+
+    statement: Select[Any]
+    paths: tuple[str, ...]
+    classes: dict[str, type[Any]]
+
+
+_ROWS_STATEMENTS: dict[tuple[Any, ...], _RowsStatement] = {}
+
+
+def _rows_statement(model: type[Any], columns: Mapping[str, Sequence[str]]) -> _RowsStatement:
+    key = (model, tuple((path, tuple(names)) for path, names in columns.items()))
+    built = _ROWS_STATEMENTS.get(key)
+    if built is not None:
+        return built
+    paths = tuple(sorted(columns, key=lambda path: path.count(".") if path else -1))
+    if not paths or paths[0] != "" or "id" not in columns[""]:
+        raise ValueError(f"{model.__name__}: the list's row columns need the record's id")
+    entities: dict[str, Any] = {"": model}
+    classes: dict[str, type[Any]] = {"": model}
+    statement = select(model.id).select_from(model)
+    for path in paths[1:]:
+        parent_path, _dot, name = path.rpartition(".")
+        relation = getattr(entities[parent_path], name)
+        classes[path] = relation.property.mapper.class_
+        entities[path] = aliased(classes[path])
+        statement = statement.outerjoin(relation.of_type(entities[path]))
+    statement = statement.with_only_columns(
+        *(getattr(entities[path], name) for path in paths for name in columns[path])
+    )
+    built = _ROWS_STATEMENTS[key] = _RowsStatement(statement, paths, classes)
+    return built
 
 
 def list_rows(  # noqa: PLR0917 - the parts of one statement
@@ -93,25 +142,15 @@ def list_rows(  # noqa: PLR0917 - the parts of one statement
     """The rows of ``ids`` that ``criteria`` (the visibility rule's) let through, as
     ``ListRow``s: ``columns`` per many-to-one path (``""`` the record, ``"case.client"``
     its case's client, outer joined), ``collections`` per one-to-many relationship of the
-    record (one more statement each, in the relationship's order)."""
-    paths = sorted(columns, key=lambda path: path.count(".") if path else -1)
-    entities: dict[str, Any] = {"": model}
-    classes: dict[str, type[Any]] = {"": model}
-    statement = select(model.id).select_from(model)
-    for path in paths[1:] if paths and paths[0] == "" else paths:
-        parent_path, _dot, name = path.rpartition(".")
-        relation = getattr(entities[parent_path], name)
-        classes[path] = relation.property.mapper.class_
-        entities[path] = aliased(classes[path])
-        statement = statement.outerjoin(relation.of_type(entities[path]))
-    statement = statement.with_only_columns(
-        *(getattr(entities[path], name) for path in paths for name in columns[path])
-    ).where(model.id.in_(ids), *criteria)
+    record (one more statement each, in the relationship's order). Run on the session's
+    connection: plain rows, none of the ORM's work per statement."""
+    built = _rows_statement(model, columns)
+    statement = built.statement.where(model.id.in_(ids), *criteria)
     rows: list[ListRow] = []
-    for values in session.execute(statement):
+    for values in session.connection().execute(statement):
         position = 0
         made: dict[str, ListRow | None] = {}
-        for path in paths:
+        for path in built.paths:
             names = columns[path]
             chunk = values[position : position + len(names)]
             position += len(names)
@@ -120,7 +159,7 @@ def list_rows(  # noqa: PLR0917 - the parts of one statement
             if path and (parent is None or all(value is None for value in chunk)):
                 made[path] = None  # no related record (or none of its parent)
             else:
-                made[path] = ListRow(classes[path], dict(zip(names, chunk, strict=True)))
+                made[path] = ListRow(built.classes[path], dict(zip(names, chunk, strict=True)))
             if path and parent is not None:
                 parent.__dict__[name] = made[path]
         rows.append(made[""])  # type: ignore[arg-type]
@@ -146,7 +185,7 @@ def _attach_collections(
         )
         for row in rows:
             row.__dict__[name] = []
-        for owner, *values in session.execute(statement):
+        for owner, *values in session.connection().execute(statement):
             by_id[owner].__dict__[name].append(
                 ListRow(target, dict(zip(names, values, strict=True)))
             )
@@ -210,40 +249,40 @@ class RowUrls:
     row with the id set in, for every other row of the same request.
 
     A link with a record id (``id=42``) is built once with ``ROW_ID`` and the id is put in
-    its place; any other link (the delete form's action) is built once. Within one request
-    ``url_for`` gives the same URL for the same arguments, so the page is the same.
+    its place, and so is a link to a page of the list (``page=7``, the pager); any other
+    link (the delete form's action) is built once. Within one request ``url_for`` gives
+    the same URL for the same arguments, so the page is the same.
     """
+
+    # The arguments put in place, the first one a call has as a number.
+    stamped = ("id", "page")
 
     def __init__(self) -> None:
         self.patterns: dict[tuple[Any, ...], str] = {}
 
     def url(self, build: Any, endpoint: str, values: dict[str, Any]) -> str:
-        row_id = values.get("id")
-        if isinstance(row_id, bool) or not (
-            isinstance(row_id, int) or (isinstance(row_id, str) and row_id.isdigit())
-        ):
-            row_id = None
+        name = next((name for name in self.stamped if _is_number(values.get(name))), None)
         key = (
             endpoint,
-            row_id is None,
-            tuple(
-                (name, repr(value))
-                for name, value in values.items()
-                if name != "id" or row_id is None
-            ),
+            name,
+            tuple((key, repr(value)) for key, value in values.items() if key != name),
         )
         pattern = self.patterns.get(key)
         if pattern is None:
-            pattern = build(
-                endpoint, **({**values, "id": ROW_ID} if row_id is not None else values)
-            )
+            pattern = build(endpoint, **({**values, name: ROW_ID} if name else values))
             self.patterns[key] = pattern
-        if row_id is None:
+        if name is None:
             return pattern
-        marker = f"id={ROW_ID}"
+        marker = f"{name}={ROW_ID}"
         if pattern.count(marker) != 1:
             return str(build(endpoint, **values))
-        return pattern.replace(marker, f"id={int(row_id)}", 1)
+        return pattern.replace(marker, f"{name}={int(values[name])}", 1)
+
+
+def _is_number(value: Any) -> bool:
+    return not isinstance(value, bool) and (
+        isinstance(value, int) or (isinstance(value, str) and value.isdigit())
+    )
 
 
 # --- the rows of a list page, rendered in Python ---------------------------------------

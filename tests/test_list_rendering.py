@@ -145,10 +145,10 @@ def test_the_list_pages_from_core_rows_are_those_from_orm_entities(
     auth.login(getattr(world.a, email))
     urls = (
         *LISTS,
-        "/admin/cases/?search=Seite&page_size=5&page=1",
+        "/admin/cases/?search=Seite&page_size=20&page=1",
         "/admin/cases/?sort=1&desc=1",
         "/admin/referrals/?search=Seite",
-        "/admin/referrals/?page=1&page_size=5&sort=2",
+        "/admin/referrals/?page=1&page_size=20&sort=2",
     )
     orm = admin_views.paging.rows_of_page
     for url in urls:
