@@ -24,6 +24,8 @@ from typing import Any
 
 from flask import current_app
 from flask_admin.model import template
+from flask_admin.model.base import BaseModelView
+from flask_admin.tools import rec_getattr
 from jinja2 import pass_context
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
@@ -362,6 +364,12 @@ class CellRenderer:
         self.openings = [f'<td class="col-{escape(name)}"' for name in self.names]
         self.formatters = view.column_formatters
         self.type_formatters = view.column_type_formatters
+        self.type_formatter_of: dict[type[Any], Any] = {}
+        # A view that changes how Flask-Admin gets a value is asked for every cell.
+        self.own_steps = (
+            type(view)._get_list_value is not BaseModelView._get_list_value
+            or type(view)._get_field_value is not BaseModelView._get_field_value
+        )
         # Columns whose cell is a function of the stored code alone: label per code.
         self.by_code: dict[str, dict[Any, str]] = {
             name: {}
@@ -384,10 +392,36 @@ class CellRenderer:
         return label
 
     def html(self, row: Any, name: str) -> str:
+        if not self.own_steps:
+            return str(escape(self.list_value(row, name)))
         value = self.view._get_list_value(
             self.context, row, name, self.formatters, self.type_formatters
         )
         return str(escape(value))
+
+    def list_value(self, row: Any, name: str) -> Any:
+        """Flask-Admin's ``_get_list_value``, its type formatter found once per type of
+        value (not by ``isinstance`` against each formatter for every cell)."""
+        formatter = self.formatters.get(name)
+        if formatter is not None:
+            value = formatter(self.view, self.context, row, name)
+        else:
+            value = rec_getattr(row, name)
+        choices = self.view._column_choices_map.get(name, {})
+        if choices:
+            return choices.get(value) or value
+        kind = type(value)
+        if kind not in self.type_formatter_of:
+            self.type_formatter_of[kind] = next(
+                (
+                    found
+                    for typeobj, found in self.type_formatters.items()
+                    if isinstance(value, typeobj)
+                ),
+                None,
+            )
+        type_formatter = self.type_formatter_of[kind]
+        return value if type_formatter is None else type_formatter(self.view, value, name)
 
     def __call__(self, row: Any, label_id: str) -> Markup:
         cells = [f'{self.openings[0]} id="{escape(label_id)}">'] if self.names else []
