@@ -28,9 +28,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import and_, func, inspect, or_, true
+from sqlalchemy import and_, func, inspect, or_, select, true
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
-from sqlalchemy.orm import Query
+from sqlalchemy.orm import MANYTOONE, Query, RelationshipProperty
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import Forbidden
 from werkzeug.wrappers import Response
@@ -48,8 +48,10 @@ from admin_views.forms import KimFilterConverter, KimForm, KimModelConverter
 from admin_views.paging import (
     FilterGroupCache,
     FilterGroups,
+    ListCountQuery,
     RowUrls,
     filter_groups_json,
+    list_rows,
     register_code_formatter,
     row_actions_stamp,
     row_cells,
@@ -63,7 +65,12 @@ from models.owned import parse_id
 from models.permissions import Permission, has_any_permission, has_permission
 from models.related import record_history
 from models.search import contains, is_normalised, search_terms
-from models.visibility import Shelf, selectable_criteria, visible_criteria
+from models.visibility import (
+    Shelf,
+    selectable_criteria,
+    visible_criteria,
+    visible_organisation,
+)
 
 log = logging.getLogger(__name__)
 
@@ -405,19 +412,61 @@ class KimModelView(DenyByDefault, ModelView):
         return tuple(getattr(self.model, name) for name in names if isinstance(name, str))
 
     def apply_search(self, query: Any, count_query: Any, search: str) -> tuple[Any, Any]:
-        """Every typed word must occur in one of the columns, literally (% and _ too)."""
+        """Every typed word must occur in one of the columns, literally (% and _ too).
+
+        A column of a many-to-one related record (the case's client) is searched as
+        ``client_id IN (SELECT id FROM client WHERE …)`` over the records the user may
+        see, not through a join: the client's narrow search index answers it, and no row
+        of the list is joined to look at it."""
         columns = self.searched_columns()
         words = search.split()
         if not words or not columns:
             return query, count_query
-        if self.search_joins:
+        through = self._search_links()
+        if through is None and self.search_joins:
             query = query.join(*self.search_joins)
             count_query = count_query.join(*self.search_joins) if count_query else None
         for word in words:
-            found = or_(*(_contains_word(column, word) for column in columns))
+            found = self._word_found(columns, word, through or {})
             query = query.filter(found)
             count_query = count_query.filter(found) if count_query is not None else None
         return query, count_query
+
+    def _search_links(self) -> dict[type[Any], tuple[Any, Any]] | None:
+        """Per related model searched: (the list's foreign key, the related key); None
+        where a search join is not a plain many-to-one link (then the search joins)."""
+        links: dict[type[Any], tuple[Any, Any]] = {}
+        for join in self.search_joins:
+            relation = getattr(join, "property", None)
+            if (
+                not isinstance(relation, RelationshipProperty)
+                or relation.direction is not MANYTOONE
+                or len(relation.local_remote_pairs or ()) != 1
+                or join.class_ is not self.model
+            ):
+                return None
+            foreign_key, key = (relation.local_remote_pairs or ())[0]
+            links[relation.mapper.class_] = (foreign_key, key)
+        return links
+
+    def _word_found(
+        self, columns: tuple[Any, ...], word: str, through: dict[type[Any], tuple[Any, Any]]
+    ) -> Any:
+        own: list[Any] = []
+        related: dict[type[Any], list[Any]] = {}
+        for column in columns:
+            owner = getattr(column, "class_", None)
+            if owner in through and owner is not self.model:
+                related.setdefault(owner, []).append(_contains_word(column, word))
+            else:
+                own.append(_contains_word(column, word))
+        for owner, conditions in related.items():
+            foreign_key, key = through[owner]
+            matching = select(key).where(
+                *visible_criteria(current_user, owner, shelf=Shelf.ANY), or_(*conditions)
+            )
+            own.append(foreign_key.in_(matching))
+        return or_(*own)
 
     def search_placeholder(self) -> str | None:
         if self.search_hint:
@@ -433,8 +482,13 @@ class KimModelView(DenyByDefault, ModelView):
         return super().get_query().filter(*criteria)
 
     def get_count_query(self) -> Query[Any]:
+        """Flask-Admin's count query, scoped, its count kept until what it reads is written
+        (``ListCountQuery``)."""
         criteria = visible_criteria(current_user, self.model, shelf=self.shelf)
-        return super().get_count_query().filter(*criteria)
+        session = super().get_count_query().session
+        query = ListCountQuery([func.count("*")], session).select_from(self.model)
+        query.organisation_id = visible_organisation(current_user, self.model)
+        return query.filter(*criteria)
 
     def get_url(self, endpoint: str, **kwargs: Any) -> str:
         """Within a request, each link of the list's rows is built once (``RowUrls``)."""
@@ -454,7 +508,28 @@ class KimModelView(DenyByDefault, ModelView):
         if not kwargs.get("execute", True) or kwargs.get("page_size") == 0:
             return super().get_list(page, *args, **kwargs)
         count, query = super().get_list(page, *args, **{**kwargs, "execute": False})
-        return count, rows_of_page(query, self.model)
+        return count, rows_of_page(
+            query, self.model, self.list_rows_of if self.list_row_columns else None
+        )
+
+    # What a list page reads of its rows with Core (``ListRow``, not ORM entities): per
+    # many-to-one path ("" the record itself, "case.client") the attributes its cells
+    # show, and per one-to-many relationship of the record those of its rows. None: the
+    # page's rows are the query's ORM entities.
+    list_row_columns: ClassVar[Mapping[str, tuple[str, ...]] | None] = None
+    list_row_collections: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+
+    def list_rows_of(self, ids: list[Any]) -> list[Any]:
+        """The rows of a page's ids, scoped again by the visibility rule."""
+        criteria = visible_criteria(current_user, self.model, shelf=self.shelf)
+        return list_rows(
+            db.session(),
+            self.model,
+            self.list_row_columns or {},
+            self.list_row_collections,
+            ids,
+            criteria,
+        )
 
     def _refresh_filters_cache(self) -> None:
         super()._refresh_filters_cache()

@@ -150,6 +150,23 @@ class ClientView(SubjectAccessMixin, ArchivingMixin, CaseworkView):
     ]
     column_formatters = {"consent": _consent_column, "anonymise_from": _anonymise_from_column}
     list_loader_options = (selectinload(Client.consents),)
+    list_row_columns = {
+        "": (
+            "id",
+            "file_number",
+            "last_name",
+            "first_name",
+            "date_of_birth",
+            "country_of_origin",
+            "residence_status",
+            "district",
+            "consent_withdrawn_on",
+            "updated_at",
+            "archived_at",
+            "organisation_id",
+        )
+    }
+    list_row_collections = {"consents": ("id", "kind", "signed_on", "valid_until", "withdrawn_on")}
     column_searchable_list = ["file_number", "last_name", "first_name", "phone", "email"]
     search_columns = (Client.search_text,)
     search_hint = _l("Name, Aktenzeichen, Telefon oder E-Mail")
@@ -394,6 +411,21 @@ class CaseView(ArchivingMixin, CaseworkView):
     ]
     column_sortable_list = ["case_number", "phase", "opened_on", "closed_on"]
     list_loader_options = (joinedload(Case.client), joinedload(Case.case_manager))
+    list_row_columns = {
+        "": (
+            "id",
+            "case_number",
+            "client_id",
+            "case_manager_id",
+            "phase",
+            "opened_on",
+            "closed_on",
+            "archived_at",
+            "organisation_id",
+        ),
+        "client": ("id", "last_name", "first_name", "file_number"),
+        "case_manager": ("id", "full_name"),
+    }
     # The topics are a column of the export only (it streams after the request's session
     # has closed); the list does not show them.
     export_loader_options = (selectinload(Case.topics),)
@@ -666,6 +698,22 @@ class ReferralView(CaseRecordView):
         joinedload(Referral.partner),
         joinedload(Referral.topic),
     )
+    list_row_columns = {
+        "": (
+            "id",
+            "case_id",
+            "partner_id",
+            "topic_id",
+            "referred_on",
+            "follow_up_on",
+            "status",
+            "organisation_id",
+        ),
+        "case": ("id", "case_number", "client_id"),
+        "case.client": ("id", "last_name", "first_name"),
+        "partner": ("id", "name"),
+        "topic": ("id", "name"),
+    }
     form_columns = [
         "case",
         "partner",

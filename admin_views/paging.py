@@ -5,31 +5,240 @@ columns included, so the database builds and drops ``m`` joined rows for a deep 
 ``rows_of_page`` asks the same query (scoping, search, filters, sort, LIMIT and OFFSET)
 for the ids alone, which an index can serve, and then loads just those rows with their
 eager joins, in the order of the ids: the same rows in the same order, a page deep in
-the list about as fast as the first ("deferred join").
+the list about as fast as the first ("deferred join"). The rows are looked up by their
+ids without the ORDER BY, which would let the database walk the list's order again.
+
+The list's count (``ListCountQuery``) is kept while nothing it reads is written: the
+statistics' generation tokens (``models.statistics.generation``) say so in the reader's
+own transaction, so a count is never one the user could not get from the database now.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from types import FunctionType, MethodType
 from typing import Any
 
 from flask import current_app
 from flask_admin.model import template
+from flask_admin.model.base import BaseModelView
+from flask_admin.tools import rec_getattr
 from jinja2 import pass_context
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
-from sqlalchemy.orm import Query
+from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy.orm import Query, QueryableAttribute, Session, aliased
+
+from models.statistics.generation import FiguresMemo, Reads, columns_of, tables_of
 
 
-def rows_of_page(query: Query[Any], model: type[Any]) -> list[Any]:
-    """The records of a paged list query, its ids read first without eager joins."""
+def rows_of_page(
+    query: Query[Any], model: type[Any], load: Callable[[list[Any]], list[Any]] | None = None
+) -> list[Any]:
+    """The records of a paged list query, its ids read first without eager joins; then
+    the rows of those ids by ``load`` (given the ids), or by the query itself."""
     ids = [row_id for (row_id,) in query.enable_eagerloads(False).with_entities(model.id).all()]
     if not ids:
         return []
-    records = query.limit(None).offset(None).filter(model.id.in_(ids)).all()
+    if load is not None:
+        records = load(ids)
+    else:
+        # Without ORDER BY: SQLite would otherwise walk the list's order index, not the ids.
+        records = query.limit(None).offset(None).order_by(None).filter(model.id.in_(ids)).all()
     by_id = {record.id: record for record in records}
     return [by_id[row_id] for row_id in ids if row_id in by_id]
+
+
+# --- a list page's rows as plain values, read with Core ---------------------------------
+
+
+class ListRow:
+    """A listed record's shown values, read with Core rather than as an ORM entity (a
+    tenth of the time): the cells' formatters, the model's ``__str__``, properties and
+    methods read them as they read the entity's attributes.
+
+    An attribute the list does not read raises ``AttributeError``: a column the list
+    comes to show must be named in the view's ``list_row_columns``.
+    """
+
+    def __init__(self, model: type[Any], values: Mapping[str, Any]) -> None:
+        self.__dict__.update(values)
+        self.__dict__["_kim_model"] = model
+
+    def __getattr__(self, name: str) -> Any:
+        model = self.__dict__["_kim_model"]
+        if name.startswith("__"):  # markupsafe asks every value for ``__html__``
+            raise AttributeError(name)
+        found = _class_attribute(model, name)
+        if isinstance(found, property) and found.fget is not None:
+            return found.fget(self)
+        if isinstance(found, FunctionType):
+            return MethodType(found, self)
+        if isinstance(found, staticmethod | classmethod):
+            return getattr(model, name)
+        if found is None or isinstance(found, QueryableAttribute):
+            raise AttributeError(f"{model.__name__}.{name} is not read for its list")
+        return found  # a constant of the class
+
+    def __str__(self) -> str:
+        return str(self.__dict__["_kim_model"].__str__(self))
+
+
+_CLASS_ATTRIBUTES: dict[tuple[type[Any], str], Any] = {}
+
+
+def _class_attribute(model: type[Any], name: str) -> Any:
+    key = (model, name)
+    if key not in _CLASS_ATTRIBUTES:
+        _CLASS_ATTRIBUTES[key] = inspect.getattr_static(model, name, None)
+    return _CLASS_ATTRIBUTES[key]
+
+
+@dataclass(frozen=True)
+class _RowsStatement:
+    """A list's Core statement of its rows without WHERE, built once per list."""
+
+    statement: Select[Any]
+    paths: tuple[str, ...]
+    classes: dict[str, type[Any]]
+
+
+_ROWS_STATEMENTS: dict[tuple[Any, ...], _RowsStatement] = {}
+
+
+def _rows_statement(model: type[Any], columns: Mapping[str, Sequence[str]]) -> _RowsStatement:
+    key = (model, tuple((path, tuple(names)) for path, names in columns.items()))
+    built = _ROWS_STATEMENTS.get(key)
+    if built is not None:
+        return built
+    paths = tuple(sorted(columns, key=lambda path: path.count(".") if path else -1))
+    if not paths or paths[0] != "" or "id" not in columns[""]:
+        raise ValueError(f"{model.__name__}: the list's row columns need the record's id")
+    entities: dict[str, Any] = {"": model}
+    classes: dict[str, type[Any]] = {"": model}
+    statement = select(model.id).select_from(model)
+    for path in paths[1:]:
+        parent_path, _dot, name = path.rpartition(".")
+        relation = getattr(entities[parent_path], name)
+        classes[path] = relation.property.mapper.class_
+        entities[path] = aliased(classes[path])
+        statement = statement.outerjoin(relation.of_type(entities[path]))
+    statement = statement.with_only_columns(
+        *(getattr(entities[path], name) for path in paths for name in columns[path])
+    )
+    built = _ROWS_STATEMENTS[key] = _RowsStatement(statement, paths, classes)
+    return built
+
+
+def list_rows(  # noqa: PLR0917 - the parts of one statement
+    session: Session,
+    model: type[Any],
+    columns: Mapping[str, Sequence[str]],
+    collections: Mapping[str, Sequence[str]],
+    ids: list[Any],
+    criteria: Sequence[ColumnElement[bool]],
+) -> list[ListRow]:
+    """The rows of ``ids`` that ``criteria`` (the visibility rule's) let through, as
+    ``ListRow``s: ``columns`` per many-to-one path (``""`` the record, ``"case.client"``
+    its case's client, outer joined), ``collections`` per one-to-many relationship of the
+    record (one more statement each, in the relationship's order). Run on the session's
+    connection: plain rows, none of the ORM's work per statement."""
+    built = _rows_statement(model, columns)
+    statement = built.statement.where(model.id.in_(ids), *criteria)
+    rows: list[ListRow] = []
+    for values in session.connection().execute(statement):
+        position = 0
+        made: dict[str, ListRow | None] = {}
+        for path in built.paths:
+            names = columns[path]
+            chunk = values[position : position + len(names)]
+            position += len(names)
+            parent_path, _dot, name = path.rpartition(".")
+            parent = made.get(parent_path)
+            if path and (parent is None or all(value is None for value in chunk)):
+                made[path] = None  # no related record (or none of its parent)
+            else:
+                made[path] = ListRow(built.classes[path], dict(zip(names, chunk, strict=True)))
+            if path and parent is not None:
+                parent.__dict__[name] = made[path]
+        rows.append(made[""])  # type: ignore[arg-type]
+    _attach_collections(session, model, collections, rows)
+    return rows
+
+
+def _attach_collections(
+    session: Session,
+    model: type[Any],
+    collections: Mapping[str, Sequence[str]],
+    rows: list[ListRow],
+) -> None:
+    by_id = {row.id: row for row in rows}
+    for name, names in collections.items():
+        relation = getattr(model, name).property
+        target = relation.mapper.class_
+        ((_key, foreign_key),) = relation.local_remote_pairs
+        statement = (
+            select(foreign_key, *(getattr(target, column) for column in names))
+            .where(foreign_key.in_(list(by_id)))
+            .order_by(*(relation.order_by or ()), target.id)
+        )
+        for row in rows:
+            row.__dict__[name] = []
+        for owner, *values in session.connection().execute(statement):
+            by_id[owner].__dict__[name].append(
+                ListRow(target, dict(zip(names, values, strict=True)))
+            )
+
+
+# --- the list's count, kept while nothing it reads is written ---------------------------
+
+# Apart from the statistics' figures, so that many searched counts drop none of those.
+LIST_COUNTS = FiguresMemo(size=4096)
+_READS_OF_SHAPE: dict[Hashable, tuple[frozenset[str], frozenset[str]]] = {}
+
+
+class ListCountQuery(Query[Any]):
+    """A list's count query (``SELECT count(*) …``) whose ``scalar()`` is kept.
+
+    ``organisation_id``: the one organisation whose rows the count is restricted to (the
+    visibility rule's), or None for a count over every organisation's rows.
+    """
+
+    organisation_id: int | None = None
+
+    def scalar(self) -> Any:
+        return kept_count(self, self.organisation_id)
+
+
+def kept_count(query: Query[Any], organisation_id: int | None) -> Any:
+    """``query.scalar()``, served again while no write has touched the tables and columns
+    it reads (of ``organisation_id``, and of every organisation): a write commits its new
+    token with its rows, so the count is the database's, right after any write."""
+    statement = query.statement
+    cache_key = statement._generate_cache_key()
+    if cache_key is None:  # a statement SQLAlchemy cannot name: counted each time
+        return Query.scalar(query)
+    shape = cache_key.key
+    values = tuple(
+        tuple(value) if isinstance(value, list) else value
+        for value in (bound.effective_value for bound in cache_key.bindparams)
+    )
+    reads_of_shape = _READS_OF_SHAPE.get(shape)
+    if reads_of_shape is None:
+        if len(_READS_OF_SHAPE) > 4096:  # a few shapes per list and filter
+            _READS_OF_SHAPE.clear()
+        reads_of_shape = _READS_OF_SHAPE[shape] = (tables_of(statement), columns_of(statement))
+    tables, columns = reads_of_shape
+    question = ("list count", shape, values)
+    found = LIST_COUNTS.get_many(
+        query.session,
+        {"count": (question, Reads(tables, organisation_id, columns))},
+        lambda missing: {"count": Query.scalar(query)},
+    )
+    return found["count"]
 
 
 # --- the row links of a list page ------------------------------------------------------
@@ -42,40 +251,40 @@ class RowUrls:
     row with the id set in, for every other row of the same request.
 
     A link with a record id (``id=42``) is built once with ``ROW_ID`` and the id is put in
-    its place; any other link (the delete form's action) is built once. Within one request
-    ``url_for`` gives the same URL for the same arguments, so the page is the same.
+    its place, and so is a link to a page of the list (``page=7``, the pager); any other
+    link (the delete form's action) is built once. Within one request ``url_for`` gives
+    the same URL for the same arguments, so the page is the same.
     """
+
+    # The arguments put in place, the first one a call has as a number.
+    stamped = ("id", "page")
 
     def __init__(self) -> None:
         self.patterns: dict[tuple[Any, ...], str] = {}
 
     def url(self, build: Any, endpoint: str, values: dict[str, Any]) -> str:
-        row_id = values.get("id")
-        if isinstance(row_id, bool) or not (
-            isinstance(row_id, int) or (isinstance(row_id, str) and row_id.isdigit())
-        ):
-            row_id = None
+        name = next((name for name in self.stamped if _is_number(values.get(name))), None)
         key = (
             endpoint,
-            row_id is None,
-            tuple(
-                (name, repr(value))
-                for name, value in values.items()
-                if name != "id" or row_id is None
-            ),
+            name,
+            tuple((key, repr(value)) for key, value in values.items() if key != name),
         )
         pattern = self.patterns.get(key)
         if pattern is None:
-            pattern = build(
-                endpoint, **({**values, "id": ROW_ID} if row_id is not None else values)
-            )
+            pattern = build(endpoint, **({**values, name: ROW_ID} if name else values))
             self.patterns[key] = pattern
-        if row_id is None:
+        if name is None:
             return pattern
-        marker = f"id={ROW_ID}"
+        marker = f"{name}={ROW_ID}"
         if pattern.count(marker) != 1:
             return str(build(endpoint, **values))
-        return pattern.replace(marker, f"id={int(row_id)}", 1)
+        return pattern.replace(marker, f"{name}={int(values[name])}", 1)
+
+
+def _is_number(value: Any) -> bool:
+    return not isinstance(value, bool) and (
+        isinstance(value, int) or (isinstance(value, str) and value.isdigit())
+    )
 
 
 # --- the rows of a list page, rendered in Python ---------------------------------------
@@ -155,6 +364,12 @@ class CellRenderer:
         self.openings = [f'<td class="col-{escape(name)}"' for name in self.names]
         self.formatters = view.column_formatters
         self.type_formatters = view.column_type_formatters
+        self.type_formatter_of: dict[type[Any], Any] = {}
+        # A view that changes how Flask-Admin gets a value is asked for every cell.
+        self.own_steps = (
+            type(view)._get_list_value is not BaseModelView._get_list_value
+            or type(view)._get_field_value is not BaseModelView._get_field_value
+        )
         # Columns whose cell is a function of the stored code alone: label per code.
         self.by_code: dict[str, dict[Any, str]] = {
             name: {}
@@ -177,10 +392,36 @@ class CellRenderer:
         return label
 
     def html(self, row: Any, name: str) -> str:
+        if not self.own_steps:
+            return str(escape(self.list_value(row, name)))
         value = self.view._get_list_value(
             self.context, row, name, self.formatters, self.type_formatters
         )
         return str(escape(value))
+
+    def list_value(self, row: Any, name: str) -> Any:
+        """Flask-Admin's ``_get_list_value``, its type formatter found once per type of
+        value (not by ``isinstance`` against each formatter for every cell)."""
+        formatter = self.formatters.get(name)
+        if formatter is not None:
+            value = formatter(self.view, self.context, row, name)
+        else:
+            value = rec_getattr(row, name)
+        choices = self.view._column_choices_map.get(name, {})
+        if choices:
+            return choices.get(value) or value
+        kind = type(value)
+        if kind not in self.type_formatter_of:
+            self.type_formatter_of[kind] = next(
+                (
+                    found
+                    for typeobj, found in self.type_formatters.items()
+                    if isinstance(value, typeobj)
+                ),
+                None,
+            )
+        type_formatter = self.type_formatter_of[kind]
+        return value if type_formatter is None else type_formatter(self.view, value, name)
 
     def __call__(self, row: Any, label_id: str) -> Markup:
         cells = [f'{self.openings[0]} id="{escape(label_id)}">'] if self.names else []

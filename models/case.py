@@ -5,7 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import gettext as _
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, intpk, text10k
@@ -51,6 +60,22 @@ class Case(OrgOwned, Base):
             "opened_on",
             "closed_on",
             "client_id",
+        ),
+        # An organisation's working cases newest first (the case list), and its archived
+        # cases, whose contacts, barriers and referrals every working list leaves out.
+        Index(
+            "ix_case_file_organisation_working",
+            "organisation_id",
+            "id",
+            sqlite_where=text("archived_at IS NULL"),
+            postgresql_where=text("archived_at IS NULL"),
+        ),
+        Index(
+            "ix_case_file_organisation_archived",
+            "organisation_id",
+            "id",
+            sqlite_where=text("archived_at IS NOT NULL"),
+            postgresql_where=text("archived_at IS NOT NULL"),
         ),
         # Statistics across organisations select cases by period.
         Index("ix_case_file_opened_on", "opened_on"),

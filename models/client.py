@@ -6,7 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
-from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, intpk, str100, str200, text10k
@@ -41,6 +41,14 @@ class Client(Searchable, OrgOwned, Base):
         Index("ix_client_organisation_name", "organisation_id", "last_name", "first_name"),
         # The search box scans this narrow index, not the table (models/search.py).
         Index("ix_client_organisation_search", "organisation_id", "search_text"),
+        # An organisation's working clients newest first (the client list).
+        Index(
+            "ix_client_organisation_working",
+            "organisation_id",
+            "id",
+            sqlite_where=text("archived_at IS NULL"),
+            postgresql_where=text("archived_at IS NULL"),
+        ),
     )
     search_sources = ("last_name", "first_name", "file_number", "phone", "email")
 

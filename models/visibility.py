@@ -74,6 +74,16 @@ def visible_criteria(  # noqa: PLR0911 - one answer per kind of model
     return [] if issubclass(model, SHARED_CATALOGUES) else [false()]
 
 
+def visible_organisation(user: Principal, model: type[Any]) -> int | None:
+    """The one organisation to whose rows ``visible_criteria`` restricts ``model`` for
+    ``user`` (its first criterion), or None where it does not restrict to one."""
+    if not user.is_authenticated or not user.is_active or isinstance(user, SystemJob):
+        return None
+    if issubclass(model, AuditEvent) or not issubclass(model, OrgOwned):
+        return None
+    return user.organisation_id if Role(user.role).is_case_level else None
+
+
 def visible_one(
     session: Session,
     user: Principal,

@@ -39,6 +39,7 @@ from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
+from admin_views.paging import LIST_COUNTS
 from app.extensions import db
 from app.factory import create_app
 from models import Base, User
@@ -139,6 +140,13 @@ def _engine(app: Flask) -> Engine:
 def engine(_engine: Engine) -> Engine:
     """The app's engine itself. A test that asks for it commits for real (``commits``)."""
     return _engine
+
+
+@pytest.fixture(autouse=True)
+def _no_kept_list_counts() -> None:
+    """Each test starts with no list count kept (``admin_views.paging.LIST_COUNTS``): a
+    page runs the statements of a first visit, whichever test ran before."""
+    LIST_COUNTS.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -12,9 +12,11 @@ from flask_admin.model.base import BaseModelView
 
 import admin_views.base
 import admin_views.paging
-from admin_views.paging import STAMP_ID
-from models import User
+from admin_views.casework import CaseView
+from admin_views.paging import STAMP_ID, ListRow, list_rows
+from models import Case, Client, User
 from models.choices import Role
+from models.visibility import visible_criteria
 from tests import test_paging
 
 many_clients = test_paging.many_clients  # the fixture: 23 clients with cases and referrals
@@ -133,3 +135,53 @@ def test_the_kept_menu_follows_the_users_role(client, auth, world, session):
     assert archive_link in client.get("/admin/clients/").get_data(as_text=True)
     other = auth.browser(world.b.case_manager_email)
     assert archive_link not in other.get("/admin/clients/").get_data(as_text=True)
+
+
+@pytest.mark.usefixtures("many_clients")
+@pytest.mark.parametrize("email", ["case_manager_email", "lead_email"])
+def test_the_list_pages_from_core_rows_are_those_from_orm_entities(
+    client, auth, world, monkeypatch, email
+):
+    auth.login(getattr(world.a, email))
+    urls = (
+        *LISTS,
+        "/admin/cases/?search=Seite&page_size=20&page=1",
+        "/admin/cases/?sort=1&desc=1",
+        "/admin/referrals/?search=Seite",
+        "/admin/referrals/?page=1&page_size=20&sort=2",
+    )
+    orm = admin_views.paging.rows_of_page
+    for url in urls:
+        core = client.get(url)
+        assert core.status_code == 200, url
+        with monkeypatch.context() as patch:
+            # The query's own ORM entities, not the view's Core rows.
+            patch.setattr(admin_views.base, "rows_of_page", lambda q, m, load: orm(q, m))
+            entities = client.get(url).get_data(as_text=True)
+        assert normalise(core.get_data(as_text=True)) == normalise(entities), url
+
+
+def test_a_list_row_reads_only_the_values_its_list_names():
+    person = ListRow(
+        Client, {"id": 1, "last_name": "Haddad", "first_name": "Amina", "file_number": "AWO-1"}
+    )
+    case = ListRow(Case, {"id": 2, "case_number": "AWO-2026-0001", "client": person})
+    assert str(person) == "Haddad, Amina (AWO-1)"
+    assert str(case) == "AWO-2026-0001 – Haddad, Amina"
+    assert person.full_name == Client.full_name.fget(person)  # a property of the model
+    with pytest.raises(AttributeError, match="goals"):
+        _ = case.goals
+
+
+def test_core_rows_are_scoped_by_the_visibility_rule(session, world):
+    user = session.get_one(User, world.a.case_manager_id)
+    rows = list_rows(
+        session,
+        Case,
+        CaseView.list_row_columns or {},
+        {},
+        [world.a.case_id, world.b.case_id],
+        visible_criteria(user, Case),
+    )
+    assert [row.id for row in rows] == [world.a.case_id]
+    assert rows[0].client.id == world.a.client_id

@@ -61,7 +61,7 @@ def test_every_page_has_the_rows_of_the_one_query_page(  # noqa: PLR0917 - pytes
     by_ids = client.get(url)
     with monkeypatch.context() as patch:
         # Flask-Admin's own page: LIMIT and OFFSET on the whole query.
-        patch.setattr(admin_views.base, "rows_of_page", lambda query, model: query.all())
+        patch.setattr(admin_views.base, "rows_of_page", lambda query, model, load: query.all())
         one_query = client.get(url)
     assert by_ids.status_code == one_query.status_code == 200
     assert ROW_ID.findall(by_ids.get_data(as_text=True)) == ROW_ID.findall(
@@ -105,3 +105,30 @@ def test_row_urls_put_the_id_in_place_and_build_other_links_once():
     assert len(built) == 2
     assert urls.url(build, "details", {"id": "x1"}) == "/details/?id=x1"  # not a number: built
     assert urls.url(build, "details", {"id": True}) == "/details/?id=True"
+
+
+def test_row_urls_put_a_page_number_in_place():
+    built = []
+
+    def build(endpoint, **values):
+        built.append(values)
+        return f"/{endpoint}/?" + "&".join(f"{name}={value}" for name, value in values.items())
+
+    urls = RowUrls()
+    for page in (1, 2, 9, 12):
+        assert (
+            urls.url(build, "cases.index_view", {"page": page, "search": "page=3"})
+            == f"/cases.index_view/?page={page}&search=page=3"
+        )
+    assert len(built) == 1
+    assert urls.url(build, "cases.index_view", {"search": "x"}) == "/cases.index_view/?search=x"
+
+
+@pytest.mark.usefixtures("many_clients")
+def test_the_pager_links_each_page_of_the_list(client, auth, world):
+    auth.login(world.a.case_manager_email)
+    pager = re.compile(r'class="page-link" href="([^"]+)"')
+    first = client.get("/admin/clients/?page_size=20&search=Seite").get_data(as_text=True)
+    assert "/admin/clients/?page=1&amp;search=Seite&amp;page_size=20" in pager.findall(first)
+    second = client.get("/admin/clients/?page=1&page_size=20&search=Seite").get_data(as_text=True)
+    assert "/admin/clients/?search=Seite&amp;page_size=20" in pager.findall(second)

@@ -8,9 +8,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Client, Organisation, User
+from models import Case, Client, Organisation, User
 from models.search import normalise
-from tests.factories import World, make_client
+from tests.factories import World, make_case, make_client
 
 PEOPLE = {
     "Лесик Коваленко": ("Лесик", "Коваленко"),
@@ -100,3 +100,42 @@ def test_the_search_text_follows_a_changed_name(session: Session, world: World) 
     record.last_name = "Öztürk"
     session.flush()
     assert "ozturk" in record.search_text.split()
+
+
+def test_the_case_list_finds_a_client_of_its_own_organisation_only(
+    client: FlaskClient, auth, world: World, people: dict[str, int]
+) -> None:
+    # The client's name is searched as ``client_id IN (SELECT … FROM client …)``.
+    auth.login(world.b.case_manager_email)
+    response = client.get("/admin/cases/", query_string={"search": "haddad"})
+    assert response.status_code == 200
+    assert f"details/?id={world.a.case_id}" not in response.get_data(as_text=True)
+
+
+def test_the_case_list_finds_a_client_by_a_name_without_its_accents(
+    client: FlaskClient, auth, world: World, session: Session
+) -> None:
+    organisation = session.get_one(Organisation, world.a.organisation_id)
+    author = session.get_one(User, world.a.case_manager_id)
+    person = make_client(session, organisation, author, first_name="İbrahim", last_name="Öztürk")
+    case = make_case(session, person, author)
+    session.commit()
+    auth.login(world.a.case_manager_email)
+    for typed in ("ibrahim ozturk", "IBRAHIM", "öztürk"):
+        response = client.get("/admin/cases/", query_string={"search": typed})
+        assert f"details/?id={case.id}" in response.get_data(as_text=True), typed
+    response = client.get("/admin/cases/", query_string={"search": "ibrahim_"})
+    assert f"details/?id={case.id}" not in response.get_data(as_text=True)
+
+
+def test_the_referral_list_finds_a_referral_by_its_case_number(
+    client: FlaskClient, auth, world: World, session: Session
+) -> None:
+    case_number = session.get_one(Case, world.a.case_id).case_number
+    auth.login(world.a.case_manager_email)
+    response = client.get("/admin/referrals/", query_string={"search": case_number.lower()})
+    assert f"details/?id={world.a.referral_id}" in response.get_data(as_text=True)
+    auth.logout()
+    auth.login(world.b.case_manager_email)
+    response = client.get("/admin/referrals/", query_string={"search": case_number})
+    assert f"details/?id={world.a.referral_id}" not in response.get_data(as_text=True)
