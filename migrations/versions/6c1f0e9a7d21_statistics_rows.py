@@ -5,7 +5,7 @@ they read has been written since (models/statistics/generation.py, ``statistics_
 a worker's first view after a start no longer counts every figure again.
 
 Revision ID: 6c1f0e9a7d21
-Revises: 5b7e2d1c4a90
+Revises: a7c3e91f0b52
 Create Date: 2026-12-02 05:00:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "6c1f0e9a7d21"
-down_revision = "5b7e2d1c4a90"
+down_revision = "a7c3e91f0b52"
 branch_labels = None
 depends_on = None
 

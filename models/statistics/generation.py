@@ -304,7 +304,7 @@ def _on_execute(state: ORMExecuteState) -> None:
         else:
             bump(state.session, [(ANY, EPOCH)])
         return
-    if state.is_select:
+    if state.is_select and _recording():  # the tables found only for a computation
         _record(Reads(tables_of(statement), None))
 
 
@@ -406,6 +406,11 @@ class _Computing:
 _computing: contextvars.ContextVar[_Computing | None] = contextvars.ContextVar(
     "statistics_computing", default=None
 )
+
+
+def _recording() -> bool:
+    computing = _computing.get()
+    return computing is not None and not computing.explicit
 
 
 def _record(reads: Reads) -> None:
