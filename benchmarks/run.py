@@ -94,10 +94,12 @@ class Recorder:
     """The statements of the requests in between ``start`` and ``stop``."""
 
     def __init__(self) -> None:
-        self.statements: list[tuple[str, Any]] = []
+        self.statements: list[tuple[str, Any, bool]] = []
 
-    def __call__(self, _conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        self.statements.append((statement, parameters))
+    def __call__(
+        self, _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, many: bool
+    ) -> None:
+        self.statements.append((statement, parameters, many))
 
 
 @contextmanager
@@ -111,15 +113,19 @@ def recording(app: Flask) -> Iterator[Recorder]:
             event.remove(db.engine, "before_cursor_execute", recorder)
 
 
-def replay_seconds(app: Flask, statements: list[tuple[str, Any]]) -> float:
-    """The statements of one request on the bare driver (each result read to its end)."""
+def replay_seconds(app: Flask, statements: list[tuple[str, Any, bool]]) -> float:
+    """The statements of one request on the bare driver (each result read to its end;
+    its writes, such as the statistics it stores for every worker, rolled back)."""
     with app.app_context():
         connection = db.engine.raw_connection()
         try:
             cursor = connection.cursor()
             started = time.perf_counter()
-            for statement, parameters in statements:
-                cursor.execute(statement, parameters)
+            for statement, parameters, many in statements:
+                if many:
+                    cursor.executemany(statement, parameters)
+                else:
+                    cursor.execute(statement, parameters)
                 if cursor.description is not None:
                     cursor.fetchall()
             elapsed = time.perf_counter() - started
