@@ -16,10 +16,10 @@ table are replaced here, as that listener does for a Core insert
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Column, Table, bindparam, insert
+from sqlalchemy import Column, Table, bindparam, insert, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
@@ -88,3 +88,27 @@ def _defaults(table: Table, given: list[str]) -> Row:
 def _converter(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
     """The column type's bind processor on this database (None: values pass as they are)."""
     return column.type.dialect_impl(dialect).bind_processor(dialect)
+
+
+def drop_secondary_indexes(session: Session, tables: Iterable[Table]) -> list[str]:
+    """On SQLite, drop the indexes of ``tables`` that the migrations created (not those of
+    primary keys and unique constraints): filled row by row, each is a B-tree written at
+    random places; built once after the bulk load, it is one sort. Returns their SQL as
+    the migrations wrote it, for ``create_indexes``; elsewhere drops nothing. Inside the
+    caller's transaction, so a rollback brings them back too."""
+    if session.get_bind().dialect.name != "sqlite":
+        return []
+    statement = text(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+        "AND tbl_name IN :tables ORDER BY rowid"
+    ).bindparams(bindparam("tables", expanding=True))
+    indexes = session.execute(statement, {"tables": [table.name for table in tables]}).all()
+    for name, _sql in indexes:
+        session.execute(text(f'DROP INDEX "{name}"'))
+    return [sql for _name, sql in indexes]
+
+
+def create_indexes(session: Session, statements: Iterable[str]) -> None:
+    """Create the indexes ``drop_secondary_indexes`` dropped, by their own SQL."""
+    for statement in statements:
+        session.execute(text(statement))

@@ -33,6 +33,7 @@ from models import (
     Topic,
     User,
     case_topic,
+    consent_recipient,
 )
 from models.choices import (
     BarrierStatus,
@@ -48,7 +49,8 @@ from models.numbering import take_numbers
 from models.referral import default_follow_up
 from models.user import PASSWORD_HASH_METHOD
 from seeds import demo_data as data
-from seeds.bulk import CHUNK_SIZE, insert_rows
+from seeds import demo_plans, status_consents
+from seeds.bulk import CHUNK_SIZE, create_indexes, drop_secondary_indexes, insert_rows
 from seeds.catalogue import seed_catalogue
 from seeds.demo_data import FakerNames, NameSource, Origin, Weighted
 from seeds.demo_plans import seed_plans
@@ -631,6 +633,14 @@ CLIENT, CASE, CONTACT, BARRIER, REFERRAL = (
     cast(Table, model.__table__) for model in (Client, Case, Contact, Barrier, Referral)
 )
 BULK_TABLES = (CLIENT, CASE, CONTACT, BARRIER, REFERRAL)
+# Every table the seed writes through ``seeds.bulk`` (this module, the consents, the plans).
+WRITTEN_IN_BULK = (
+    *BULK_TABLES,
+    case_topic,
+    *(status_consents.PERIOD, status_consents.CONSENT, status_consents.TEMPLATE),
+    consent_recipient,
+    *(demo_plans.PLAN, demo_plans.GOAL, demo_plans.STEP, demo_plans.TASK),
+)
 
 
 def _next_ids(session: Session) -> IdCounter:
@@ -677,11 +687,14 @@ def seed_demo(
     password: str = DEFAULT_PASSWORD,
     today: dt.date | None = None,
     seed: int = 2026,
+    build_indexes_last: bool = False,
 ) -> SeedSummary:
     """Fill an empty database with the catalogue, demo users and a demo caseload.
 
     Refuses (``SeedRefused``) when any user exists. Flushes, never commits: the caller does.
     The same ``seed`` and ``today`` (default: today in Düsseldorf) give the same data.
+    ``build_indexes_last`` (the seed command, on SQLite): the indexes of the tables written
+    in bulk are dropped before and created again after, each by its migration's own SQL.
     """
     if session.scalar(select(User.id).limit(1)) is not None:
         raise SeedRefused
@@ -702,6 +715,9 @@ def seed_demo(
         ids=_next_ids(session),
     )
 
+    deferred_indexes = (
+        drop_secondary_indexes(session, WRITTEN_IN_BULK) if build_indexes_last else []
+    )
     summary = SeedSummary(
         organisations=len(organisations),
         users=session.scalar(select(func.count(User.id))) or 0,
@@ -743,4 +759,5 @@ def seed_demo(
     session.flush()
     planned = seed_plans(session, today, seed)
     summary.plans, summary.tasks = planned["plans"], planned["tasks"]
+    create_indexes(session, deferred_indexes)
     return summary
