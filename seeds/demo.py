@@ -55,7 +55,13 @@ from seeds.catalogue import seed_catalogue
 from seeds.demo_data import FakerNames, NameSource, Origin, Weighted
 from seeds.demo_plans import seed_plans
 from seeds.names import NamePool, ascii_fold, faker_pool
-from seeds.status_consents import seed_status_and_consents
+from seeds.status_consents import (
+    CLIENT_FIELDS,
+    REFERRAL_FIELDS,
+    SeededClient,
+    SeededReferral,
+    seed_status_and_consents,
+)
 from seeds.system_level import seed_system_level
 
 Row = dict[str, Any]
@@ -725,6 +731,10 @@ def seed_demo(
         topics=len(catalogue.topics),
         partners=len(catalogue.partners),
     )
+    # What the periods and consents take from the caseload (seeds/status_consents.py).
+    seeded_clients: list[SeededClient] = []
+    confirmed_referrals: list[SeededReferral] = []
+    client_of_case: dict[int, int] = {}
     for slug, organisation in organisations.items():
         lead, case_manager = teams[slug]
         org = OrgContext(
@@ -738,6 +748,10 @@ def seed_demo(
             ],
         )
         clients, cases, case_topics, topics_of = builder.clients_and_cases(org, clients_per_org)
+        seeded_clients.extend(
+            SeededClient(*(client[name] for name in CLIENT_FIELDS)) for client in clients
+        )
+        client_of_case.update((case["id"], case["client_id"]) for case in cases)
         summary.clients += insert_rows(session, CLIENT, clients)
         summary.cases += insert_rows(session, CASE, cases)
         summary.case_topics += insert_rows(session, case_topic, case_topics)
@@ -750,12 +764,20 @@ def seed_demo(
             summary.contacts += insert_rows(session, CONTACT, contacts)
             summary.barriers += insert_rows(session, BARRIER, barriers)
             summary.referrals += insert_rows(session, REFERRAL, referrals)
+            confirmed_referrals.extend(
+                SeededReferral(*(referral[name] for name in REFERRAL_FIELDS))
+                for referral in referrals
+                if referral["consent_confirmed"]
+            )
 
     _bump_postgres_sequences(session)
     # The system level's register (seeds/system_level.py), over the caseload just written.
     summary.structural_issues = seed_system_level(session, today)
     # Issue 16: the periods and consents the bulk inserts went past (seeds/status_consents.py).
-    seed_status_and_consents(session, today, seed)
+    seed_status_and_consents(
+        session, today, seed, seeded_clients, sorted(confirmed_referrals), client_of_case
+    )
+    del seeded_clients, confirmed_referrals, client_of_case
     session.flush()
     planned = seed_plans(session, today, seed)
     summary.plans, summary.tasks = planned["plans"], planned["tasks"]
