@@ -34,7 +34,9 @@ def seed_demo_command(clients: int, password: str, if_empty: bool) -> None:
     if sqlite:
         _seed_pragmas()
     try:
-        summary = seed_demo(db.session(), clients_per_org=clients, password=password)
+        summary = seed_demo(
+            db.session(), clients_per_org=clients, password=password, build_indexes_last=sqlite
+        )
         db.session.commit()
     except SeedRefused as refused:
         db.session.rollback()

@@ -262,7 +262,13 @@ def time_export(app: Flask) -> dict[str, Any]:
 def seed(app: Flask, clients: int) -> float:
     with app.app_context():
         started = time.perf_counter()
-        seed_demo(db.session, clients_per_org=clients, password=DEFAULT_PASSWORD, today=today())
+        seed_demo(
+            db.session,
+            clients_per_org=clients,
+            password=DEFAULT_PASSWORD,
+            today=today(),
+            build_indexes_last=db.engine.dialect.name == "sqlite",
+        )
         db.session.commit()
         elapsed = time.perf_counter() - started
         if db.engine.dialect.name == "postgresql":

@@ -22,7 +22,7 @@ and, for the days that pass without a write, from ``flask tasks sync`` (daily).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +38,7 @@ from sqlalchemy import (
     event,
     func,
     select,
+    true,
 )
 from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
 
@@ -187,7 +188,9 @@ class _Sources:
         return self.no_contact_notes[days]
 
     @classmethod
-    def read(cls, session: Session, cases: Sequence[Case]) -> _Sources:
+    def read(cls, session: Session, cases: Sequence[Any] | None) -> _Sources:
+        """The sources of ``cases`` (records or rows with ``id`` and ``client_id``); of every
+        case and client with ``None`` (then without the tasks: see ``new_automatic_tasks``)."""
         sources = cls(
             notes={
                 TaskSource.CONSENT: _("Einwilligung endet: erneuern oder Weitergaben beenden"),
@@ -198,16 +201,24 @@ class _Sources:
                 TaskSource.REFERRAL: _("Wiedervorlage der Vermittlung"),
             }
         )
-        case_ids = [case_file.id for case_file in cases]
-        client_ids = sorted({case_file.client_id for case_file in cases})
-        for task in session.scalars(
-            select(Task).where(Task.case_id.in_(case_ids)).order_by(Task.id)
-        ):
-            sources.tasks.setdefault(int(task.case_id or 0), []).append(task)
+        case_ids = None if cases is None else [case_file.id for case_file in cases]
+        client_ids = None if cases is None else sorted({row.client_id for row in cases})
+
+        def of_cases(column: Any) -> Any:
+            return true() if case_ids is None else column.in_(case_ids)
+
+        def of_clients(column: Any) -> Any:
+            return true() if client_ids is None else column.in_(client_ids)
+
+        if case_ids is not None:
+            for task in session.scalars(
+                select(Task).where(Task.case_id.in_(case_ids)).order_by(Task.id)
+            ):
+                sources.tasks.setdefault(int(task.case_id or 0), []).append(task)
         # The client's most recently opened open case (ties: the larger id).
         open_cases = session.execute(
             select(Case.client_id, Case.id, Case.opened_on).where(
-                Case.client_id.in_(client_ids),
+                of_clients(Case.client_id),
                 Case.closed_on.is_(None),
                 Case.archived_at.is_(None),
             )
@@ -226,7 +237,7 @@ class _Sources:
                 Consent.valid_until,
                 Consent.withdrawn_on,
             )
-            .where(Consent.client_id.in_(client_ids))
+            .where(of_clients(Consent.client_id))
             .order_by(Consent.id)
         )
         for consent in consents:
@@ -239,7 +250,7 @@ class _Sources:
                 StatusPeriod.title_expires_on,
             )
             .where(
-                StatusPeriod.client_id.in_(client_ids),
+                of_clients(StatusPeriod.client_id),
                 StatusPeriod.title_expires_on.is_not(None),
             )
             .order_by(StatusPeriod.id)
@@ -257,7 +268,7 @@ class _Sources:
             )
             .join(PlanGoal, PlanStep.goal_id == PlanGoal.id)
             .join(IntegrationPlan, PlanGoal.plan_id == IntegrationPlan.id)
-            .where(PlanStep.case_id.in_(case_ids))
+            .where(of_cases(PlanStep.case_id))
             .order_by(PlanStep.id)
         )
         for step in steps:
@@ -269,21 +280,21 @@ class _Sources:
                 IntegrationPlan.status,
                 IntegrationPlan.review_on,
             )
-            .where(IntegrationPlan.case_id.in_(case_ids))
+            .where(of_cases(IntegrationPlan.case_id))
             .order_by(IntegrationPlan.id)
         )
         for case_id, plan_id, status, review_on in plans:
             sources.plans.setdefault(case_id, []).append((plan_id, status, review_on))
         referrals = session.execute(
             select(Referral.case_id, Referral.id, Referral.status, Referral.follow_up_on)
-            .where(Referral.case_id.in_(case_ids))
+            .where(of_cases(Referral.case_id))
             .order_by(Referral.id)
         )
         for case_id, referral_id, status, follow_up_on in referrals:
             sources.referrals.setdefault(case_id, []).append((referral_id, status, follow_up_on))
         last_contacts = session.execute(
             select(Contact.case_id, func.max(Contact.contact_date))
-            .where(Contact.case_id.in_(case_ids))
+            .where(of_cases(Contact.case_id))
             .group_by(Contact.case_id)
         )
         sources.last_contact = {row[0]: row[1] for row in last_contacts}
@@ -291,7 +302,7 @@ class _Sources:
 
 
 def _expiry_wanted(
-    sources: _Sources, case_file: Case, today: dt.date, windows: ExpiryWindows
+    sources: _Sources, case_file: Any, today: dt.date, windows: ExpiryWindows
 ) -> dict[SourceKey, Wanted]:
     """The client's consents that end and residence title that expires, within the windows.
 
@@ -332,7 +343,7 @@ def _expiry_wanted(
 
 def _wanted_for_case(
     sources: _Sources,
-    case_file: Case,
+    case_file: Any,  # a Case, or a row of its id, client_id and opened_on
     today: dt.date,
     no_contact_days: int,
     windows: ExpiryWindows,
@@ -454,10 +465,22 @@ def _make_right(  # noqa: PLR0917 - one case's share of the batch
             sources.tasks[holder.case_id].remove(holder)
         holder.case_id = case_file.id
         _apply(holder, wanted.pop((source_kind, source_id)), case_file, today)
+    for row in _new_task_rows(case_file, wanted):
+        if new_tasks is not None:
+            # A second case wanting this source would break the unique key on insert.
+            new_tasks.append(row)
+            continue
+        task = Task(**row)
+        session.add(task)
+        held[(case_file.organisation_id, str(row["source_kind"]), int(row["source_id"]))] = task
+
+
+def _new_task_rows(case_file: Any, wanted: dict[SourceKey, Wanted]) -> Iterator[dict[str, Any]]:
+    """The tasks to create for the sources ``wanted`` open (``case_file``: a record or row)."""
     for (source_kind, source_id), want in wanted.items():
         if not (want.open and want.due_on is not None):
             continue
-        row = {
+        yield {
             "organisation_id": case_file.organisation_id,
             "case_id": case_file.id,
             "assignee_id": case_file.case_manager_id,
@@ -469,13 +492,43 @@ def _make_right(  # noqa: PLR0917 - one case's share of the batch
             "source_kind": str(source_kind),
             "source_id": source_id,
         }
-        if new_tasks is not None:
-            # A second case wanting this source would break the unique key on insert.
-            new_tasks.append(row)
-            continue
-        task = Task(**row)
-        session.add(task)
-        held[(case_file.organisation_id, source_kind, source_id)] = task
+
+
+def new_automatic_tasks(
+    session: Session, today: dt.date, windows: ExpiryWindows = ExpiryWindows()
+) -> list[dict[str, Any]]:
+    """The automatic tasks of every open case, as rows to insert, on a database that has
+    none yet (the demo seed): what ``sync_organisation_tasks`` would create, by the same
+    rules (``_wanted_for_case``), with the sources of all cases read in one statement per
+    kind rather than per batch of 500 cases, and the cases read as rows, not records."""
+    if session.scalar(select(Task.id).where(Task.source_kind.is_not(None)).limit(1)):
+        raise ValueError("new_automatic_tasks: the database has automatic tasks already")
+    cases = session.execute(
+        select(
+            Case.id,
+            Case.client_id,
+            Case.organisation_id,
+            Case.case_manager_id,
+            Case.opened_on,
+            Organisation.no_contact_days,
+        )
+        .join(Organisation, Case.organisation_id == Organisation.id)
+        .where(
+            Case.closed_on.is_(None),
+            Case.phase != CasePhase.CLOSED,
+            Case.archived_at.is_(None),
+        )
+        .order_by(Case.id)
+    ).all()
+    sources = _Sources.read(session, None)
+    return [
+        row
+        for case_file in cases
+        for row in _new_task_rows(
+            case_file,
+            _wanted_for_case(sources, case_file, today, case_file.no_contact_days, windows),
+        )
+    ]
 
 
 def _tasks_holding(

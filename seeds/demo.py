@@ -33,6 +33,7 @@ from models import (
     Topic,
     User,
     case_topic,
+    consent_recipient,
 )
 from models.choices import (
     BarrierStatus,
@@ -48,12 +49,19 @@ from models.numbering import take_numbers
 from models.referral import default_follow_up
 from models.user import PASSWORD_HASH_METHOD
 from seeds import demo_data as data
-from seeds.bulk import CHUNK_SIZE, insert_rows
+from seeds import demo_plans, status_consents
+from seeds.bulk import CHUNK_SIZE, create_indexes, drop_secondary_indexes, insert_rows
 from seeds.catalogue import seed_catalogue
 from seeds.demo_data import FakerNames, NameSource, Origin, Weighted
 from seeds.demo_plans import seed_plans
 from seeds.names import NamePool, ascii_fold, faker_pool
-from seeds.status_consents import seed_status_and_consents
+from seeds.status_consents import (
+    CLIENT_FIELDS,
+    REFERRAL_FIELDS,
+    SeededClient,
+    SeededReferral,
+    seed_status_and_consents,
+)
 from seeds.system_level import seed_system_level
 
 Row = dict[str, Any]
@@ -631,6 +639,14 @@ CLIENT, CASE, CONTACT, BARRIER, REFERRAL = (
     cast(Table, model.__table__) for model in (Client, Case, Contact, Barrier, Referral)
 )
 BULK_TABLES = (CLIENT, CASE, CONTACT, BARRIER, REFERRAL)
+# Every table the seed writes through ``seeds.bulk`` (this module, the consents, the plans).
+WRITTEN_IN_BULK = (
+    *BULK_TABLES,
+    case_topic,
+    *(status_consents.PERIOD, status_consents.CONSENT, status_consents.TEMPLATE),
+    consent_recipient,
+    *(demo_plans.PLAN, demo_plans.GOAL, demo_plans.STEP, demo_plans.TASK),
+)
 
 
 def _next_ids(session: Session) -> IdCounter:
@@ -677,11 +693,14 @@ def seed_demo(
     password: str = DEFAULT_PASSWORD,
     today: dt.date | None = None,
     seed: int = 2026,
+    build_indexes_last: bool = False,
 ) -> SeedSummary:
     """Fill an empty database with the catalogue, demo users and a demo caseload.
 
     Refuses (``SeedRefused``) when any user exists. Flushes, never commits: the caller does.
     The same ``seed`` and ``today`` (default: today in Düsseldorf) give the same data.
+    ``build_indexes_last`` (the seed command, on SQLite): the indexes of the tables written
+    in bulk are dropped before and created again after, each by its migration's own SQL.
     """
     if session.scalar(select(User.id).limit(1)) is not None:
         raise SeedRefused
@@ -702,6 +721,9 @@ def seed_demo(
         ids=_next_ids(session),
     )
 
+    deferred_indexes = (
+        drop_secondary_indexes(session, WRITTEN_IN_BULK) if build_indexes_last else []
+    )
     summary = SeedSummary(
         organisations=len(organisations),
         users=session.scalar(select(func.count(User.id))) or 0,
@@ -709,6 +731,10 @@ def seed_demo(
         topics=len(catalogue.topics),
         partners=len(catalogue.partners),
     )
+    # What the periods and consents take from the caseload (seeds/status_consents.py).
+    seeded_clients: list[SeededClient] = []
+    confirmed_referrals: list[SeededReferral] = []
+    client_of_case: dict[int, int] = {}
     for slug, organisation in organisations.items():
         lead, case_manager = teams[slug]
         org = OrgContext(
@@ -722,6 +748,10 @@ def seed_demo(
             ],
         )
         clients, cases, case_topics, topics_of = builder.clients_and_cases(org, clients_per_org)
+        seeded_clients.extend(
+            SeededClient(*(client[name] for name in CLIENT_FIELDS)) for client in clients
+        )
+        client_of_case.update((case["id"], case["client_id"]) for case in cases)
         summary.clients += insert_rows(session, CLIENT, clients)
         summary.cases += insert_rows(session, CASE, cases)
         summary.case_topics += insert_rows(session, case_topic, case_topics)
@@ -734,13 +764,22 @@ def seed_demo(
             summary.contacts += insert_rows(session, CONTACT, contacts)
             summary.barriers += insert_rows(session, BARRIER, barriers)
             summary.referrals += insert_rows(session, REFERRAL, referrals)
+            confirmed_referrals.extend(
+                SeededReferral(*(referral[name] for name in REFERRAL_FIELDS))
+                for referral in referrals
+                if referral["consent_confirmed"]
+            )
 
     _bump_postgres_sequences(session)
     # The system level's register (seeds/system_level.py), over the caseload just written.
     summary.structural_issues = seed_system_level(session, today)
     # Issue 16: the periods and consents the bulk inserts went past (seeds/status_consents.py).
-    seed_status_and_consents(session, today, seed)
+    seed_status_and_consents(
+        session, today, seed, seeded_clients, sorted(confirmed_referrals), client_of_case
+    )
+    del seeded_clients, confirmed_referrals, client_of_case
     session.flush()
     planned = seed_plans(session, today, seed)
     summary.plans, summary.tasks = planned["plans"], planned["tasks"]
+    create_indexes(session, deferred_indexes)
     return summary

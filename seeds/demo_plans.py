@@ -3,8 +3,9 @@
 Runs after the caseload (``seeds.demo``): every case in Umsetzung or Evaluation, and most
 closed ones, get an agreed plan (older ones a superseded first version too), cases in
 Hilfeplanung a draft; goals and steps come from the case's topics. The automatic tasks
-are then made by the app's own sync (``models.tasks``); manual tasks cover the rest of the
-states. Deterministic from its own random generator, so the caseload stays as it was.
+are then derived by the rules of the app's own sync (``models.tasks.new_automatic_tasks``);
+manual tasks cover the rest of the states. Deterministic from its own random generator,
+so the caseload stays as it was.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from models.choices import (
     TaskStatus,
 )
 from models.plan import FINAL_GOAL_STATUSES, IntegrationPlan, PlanGoal, PlanStep, default_review_on
-from models.tasks import Task, forget_touched, sync_organisation_tasks
+from models.tasks import Task, forget_touched, new_automatic_tasks
 from seeds import catalogue as cat
 from seeds import demo_data as data
 from seeds.bulk import insert_rows
@@ -282,11 +283,8 @@ def seed_plans(session: Session, today: dt.date, seed: int) -> dict[str, Any]:
         if case.closed_on is None and case.archived_at is None:
             seeder.manual_tasks(case, teams.get(case.organisation_id, [case.case_manager_id]))
     seeder.write()
-    # The automatic tasks, as the app's sync derives them; written in bulk like the rest.
-    automatic: list[Row] = []
-    sync_organisation_tasks(session, None, today, new_tasks=automatic)
-    session.flush()
-    insert_rows(session, TASK, automatic)
+    # The automatic tasks, by the app's sync's rules; written in bulk like the rest.
+    insert_rows(session, TASK, new_automatic_tasks(session, today))
     # Every open case was synced just now; the commit need not sync the touched ones again
     # (a closed or archived case has no open task to cancel: the seed gives it none).
     forget_touched(session)

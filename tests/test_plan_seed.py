@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from models import Case
 from models.choices import CasePhase, GoalStatus, PlanStatus, TaskSource, TaskStatus
 from models.plan import FINAL_GOAL_STATUSES, IntegrationPlan, PlanGoal, PlanStep
 from models.statistics import generation
-from models.tasks import Task, sync_case_tasks, sync_organisation_tasks
+from models.tasks import Task, new_automatic_tasks, sync_case_tasks, sync_organisation_tasks
 from seeds.demo import seed_demo
 
 SEED_TODAY = dt.date(2025, 6, 13)
@@ -119,3 +119,19 @@ def test_the_seeds_bulk_written_tasks_are_what_the_sync_derives(session: Session
     sync_case_tasks(session, session.scalars(select(Case.id)), SEED_TODAY)
     session.flush()
     assert _task_rows(session) == written
+
+
+@pytest.mark.parametrize("days_later", [0, 20, 200])
+def test_new_automatic_tasks_are_the_rows_the_sync_would_create(
+    seeded: Session, days_later: int
+) -> None:
+    """The seed's whole-database derivation (all sources read at once) and the sync's batch
+    by batch make the same rows, in the same order, on any day."""
+    with pytest.raises(ValueError, match="automatic tasks already"):
+        new_automatic_tasks(seeded, SEED_TODAY)
+    seeded.execute(delete(Task).where(Task.source_kind.is_not(None)))
+    day = SEED_TODAY + dt.timedelta(days=days_later)
+    by_the_sync: list[dict[str, Any]] = []
+    sync_organisation_tasks(seeded, None, day, new_tasks=by_the_sync)
+    assert by_the_sync
+    assert new_automatic_tasks(seeded, day) == by_the_sync
