@@ -38,6 +38,12 @@ def seed_demo_command(clients: int, password: str, if_empty: bool) -> None:
             db.session(), clients_per_org=clients, password=password, build_indexes_last=sqlite
         )
         db.session.commit()
+        if not sqlite:
+            # The planner's statistics of the tables just filled: a PostgreSQL whose
+            # autovacuum is off or not round yet plans every list as for empty tables
+            # (the consents of a client page read in a scan of the whole table).
+            db.session.connection().exec_driver_sql("ANALYZE")
+            db.session.commit()
     except SeedRefused as refused:
         db.session.rollback()
         raise click.ClickException(str(refused)) from refused
