@@ -54,8 +54,7 @@ def utcnow() -> dt.datetime:
 
 def upserting_insert(dialect_name: str, table: FromClause) -> sqlite.Insert | postgresql.Insert:
     """The INSERT of the database in use, which knows ``ON CONFLICT`` (SQLite and PostgreSQL
-    spell it alike). Only that database's dialect is imported: a worker on SQLite does not
-    load PostgreSQL's (2 MiB)."""
+    spell it alike)."""
     insert: sqlite.Insert | postgresql.Insert
     insert = importlib.import_module(f"sqlalchemy.dialects.{dialect_name}").insert(table)
     return insert
