@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import inspect
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import FunctionType, MethodType
 from typing import Any
@@ -32,7 +32,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Query, QueryableAttribute, Session, aliased
 
-from models.statistics.generation import FiguresMemo, Reads, columns_of, tables_of
+from models.statistics.generation import FiguresMemo, Reads, statement_name
 
 
 def rows_of_page(
@@ -197,7 +197,6 @@ def _attach_collections(
 
 # Apart from the statistics' figures, so that many searched counts drop none of those.
 LIST_COUNTS = FiguresMemo(size=4096)
-_READS_OF_SHAPE: dict[Hashable, tuple[frozenset[str], frozenset[str]]] = {}
 
 
 class ListCountQuery(Query[Any]):
@@ -217,21 +216,7 @@ def kept_count(query: Query[Any], organisation_id: int | None) -> Any:
     """``query.scalar()``, served again while no write has touched the tables and columns
     it reads (of ``organisation_id``, and of every organisation): a write commits its new
     token with its rows, so the count is the database's, right after any write."""
-    statement = query.statement
-    cache_key = statement._generate_cache_key()
-    if cache_key is None:  # a statement SQLAlchemy cannot name: counted each time
-        return Query.scalar(query)
-    shape = cache_key.key
-    values = tuple(
-        tuple(value) if isinstance(value, list) else value
-        for value in (bound.effective_value for bound in cache_key.bindparams)
-    )
-    reads_of_shape = _READS_OF_SHAPE.get(shape)
-    if reads_of_shape is None:
-        if len(_READS_OF_SHAPE) > 4096:  # a few shapes per list and filter
-            _READS_OF_SHAPE.clear()
-        reads_of_shape = _READS_OF_SHAPE[shape] = (tables_of(statement), columns_of(statement))
-    tables, columns = reads_of_shape
+    shape, values, (tables, columns) = statement_name(query.session, query.statement)
     question = ("list count", shape, values)
     found = LIST_COUNTS.get_many(
         query.session,

@@ -57,6 +57,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -252,16 +253,17 @@ def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
             # of its changed many-to-many collections (a case's topics).
             names = {f"{name}.{column}" for column in _changed_columns(state)}
             names |= _changed_links(state)
-        written.update((org, table) for org in _organisation_of(record) for table in names)
+        organisations = _organisation_of(record)
+        written.update((org, table) for org in organisations for table in names)
         if deleted:
-            erased.update(_organisation_of(record))
+            erased.update(organisations)
     bump(session, written)
     if erased:
         # An erasure leaves no count of the erased in the database, not even stored
         # counts of the state before it (which no figure would read again).
-        organisations = statistics_rows.c.organisation_id.in_([*erased, ANY])
+        stored = statistics_rows.c.organisation_id.in_([*erased, ANY])
         session.connection().execute(
-            delete(statistics_rows).where(true() if ANY in erased else organisations)
+            delete(statistics_rows).where(true() if ANY in erased else stored)
         )
 
 
@@ -304,7 +306,7 @@ def _on_execute(state: ORMExecuteState) -> None:
         else:
             bump(state.session, [(ANY, EPOCH)])
         return
-    if state.is_select and _recording():  # the tables found only for a computation
+    if state.is_select and _recording() is not None:  # tables found only for a computation
         _record(Reads(tables_of(statement), None))
 
 
@@ -408,14 +410,15 @@ _computing: contextvars.ContextVar[_Computing | None] = contextvars.ContextVar(
 )
 
 
-def _recording() -> bool:
+def _recording() -> _Computing | None:
+    """The computation whose statements record what they read, if one runs."""
     computing = _computing.get()
-    return computing is not None and not computing.explicit
+    return computing if computing is not None and not computing.explicit else None
 
 
 def _record(reads: Reads) -> None:
-    computing = _computing.get()
-    if computing is not None and not computing.explicit:
+    computing = _recording()
+    if computing is not None:
         computing.reads.add(reads)
 
 
@@ -583,7 +586,7 @@ def organisation_rows(
     if not FIGURES.enabled:
         rows = _rows_of(session, statement, parameter, list(organisations))
         return _added_up(fold(rows) if fold is not None else rows, by_organisation)
-    shape, values, (tables, columns) = _named(session, statement, parameter)
+    shape, values, (tables, columns) = statement_name(session, statement, parameter)
     questions = {
         org: (
             ("rows", shape, values, org, fold and fold.__qualname__),
@@ -618,13 +621,14 @@ def organisation_rows(
 _READS_OF_SHAPE: dict[Hashable, tuple[frozenset[str], frozenset[str]]] = {}
 
 
-def _named(
-    session: Any, statement: Any, parameter: str
+def statement_name(
+    session: Any, statement: Any, parameter: str | None = None
 ) -> tuple[Hashable, tuple[Any, ...], tuple[frozenset[str], frozenset[str]]]:
-    """A grouped count as a memo names it: its shape, its values but ``parameter``, and
-    the tables and columns it reads (found once per shape). The shape is SQLAlchemy's
-    cache key of the statement, what its own cache of compiled SQL goes by: no compiling
-    (a millisecond or more per count, each time a page is put together again)."""
+    """A count as a memo names it (the statistics' grouped counts, a list's count): its
+    shape, its values but ``parameter``, and the tables and columns it reads (found once
+    per shape). The shape is SQLAlchemy's cache key of the statement, what its own cache
+    of compiled SQL goes by: no compiling (a millisecond or more per count, each time a
+    page is put together again)."""
     cache_key = statement._generate_cache_key()
     if cache_key is None:  # a statement SQLAlchemy does not cache: named by its SQL
         compiled = statement.compile(dialect=session.get_bind().dialect)
@@ -640,7 +644,7 @@ def _named(
         )
     reads = _READS_OF_SHAPE.get(shape)
     if reads is None:
-        if len(_READS_OF_SHAPE) > 4096:  # the app has some dozens of shapes
+        if len(_READS_OF_SHAPE) > 4096:  # some dozens of shapes, a few per list and filter
             _READS_OF_SHAPE.clear()
         reads = _READS_OF_SHAPE[shape] = (tables_of(statement), columns_of(statement))
     return shape, values, reads
@@ -683,14 +687,14 @@ class StoredRows:
     def read(self) -> dict[int, list[Any]]:
         if not self.found:
             return {}
-        versions = self._versions(self.found)
+        versions = self.versions
         stored = self.session.connection().execute(
             select(
                 statistics_rows.c.organisation_id,
                 statistics_rows.c.version,
                 statistics_rows.c.rows,
             ).where(
-                statistics_rows.c.shape == self._shape(),
+                statistics_rows.c.shape == self.shape,
                 statistics_rows.c.organisation_id.in_(list(versions)),
             )
         )
@@ -703,31 +707,28 @@ class StoredRows:
     def to_store(self, counted: dict[int, list[Any]]) -> None:
         if not self.found:
             return
-        versions = self._versions(self.found)
         pending = self.session.info.setdefault(_PENDING, [])
         for org, rows in counted.items():
             if all(isinstance(value, _STORABLE) for row in rows for value in row):
                 payload = json.dumps(rows, separators=(",", ":"), default=_encoded)
-                read = ((self.reads[org], versions[org]),)
-                pending.append(_ToStore(self._shape(), org, read, payload))
+                read = ((self.reads[org], self.versions[org]),)
+                pending.append(_ToStore(self.shape, org, read, payload))
 
-    def _versions(self, found: Tokens) -> dict[int, str]:
-        return {org: _digest(reads.version(found)) for org, reads in self.reads.items()}
+    @cached_property
+    def versions(self) -> dict[int, str]:
+        """Per organisation, the digest of the tokens its rows are counted at."""
+        return {org: _digest(reads.version(self.found)) for org, reads in self.reads.items()}
 
-    def _shape(self) -> str:
+    @cached_property
+    def shape(self) -> str:
         """The count's SQL and values, named alike in every worker (SQLAlchemy's cache
         key, which names it within one process, holds objects of that process)."""
-        shape = self.__dict__.get("_shape_digest")
-        if shape is None:
-            compiled = self.statement.compile(dialect=self.session.get_bind().dialect)
-            values = sorted(
-                (key, repr(value))
-                for key, value in compiled.params.items()
-                if key != ORGANISATIONS.key
-            )
-            fold = self.fold.__qualname__ if self.fold is not None else None
-            shape = self.__dict__["_shape_digest"] = _digest((compiled.string, values, fold))
-        return str(shape)
+        compiled = self.statement.compile(dialect=self.session.get_bind().dialect)
+        values = sorted(
+            (key, repr(value)) for key, value in compiled.params.items() if key != ORGANISATIONS.key
+        )
+        fold = self.fold.__qualname__ if self.fold is not None else None
+        return _digest((compiled.string, values, fold))
 
 
 @dataclass(frozen=True)
