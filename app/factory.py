@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from admin_views import register_admin as build_admin
 from app.auth.views import blueprint as auth_blueprint
-from app.cli import seed_cli, users_cli
+from app.cli import users_cli
 from app.clock import today
 from app.config import load_config
 from app.errors import register_error_handlers
@@ -94,7 +94,6 @@ def register_admin(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.factory import create_app
+from app.seed_cli import seed_cli
 from models import Client, User
 from seeds.bulk import create_indexes, drop_secondary_indexes
 from seeds.demo import WRITTEN_IN_BULK
@@ -69,7 +70,7 @@ def test_the_seed_command_leaves_the_schema_the_migrations_made(
     # Its own schema before the seed: two runs of the migrations need not give the same
     # text (a batch migration lists a rebuilt table's constraints in no fixed order).
     migrations_made = _schema(seeded)
-    result = seeded.test_cli_runner().invoke(args=["seed", "demo", "--clients", "3"])
+    result = seeded.test_cli_runner().invoke(seed_cli, args=["demo", "--clients", "3"])
     assert result.exit_code == 0, result.output
     with seeded.app_context():
         assert db.session.scalar(select(func.count(Client.id))) == 3 * 8

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CLI_ONLY = ("alembic", "flask_migrate", "mako", "faker")
+# The demo seed is a ``flask.commands`` entry point (app/seed_cli.py).
+CLI_ONLY = ("alembic", "flask_migrate", "mako", "faker", "seeds")
 # PostgreSQL's driver; SQLAlchemy's dialect module is loaded anyway, to read the
 # ``postgresql_where`` of the partial indexes.
 POSTGRESQL_ONLY = ("psycopg",)
@@ -37,3 +38,20 @@ def test_the_wsgi_app_on_sqlite_loads_nothing_of_the_command_line_nor_postgresql
         check=True,
     ).stdout.strip()
     assert loaded == ""
+
+
+def test_the_flask_command_line_has_the_seed_of_the_installed_package(tmp_path: Path) -> None:
+    environment = {
+        **os.environ,
+        "KIM_DEV": "1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+    }
+    shown = subprocess.run(  # noqa: S603 - the venv's own flask, fixed arguments
+        [str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "seed", "demo", "--help"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "--clients" in shown
