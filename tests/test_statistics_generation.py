@@ -18,7 +18,7 @@ import random
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, event, func, insert, or_, select, text, update
+from sqlalchemy import String, cast, delete, event, func, insert, or_, select, text, update
 
 from models import Barrier, Case, Client, NumberSequence, Organisation, Partner, User
 from models.choices import BarrierStatus, ClosureReason, ReferralStatus, ResidenceStatus, Role
@@ -60,7 +60,7 @@ CLIENT_COLUMNS = {
     "residence_status": Client.residence_status,
     "benefits_domain": Client.benefits_domain,
     "gender": Client.gender,
-    "district": Client.district,
+    "district": cast(Client.district, String),  # as the counts hold it: text, as the others
     "country_of_origin": Client.country_of_origin,
 }
 
