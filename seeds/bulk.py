@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Boolean, Column, Table, bindparam, insert, text
@@ -47,8 +48,14 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Row]) -> int:
     converters = [_converter(table.c[name], dialect) for name in order]
     for start in range(0, len(rows), CHUNK_SIZE):
         chunk = rows[start : start + CHUNK_SIZE]
+        given_columns = _given_columns(chunk, given)
         columns = [
-            _column_values(chunk, name, defaults, convert)
+            _converted(
+                given_columns[name]
+                if name in given_columns
+                else _default_values(defaults[name], len(chunk)),
+                convert,
+            )
             for name, convert in zip(order, converters, strict=True)
         ]
         if compiled.positional:
@@ -62,15 +69,21 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Row]) -> int:
     return len(rows)
 
 
-def _column_values(
-    chunk: Sequence[Row], name: str, defaults: Row, convert: Callable[[Any], Any] | None
-) -> list[Any]:
-    """One column of the chunk, as the driver takes it."""
-    if name in defaults:
-        default = defaults[name]
-        values = [default(None) for _row in chunk] if callable(default) else [default] * len(chunk)
-    else:
-        values = [row[name] for row in chunk]
+def _given_columns(chunk: Sequence[Row], names: list[str]) -> dict[str, Sequence[Any]]:
+    """The chunk's values column by column, in C (``itemgetter``, ``zip``): a loop in
+    Python over every value of every column took seconds at 100,000 clients."""
+    if len(names) == 1:  # itemgetter of one name gives the value, not a tuple
+        return {names[0]: [row[names[0]] for row in chunk]}
+    return dict(zip(names, zip(*map(itemgetter(*names), chunk), strict=True), strict=True))
+
+
+def _default_values(default: Any, count: int) -> list[Any]:
+    """A left-out column's default for ``count`` rows (a callable one called for each)."""
+    return [default(None) for _ in range(count)] if callable(default) else [default] * count
+
+
+def _converted(values: Sequence[Any], convert: Callable[[Any], Any] | None) -> Sequence[Any]:
+    """One column as the driver takes it."""
     if convert is None:
         return values
     return [None if value is None else convert(value) for value in values]
@@ -115,7 +128,7 @@ def _utc_text(value: dt.datetime) -> str:
         if value.tzinfo is None:
             raise ValueError("UTCDateTime needs an aware datetime")
         value = value.astimezone(dt.UTC)
-    return f"{value.isoformat(' ')[:19]}.{value.microsecond:06d}"
+    return value.isoformat(" ", "microseconds")[:26]  # without the "+00:00"
 
 
 def _remembered(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
