@@ -57,11 +57,12 @@ def visible_criteria(  # noqa: PLR0911 - one answer per kind of model
     if issubclass(model, AuditEvent):
         return [false()] if shelf is Shelf.ARCHIVE else _visible_audit_events(user, role)
     if issubclass(model, OrgOwned):
-        if not role.is_case_level or user.organisation_id is None:
+        organisation_id = visible_organisation(user, model)
+        if organisation_id is None:
             return [false()]
         return [
-            model.organisation_id == user.organisation_id,
-            *_lifecycle_criteria(model, shelf, user.organisation_id),
+            model.organisation_id == organisation_id,
+            *_lifecycle_criteria(model, shelf, organisation_id),
         ]
     if shelf is Shelf.ARCHIVE:
         return [false()]
@@ -76,7 +77,8 @@ def visible_criteria(  # noqa: PLR0911 - one answer per kind of model
 
 def visible_organisation(user: Principal, model: type[Any]) -> int | None:
     """The one organisation to whose rows ``visible_criteria`` restricts ``model`` for
-    ``user`` (its first criterion), or None where it does not restrict to one."""
+    ``user`` (its first criterion; a case-level user's own), or None where it does not
+    restrict to one."""
     if not user.is_authenticated or not user.is_active or isinstance(user, SystemJob):
         return None
     if issubclass(model, AuditEvent) or not issubclass(model, OrgOwned):
