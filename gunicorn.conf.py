@@ -15,6 +15,7 @@ Start with ``gunicorn -c gunicorn.conf.py wsgi:app``; every worker needs the sam
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from pathlib import Path
@@ -53,3 +54,19 @@ control_socket_disable = not control_socket_path
 # Heartbeat files in memory, not on a disk that may stall (containers mount /tmp on overlay).
 if Path("/dev/shm").is_dir():  # noqa: S108 - a directory of the workers' own, not a temp file
     worker_tmp_dir = "/dev/shm"  # noqa: S108
+
+
+def post_worker_init(worker: object) -> None:
+    """Freeze what the worker holds once the app is loaded (modules, mappers, views).
+
+    A rendered page leaves reference cycles (Jinja's macros hold their template's context,
+    and with it the page's rows) that only a full collection frees. CPython starts one when
+    the objects that survived since the last are a quarter of the long-lived ones counted at
+    the last; with the ~155,000 objects of the loaded app among those, the garbage of ~40
+    pages piles up first and the worker grows by several MiB. Frozen, those objects are
+    neither scanned nor counted: the collection after the freeze counts the few others, and
+    full collections come every few pages and cost little.
+    """
+    gc.collect()  # the import's own garbage, before it would be frozen for good
+    gc.freeze()
+    gc.collect()
