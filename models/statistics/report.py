@@ -205,8 +205,9 @@ class Statistics(StatisticsQueries):
 
     def _kept(self, question: tuple[Hashable, ...], compute: Callable[[Statistics], Any]) -> Any:
         """Figures as of the data the session sees: computed once and served again while
-        nothing they read was written (``models.statistics.generation``), a copy of them
-        handed out each time. Computed on a report of their own: what this one holds
+        nothing they read was written (``models.statistics.generation``), each time in a
+        list or dict of its own (a page adds to it), the tables in it shared: no one changes
+        a ``ShownTable`` (frozen). Computed on a report of their own: what this one holds
         already (its covers, its rows) would not be read again, and so not be known as
         read by these figures."""
         asked = (question, tuple(TABLES), self.scope, self.period, self.today)
@@ -214,7 +215,7 @@ class Statistics(StatisticsQueries):
         def fresh() -> Any:
             return compute(Statistics(self.session, self.scope, self.period, self.today))
 
-        return copy.deepcopy(FIGURES.get(self.session, asked, fresh))
+        return copy.copy(FIGURES.get(self.session, asked, fresh))
 
     def main_tables(self) -> list[ShownTable]:
         """Every table of the statistics page, in the order shown."""

@@ -20,7 +20,7 @@ TOTAL = "Summe"
 Cell = int | float | str | None
 
 
-@dataclass
+@dataclass(frozen=True)
 class ShownRow:
     label: str
     cells: list[Cell]
@@ -28,9 +28,10 @@ class ShownRow:
     row_id: int | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class ShownTable:
-    """A table as a person may see it: suppressed where needed, ready for page and CSV."""
+    """A table as a person may see it: suppressed where needed, ready for page and CSV.
+    Frozen (and its rows too): the statistics keep it and hand it to every page."""
 
     key: str
     title: str

@@ -22,7 +22,6 @@ whole city, which do not overlap (a quarter could be recovered from its year).
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from collections import defaultdict
 from typing import Any
@@ -263,13 +262,13 @@ class TransitionStatistics:
 
     def tables(self) -> list[ShownTable]:
         """The four tables, kept like every figure while nothing they read is written
-        (``FIGURES``); a copy handed out each time."""
+        (``FIGURES``); each time in a list of its own, the tables in it shared."""
 
         def fresh() -> list[ShownTable]:
             return TransitionStatistics(self.session, self.scope, self.period, self.today)._tables()
 
         question = ("transitions", self.scope, self.period, self.today)
-        return copy.deepcopy(FIGURES.get(self.session, question, fresh))
+        return list(FIGURES.get(self.session, question, fresh))
 
     def _tables(self) -> list[ShownTable]:
         specs = (
