@@ -11,6 +11,9 @@ Start with ``gunicorn -c gunicorn.conf.py wsgi:app``; every worker needs the sam
 - ``KIM_LOG_LEVEL``: gunicorn's log level (default ``info``).
 - ``KIM_CONTROL_SOCKET``: path of gunicorn's control socket for ``gunicornc`` (gunicorn 25.1
   and later; default none: two instances of one user would share its default path).
+
+Each worker freezes the loaded app for the garbage collector and collects after every
+response (``post_worker_init``, ``post_request``): its memory stays flat.
 """
 
 from __future__ import annotations
