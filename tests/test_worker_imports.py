@@ -18,6 +18,25 @@ CLI_ONLY = ("alembic", "flask_migrate", "mako", "faker", "seeds")
 POSTGRESQL_ONLY = ("psycopg",)
 
 
+def run_as_worker(tmp_path: Path, script: str, *arguments: str) -> str:
+    """What ``script`` prints, run in a fresh interpreter that imports the app as a web
+    worker does, on a SQLite file of its own."""
+    environment = {
+        **os.environ,
+        "KIM_DEV": "1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'worker.db'}",
+        "PYTHONPATH": str(ROOT),
+    }
+    return subprocess.run(  # noqa: S603 - our own interpreter, a fixed script
+        [sys.executable, "-c", script, *arguments],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
 def test_the_wsgi_app_on_sqlite_loads_nothing_of_the_command_line_nor_postgresqls_driver(
     tmp_path: Path,
 ) -> None:
@@ -25,21 +44,7 @@ def test_the_wsgi_app_on_sqlite_loads_nothing_of_the_command_line_nor_postgresql
     script = (
         f"import sys, wsgi; print(','.join(name for name in {unwanted!r} if name in sys.modules))"
     )
-    environment = {
-        **os.environ,
-        "KIM_DEV": "1",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'worker.db'}",
-        "PYTHONPATH": str(ROOT),
-    }
-    loaded = subprocess.run(  # noqa: S603 - our own interpreter, a fixed script
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    assert loaded == ""
+    assert run_as_worker(tmp_path, script).strip() == ""
 
 
 def test_the_flask_command_line_has_the_seed_of_the_installed_package(tmp_path: Path) -> None:
@@ -95,20 +100,7 @@ print(len(rows), sum(id(kept) not in tracked for kept in cache))
 
 def after_twelve_pages(tmp_path: Path, first_request: int) -> tuple[int, int]:
     """The rows left of the twelve pages, and the cached things frozen."""
-    environment = {
-        **os.environ,
-        "KIM_DEV": "1",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'worker.db'}",
-        "PYTHONPATH": str(ROOT),
-    }
-    left, frozen = subprocess.run(  # noqa: S603 - our own interpreter, a fixed script
-        [sys.executable, "-c", TWELVE_PAGES, str(first_request)],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
+    left, frozen = run_as_worker(tmp_path, TWELVE_PAGES, str(first_request)).split()
     return int(left), int(frozen)
 
 
