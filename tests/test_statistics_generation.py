@@ -379,9 +379,7 @@ def test_every_table_of_the_registry_is_kept(session, world):
     assert len(report.main_tables()) == sum(not spec.per_category for spec in TABLES.values())
 
 
-def test_kept_tables_are_shared_and_cannot_be_changed_but_each_page_has_its_own_list(
-    session, world
-):
+def test_kept_tables_are_shared_and_frozen_but_each_page_has_its_own_list(session, world):
     report = Statistics(session, load_scope(session, None, True), YEAR, TODAY)
     first = report.main_tables()
     first += TransitionStatistics(session, report.scope, YEAR, TODAY).tables()  # as the page

@@ -206,10 +206,10 @@ class Statistics(StatisticsQueries):
     def _kept(self, question: tuple[Hashable, ...], compute: Callable[[Statistics], Any]) -> Any:
         """Figures as of the data the session sees: computed once and served again while
         nothing they read was written (``models.statistics.generation``), each time in a
-        list or dict of its own (a page adds to it), the tables in it shared: no one changes
-        a ``ShownTable`` (frozen). Computed on a report of their own: what this one holds
-        already (its covers, its rows) would not be read again, and so not be known as
-        read by these figures."""
+        list or dict of its own (a page adds to it), the tables in it shared (a
+        ``ShownTable`` is frozen, and nothing changes its lists). Computed on a report of
+        their own: what this one holds already (its covers, its rows) would not be read
+        again, and so not be known as read by these figures."""
         asked = (question, tuple(TABLES), self.scope, self.period, self.today)
 
         def fresh() -> Any:

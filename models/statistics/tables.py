@@ -31,7 +31,9 @@ class ShownRow:
 @dataclass(frozen=True)
 class ShownTable:
     """A table as a person may see it: suppressed where needed, ready for page and CSV.
-    Frozen (and its rows too): the statistics keep it and hand it to every page."""
+
+    The statistics keep it and hand the same table to every page: frozen (its rows too),
+    and nothing changes its lists once it is made."""
 
     key: str
     title: str
