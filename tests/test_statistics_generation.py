@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from sqlalchemy import String, cast, delete, event, func, insert, or_, select, text, update
 
-from models import Barrier, Case, Client, NumberSequence, Organisation, Partner, User
+from models import Barrier, Case, Client, NumberSequence, Organisation, Partner, Referral, User
 from models.choices import BarrierStatus, ClosureReason, ReferralStatus, ResidenceStatus, Role
 from models.lifecycle import archive, erase
 from models.retention import anonymise_due_clients
@@ -31,6 +31,7 @@ from models.statistics.generation import (
     FIGURES,
     ORGANISATIONS,
     STORED_ROWS_DAYS,
+    StoredRows,
     columns_of,
     dependants,
     organisation_rows,
@@ -513,6 +514,22 @@ def another_worker_reads_what_was_counted(session) -> None:
     """The end of a request that counted figures, and a worker that has kept none."""
     store_counted_rows(session, TODAY)
     FIGURES.clear()
+
+
+def test_a_counts_stored_rows_are_named_alike_in_every_process(session):
+    """Named by its SQL and values, an ``IN`` list in any order (one made from a set
+    has the order of its process's string hashes), its SQL compiled once per process."""
+
+    def named(statuses: list[str]) -> str:
+        statement = (
+            select(Referral.organisation_id, func.count())
+            .where(Referral.organisation_id.in_(ORGANISATIONS), Referral.status.in_(statuses))
+            .group_by(Referral.organisation_id)
+        )
+        return StoredRows(session, statement, None, {}, {}).shape
+
+    assert named(["sent", "declined"]) == named(["declined", "sent"])
+    assert named(["sent"]) != named(["declined"])
 
 
 def test_another_worker_reads_the_stored_rows_instead_of_counting(session, world):

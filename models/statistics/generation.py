@@ -722,13 +722,44 @@ class StoredRows:
     @cached_property
     def shape(self) -> str:
         """The count's SQL and values, named alike in every worker (SQLAlchemy's cache
-        key, which names it within one process, holds objects of that process)."""
-        compiled = self.statement.compile(dialect=self.session.get_bind().dialect)
-        values = sorted(
-            (key, repr(value)) for key, value in compiled.params.items() if key != ORGANISATIONS.key
-        )
+        key, which names it within one process, holds objects of that process). The SQL
+        of a cache key is compiled once in this process (``_SHAPES_SQL``); the values are
+        the cache key's, in its order."""
+        dialect = self.session.get_bind().dialect
+        cache_key = self.statement._generate_cache_key()
+        if cache_key is None:  # a statement SQLAlchemy does not cache
+            compiled = self.statement.compile(dialect=dialect)
+            sql = compiled.string
+            values = sorted(
+                (key, _value_text(value))
+                for key, value in compiled.params.items()
+                if key != ORGANISATIONS.key
+            )
+        else:
+            known = (dialect.name, cache_key.key)
+            sql = _SHAPES_SQL.get(known, "")
+            if not sql:
+                if len(_SHAPES_SQL) > 4096:  # some dozens: one per grouped count
+                    _SHAPES_SQL.clear()
+                sql = _SHAPES_SQL[known] = self.statement.compile(dialect=dialect).string
+            values = [
+                ("", _value_text(bound.effective_value))
+                for bound in cache_key.bindparams
+                if bound.key != ORGANISATIONS.key
+            ]
         fold = self.fold.__qualname__ if self.fold is not None else None
-        return _digest((compiled.string, values, fold))
+        return _digest((sql, values, fold))
+
+
+_SHAPES_SQL: dict[tuple[str, Hashable], str] = {}
+
+
+def _value_text(value: Any) -> str:
+    """A bound value as text, alike in every process: the values of an ``IN`` list sorted
+    (a list made from a set has the order of this process's string hashes)."""
+    if isinstance(value, list | tuple | set | frozenset):
+        return repr(sorted(repr(item) for item in value))
+    return repr(value)
 
 
 @dataclass(frozen=True)
