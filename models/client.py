@@ -49,6 +49,19 @@ class Client(Searchable, OrgOwned, Base):
             sqlite_where=text("archived_at IS NULL"),
             postgresql_where=text("archived_at IS NULL"),
         ),
+        # The dimensions the statistics count an organisation's clients by, read from
+        # here rather than from the table (models/statistics/queries.py).
+        Index(
+            "ix_client_organisation_dimensions",
+            "organisation_id",
+            "residence_status",
+            "benefits_domain",
+            "gender",
+            "district",
+            "country_of_origin",
+            "date_of_birth",
+            postgresql_include=["id"],
+        ),
     )
     search_sources = ("last_name", "first_name", "file_number", "phone", "email")
 
