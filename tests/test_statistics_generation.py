@@ -18,7 +18,23 @@ import random
 from typing import Any
 
 import pytest
-from sqlalchemy import String, cast, delete, event, func, insert, or_, select, text, update
+from sqlalchemy import (
+    String,
+    cast,
+    column,
+    delete,
+    event,
+    exists,
+    func,
+    insert,
+    join,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+    update,
+)
 
 from models import Barrier, Case, Client, NumberSequence, Organisation, Partner, Referral, User
 from models.choices import BarrierStatus, ClosureReason, ReferralStatus, ResidenceStatus, Role
@@ -530,6 +546,28 @@ def test_a_counts_stored_rows_are_named_alike_in_every_process(session):
 
     assert named(["sent", "declined"]) == named(["declined", "sent"])
     assert named(["sent"]) != named(["declined"])
+
+
+def test_counts_of_one_sql_with_their_values_in_other_places_are_named_apart(session):
+    """Each value is named by the parameter it fills, not by its place in the statement
+    as built (two statements built alike differently give one SQL)."""
+    rows = table("t", column("x"), column("y"))
+
+    def built(first: int, second: int, joined_from: bool) -> Any:
+        one = select(rows.c.x).where(rows.c.y == first).cte("c1")
+        two = select(rows.c.x).where(rows.c.y == second).cte("c2")
+        counted = select(literal_column("1"))
+        if joined_from:
+            counted = counted.join_from(one, rows, one.c.x == rows.c.x)
+        else:
+            counted = counted.select_from(join(one, rows, one.c.x == rows.c.x))
+        return counted.where(exists(select(two.c.x)))
+
+    first, second = built(1, 2, joined_from=False), built(2, 1, joined_from=True)
+    dialect = session.get_bind().dialect
+    assert str(first.compile(dialect=dialect)) == str(second.compile(dialect=dialect))
+    named = [StoredRows(session, statement, None, {}, {}).shape for statement in (first, second)]
+    assert named[0] != named[1]
 
 
 def test_another_worker_reads_the_stored_rows_instead_of_counting(session, world):

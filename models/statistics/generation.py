@@ -77,6 +77,8 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.engine import Dialect
+from sqlalchemy.engine.interfaces import Compiled
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.sql import visitors
@@ -722,42 +724,43 @@ class StoredRows:
     @cached_property
     def shape(self) -> str:
         """The count's SQL and values, named alike in every worker (SQLAlchemy's cache
-        key, which names it within one process, holds objects of that process). The SQL
-        of a cache key is compiled once in this process (``_SHAPES_SQL``); the values are
-        the cache key's, in its order."""
+        key, which names it within one process, holds objects of that process). As when
+        SQLAlchemy executes it, the statement is compiled once per cache key in this
+        process (``_SHAPES_COMPILED``) and the values of this one are put into that."""
         dialect = self.session.get_bind().dialect
         cache_key = self.statement._generate_cache_key()
-        if cache_key is None:  # a statement SQLAlchemy does not cache
+        if cache_key is None or cache_key.params:  # no cache key, or values of .params()
             compiled = self.statement.compile(dialect=dialect)
-            sql = compiled.string
-            values = sorted(
-                (key, _value_text(value))
-                for key, value in compiled.params.items()
-                if key != ORGANISATIONS.key
-            )
+            params = compiled.params
         else:
-            known = (dialect.name, cache_key.key)
-            sql = _SHAPES_SQL.get(known, "")
-            if not sql:
-                if len(_SHAPES_SQL) > 4096:  # some dozens: one per grouped count
-                    _SHAPES_SQL.clear()
-                sql = _SHAPES_SQL[known] = self.statement.compile(dialect=dialect).string
-            values = [
-                ("", _value_text(bound.effective_value))
-                for bound in cache_key.bindparams
-                if bound.key != ORGANISATIONS.key
-            ]
+            known = (dialect, cache_key.key)
+            compiled = _SHAPES_COMPILED.get(known)
+            if compiled is None:
+                if len(_SHAPES_COMPILED) > 4096:  # some dozens: one per grouped count
+                    _SHAPES_COMPILED.clear()
+                compiled = self.statement.compile(dialect=dialect, cache_key=cache_key)
+                _SHAPES_COMPILED[known] = compiled
+            params = compiled.construct_params(
+                {ORGANISATIONS.key: []},
+                extracted_parameters=cache_key.bindparams,
+                escape_names=False,
+            )
+        values = sorted(
+            (key, _value_text(value, getattr(compiled.binds.get(key), "expanding", False)))
+            for key, value in params.items()
+            if key != ORGANISATIONS.key
+        )
         fold = self.fold.__qualname__ if self.fold is not None else None
-        return _digest((sql, values, fold))
+        return _digest((compiled.string, values, fold))
 
 
-_SHAPES_SQL: dict[tuple[str, Hashable], str] = {}
+_SHAPES_COMPILED: dict[tuple[Dialect, Hashable], Compiled] = {}
 
 
-def _value_text(value: Any) -> str:
+def _value_text(value: Any, expanding: bool) -> str:
     """A bound value as text, alike in every process: the values of an ``IN`` list sorted
     (a list made from a set has the order of this process's string hashes)."""
-    if isinstance(value, list | tuple | set | frozenset):
+    if expanding and isinstance(value, list | tuple):
         return repr(sorted(repr(item) for item in value))
     return repr(value)
 
