@@ -112,10 +112,16 @@ def _day_between(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
     return start if span <= 0 else start + dt.timedelta(days=rng.randint(0, span))
 
 
+OFFICE_HOURS = (7, 16)  # from 07:00:00 to 15:59:59
+
+
 def _stamp(rng: random.Random, day: dt.date) -> dt.datetime:
-    """An aware UTC timestamp on ``day`` within office hours."""
+    """An aware UTC timestamp on ``day`` within office hours (one draw for the second of
+    the day, not three for its hour, minute and second: a million stamps at 100,000 clients)."""
+    opens, closes = OFFICE_HOURS
+    second = opens * 3600 + int(rng.random() * (closes - opens) * 3600)
     return dt.datetime.combine(
-        day, dt.time(rng.randint(7, 15), rng.randint(0, 59), rng.randint(0, 59)), tzinfo=dt.UTC
+        day, dt.time(second // 3600, second // 60 % 60, second % 60), tzinfo=dt.UTC
     )
 
 

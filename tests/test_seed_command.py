@@ -6,6 +6,7 @@ runs the same on the PostgreSQL lane (the deferral is SQLite's only).
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -78,6 +79,11 @@ def test_the_seed_command_leaves_the_schema_the_migrations_made(
     schema = _schema(seeded)
     assert any(kind == "index" and sql for kind, _name, _table, sql in schema)
     assert schema == migrations_made
+    # The seed's own journal mode ended with it: the file is in the app's write-ahead log.
+    with sqlite3.connect(
+        seeded.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    ) as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
 def test_the_deferred_indexes_are_the_migrations_own_and_come_back(
