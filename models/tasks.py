@@ -38,6 +38,7 @@ from sqlalchemy import (
     event,
     func,
     select,
+    true,
 )
 from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
 
@@ -162,10 +163,6 @@ class ExpiryWindows:
     consent_days: int = CONSENT_DAYS
 
 
-# A case that wants automatic tasks, in SQL (``_is_closed`` and ``archived_at`` in Python).
-OPEN_CASE = (Case.closed_on.is_(None), Case.phase != CasePhase.CLOSED, Case.archived_at.is_(None))
-
-
 @dataclass
 class _Sources:
     """The sources of a batch of cases, read with one statement per kind of source
@@ -192,9 +189,8 @@ class _Sources:
 
     @classmethod
     def read(cls, session: Session, cases: Sequence[Any] | None) -> _Sources:
-        """The sources of ``cases`` (records or rows with ``id`` and ``client_id``); with
-        ``None``, of every open case and its client (then without the tasks: see
-        ``new_automatic_tasks``; a closed or archived case wants no task)."""
+        """The sources of ``cases`` (records or rows with ``id`` and ``client_id``); of every
+        case and client with ``None`` (then without the tasks: see ``new_automatic_tasks``)."""
         sources = cls(
             notes={
                 TaskSource.CONSENT: _("Einwilligung endet: erneuern oder Weitergaben beenden"),
@@ -209,12 +205,10 @@ class _Sources:
         client_ids = None if cases is None else sorted({row.client_id for row in cases})
 
         def of_cases(column: Any) -> Any:
-            return column.in_(select(Case.id).where(*OPEN_CASE) if case_ids is None else case_ids)
+            return true() if case_ids is None else column.in_(case_ids)
 
         def of_clients(column: Any) -> Any:
-            if client_ids is None:
-                return column.in_(select(Case.client_id).where(*OPEN_CASE))
-            return column.in_(client_ids)
+            return true() if client_ids is None else column.in_(client_ids)
 
         if case_ids is not None:
             for task in session.scalars(
@@ -519,7 +513,11 @@ def new_automatic_tasks(
             Organisation.no_contact_days,
         )
         .join(Organisation, Case.organisation_id == Organisation.id)
-        .where(*OPEN_CASE)
+        .where(
+            Case.closed_on.is_(None),
+            Case.phase != CasePhase.CLOSED,
+            Case.archived_at.is_(None),
+        )
         .order_by(Case.id)
     ).all()
     sources = _Sources.read(session, None)
