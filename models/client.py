@@ -29,6 +29,22 @@ if TYPE_CHECKING:
 PERSONAL = "personal data; never shown to coordination or admins, erased by retention"
 
 
+# The columns the client list filters by (admin_views.casework.ClientView): on PostgreSQL
+# the working clients' index includes them. Without them, PostgreSQL reads a filtered
+# page newest first along the primary key, past the other organisations' clients whose
+# ids came later (12 ms at 100,000 clients, instead of 0.2 from the index alone).
+WORKING_LIST_FILTERS = (
+    "residence_status",
+    "benefits_domain",
+    "country_of_origin",
+    "gender",
+    "district",
+    "needs_interpreter",
+    "consent_withdrawn_on",
+    "arrival_date",
+)
+
+
 class Client(Searchable, OrgOwned, Base):
     __tablename__ = "client"
     __table_args__ = (
@@ -41,13 +57,15 @@ class Client(Searchable, OrgOwned, Base):
         Index("ix_client_organisation_name", "organisation_id", "last_name", "first_name"),
         # The search box scans this narrow index, not the table (models/search.py).
         Index("ix_client_organisation_search", "organisation_id", "search_text"),
-        # An organisation's working clients newest first (the client list).
+        # An organisation's working clients newest first (the client list); on PostgreSQL
+        # with the columns the list filters by, so that a filtered page is read from here.
         Index(
             "ix_client_organisation_working",
             "organisation_id",
             "id",
             sqlite_where=text("archived_at IS NULL"),
             postgresql_where=text("archived_at IS NULL"),
+            postgresql_include=list(WORKING_LIST_FILTERS),
         ),
         # The dimensions the statistics count an organisation's clients by, read from
         # here rather than from the table (models/statistics/queries.py).
