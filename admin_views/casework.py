@@ -45,6 +45,7 @@ from models.choices import (
     StatutoryBasis,
     country_choices,
 )
+from models.client import LIST_FILTERS
 from models.consent import consent_summary
 from models.labels import LABELS
 from models.permissions import Permission
@@ -170,16 +171,7 @@ class ClientView(SubjectAccessMixin, ArchivingMixin, CaseworkView):
     column_searchable_list = ["file_number", "last_name", "first_name", "phone", "email"]
     search_columns = (Client.search_text,)
     search_hint = _l("Name, Aktenzeichen, Telefon oder E-Mail")
-    column_filters = [
-        "residence_status",
-        "benefits_domain",
-        "country_of_origin",
-        "gender",
-        "district",
-        "needs_interpreter",
-        "consent_withdrawn_on",
-        "arrival_date",
-    ]
+    column_filters = list(LIST_FILTERS)  # the working clients' index includes them
     column_sortable_list = ["file_number", "last_name", "first_name", "date_of_birth", "updated_at"]
     form_columns = [
         "first_name",

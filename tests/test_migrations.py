@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
@@ -19,6 +20,21 @@ def test_migrated_schema_has_no_difference_from_the_models(engine: Engine) -> No
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
+
+
+def test_migrated_indexes_include_the_columns_the_models_include(engine: Engine) -> None:
+    """Alembic's comparison leaves out an index's INCLUDE columns (PostgreSQL's only)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("INCLUDE columns are PostgreSQL's")
+    inspector = inspect(engine)
+    for table in Base.metadata.sorted_tables:
+        migrated = {
+            index["name"]: index["dialect_options"].get("postgresql_include", [])
+            for index in inspector.get_indexes(table.name)
+        }
+        for index in table.indexes:
+            declared = list(index.dialect_options["postgresql"]["include"] or [])
+            assert migrated[index.name] == declared, index.name
 
 
 def test_migrations_create_every_model_table(engine: Engine) -> None:

@@ -10,10 +10,8 @@ import pytest
 from flask_admin.contrib.sqla import ModelView
 
 import admin_views.base
-from admin_views.casework import ClientView
 from admin_views.paging import RowUrls
-from models import Client, Organisation, Partner, User
-from models.client import WORKING_LIST_FILTERS
+from models import Organisation, Partner, User
 from tests.factories import REFERRED_ON, make_case, make_client, make_referral
 
 ROW_LINK = re.compile(r'href="(/admin/[a-z_]+/(?:details|edit|archive)/\?[^"]+)"')
@@ -134,15 +132,3 @@ def test_the_pager_links_each_page_of_the_list(client, auth, world):
     assert "/admin/clients/?page=1&amp;search=Seite&amp;page_size=20" in pager.findall(first)
     second = client.get("/admin/clients/?page=1&page_size=20&search=Seite").get_data(as_text=True)
     assert "/admin/clients/?search=Seite&amp;page_size=20" in pager.findall(second)
-
-
-def test_the_working_clients_index_holds_every_column_the_client_list_filters_by() -> None:
-    """On PostgreSQL a filtered client page is read from the index alone (models/client.py);
-    a new filter of the list decides whether the index takes it too."""
-    working = next(
-        index
-        for index in Client.__table__.indexes
-        if index.name == "ix_client_organisation_working"
-    )
-    assert list(ClientView.column_filters) == list(WORKING_LIST_FILTERS)
-    assert working.dialect_options["postgresql"]["include"] == list(WORKING_LIST_FILTERS)
