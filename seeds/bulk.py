@@ -7,9 +7,9 @@ and each column's values are converted by the same bind processors of their type
 by column, so the database gets what SQLAlchemy would have given it. Columns a row leaves
 out get their Python-side default, with one difference: a callable one (the time stamps'
 ``utcnow``) is called once for each chunk of rows, not for each row, as if the chunk were
-one INSERT that the database stamped (calling and converting it row by row took seconds at
-100,000 clients). The seed's bulk tables have no SQL-expression or sequence defaults; this module
-does not give those.
+one INSERT that the database stamped (calling and converting it row by row took seconds
+at 100,000 clients). The seed's bulk tables have no SQL-expression or sequence defaults;
+this module does not give those.
 
 Driver SQL passes by the session's statement listener, so the statistics tokens of the
 table are replaced here, as that listener does for a Core insert

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.factory import create_app
-from app.seed_cli import seed_cli
+from app.seed_cli import _seed_pragmas, _sqlite_pragmas, seed_cli
 from models import Client, User
 from seeds.bulk import create_indexes, drop_secondary_indexes
 from seeds.demo import WRITTEN_IN_BULK
@@ -80,10 +81,22 @@ def test_the_seed_command_leaves_the_schema_the_migrations_made(
     assert any(kind == "index" and sql for kind, _name, _table, sql in schema)
     assert schema == migrations_made
     # The seed's own journal mode ended with it: the file is in the app's write-ahead log.
-    with sqlite3.connect(
-        seeded.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
-    ) as raw:
+    path = seeded.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    with closing(sqlite3.connect(path)) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_the_seed_pragmas_reach_the_seed_connection(migrated: Callable[[str], Flask]) -> None:
+    """Sent through the session they did not: its statement listener took them for writes
+    and began a transaction, inside which SQLite kept the write-ahead log."""
+    other = migrated("pragmas.db")
+    with other.app_context():
+        _seed_pragmas()
+        cursor = db.session.connection().connection.cursor()
+        assert cursor.execute("PRAGMA journal_mode").fetchone() == ("truncate",)
+        assert cursor.execute("PRAGMA cache_size").fetchone() == (-1048576,)
+        db.session.rollback()
+        _sqlite_pragmas("journal_mode = WAL")
 
 
 def test_the_deferred_indexes_are_the_migrations_own_and_come_back(

@@ -22,7 +22,7 @@ branch_labels = None
 depends_on = None
 
 NAME = "ix_client_organisation_working"
-# As the migration wrote them: models.client.WORKING_LIST_FILTERS may change later.
+# As the migration wrote them: models.client.LIST_FILTERS may change later.
 FILTERS = [
     "residence_status",
     "benefits_domain",
