@@ -50,6 +50,7 @@ from admin_views.paging import (
     FilterGroups,
     ListCountQuery,
     RowUrls,
+    StaticUrls,
     filter_groups_json,
     list_rows,
     register_code_formatter,
@@ -304,6 +305,7 @@ class MenuCache:
 
 
 MENUS = MenuCache()
+STATIC_URLS = StaticUrls()
 
 
 class KimModelView(DenyByDefault, ModelView):
@@ -491,9 +493,12 @@ class KimModelView(DenyByDefault, ModelView):
         return query.filter(*criteria)
 
     def get_url(self, endpoint: str, **kwargs: Any) -> str:
-        """Within a request, each link of the list's rows is built once (``RowUrls``)."""
+        """Within a request, each link of the list's rows is built once (``RowUrls``); the
+        static files' links once per process (``StaticUrls``)."""
         if not has_request_context():
             return super().get_url(endpoint, **kwargs)
+        if endpoint == f"{self.admin.endpoint}.static":
+            return STATIC_URLS.url(super().get_url, endpoint, kwargs, request.script_root)
         urls = g.get("kim_row_urls")
         if urls is None:
             urls = g.kim_row_urls = RowUrls()

@@ -266,6 +266,30 @@ class RowUrls:
         return pattern.replace(marker, f"{name}={int(values[name])}", 1)
 
 
+class StaticUrls:
+    """The URLs of Flask-Admin's static files, built once per process: a page links 19 of
+    them (scripts and styles), the same on every page, and ``url_for`` built each anew.
+
+    Keyed by the request's script root too, so an app served under a path prefix gets
+    its own (at most ``limit`` kept, whatever prefixes requests bring); an absolute URL
+    (``_external``) is built each time, as it names the host."""
+
+    def __init__(self, limit: int = 256) -> None:
+        self.urls: dict[tuple[Any, ...], str] = {}
+        self.limit = limit
+
+    def url(self, build: Any, endpoint: str, values: dict[str, Any], script_root: str) -> str:
+        if values.get("_external"):
+            return str(build(endpoint, **values))
+        key = (script_root, endpoint, tuple(sorted((k, repr(v)) for k, v in values.items())))
+        url = self.urls.get(key)
+        if url is None:
+            if len(self.urls) >= self.limit:
+                self.urls.clear()
+            url = self.urls[key] = str(build(endpoint, **values))
+        return url
+
+
 def _is_number(value: Any) -> bool:
     return not isinstance(value, bool) and (
         isinstance(value, int) or (isinstance(value, str) and value.isdigit())

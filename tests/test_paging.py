@@ -10,7 +10,7 @@ import pytest
 from flask_admin.contrib.sqla import ModelView
 
 import admin_views.base
-from admin_views.paging import RowUrls
+from admin_views.paging import RowUrls, StaticUrls
 from models import Organisation, Partner, User
 from tests.factories import REFERRED_ON, make_case, make_client, make_referral
 
@@ -132,3 +132,38 @@ def test_the_pager_links_each_page_of_the_list(client, auth, world):
     assert "/admin/clients/?page=1&amp;search=Seite&amp;page_size=20" in pager.findall(first)
     second = client.get("/admin/clients/?page=1&page_size=20&search=Seite").get_data(as_text=True)
     assert "/admin/clients/?search=Seite&amp;page_size=20" in pager.findall(second)
+
+
+def test_static_urls_are_built_once_for_each_script_root():
+    built = []
+
+    def build(endpoint, **values):
+        built.append(values)
+        return f"/{endpoint}/{values['filename']}?v={values.get('v', '')}"
+
+    urls = StaticUrls(limit=3)
+    for _ in range(3):
+        assert urls.url(build, "admin.static", {"filename": "a.js", "v": "1"}, "") == (
+            "/admin.static/a.js?v=1"
+        )
+    assert urls.url(build, "admin.static", {"filename": "a.js", "v": "2"}, "") == (
+        "/admin.static/a.js?v=2"
+    )
+    assert urls.url(build, "admin.static", {"filename": "a.js", "v": "1"}, "/kim") == (
+        "/admin.static/a.js?v=1"
+    )
+    assert len(built) == 3  # one per file, version and script root
+    urls.url(build, "admin.static", {"filename": "b.js"}, "")  # over the limit: starts anew
+    assert len(urls.urls) == 1
+    urls.url(build, "admin.static", {"filename": "a.js", "_external": True}, "")
+    urls.url(build, "admin.static", {"filename": "a.js", "_external": True}, "")
+    assert len(built) == 6  # an absolute URL names the host: built each time
+
+
+def test_a_page_served_under_a_path_prefix_links_its_static_files_under_it(client, auth, world):
+    auth.login(world.a.case_manager_email)
+    plain = client.get("/admin/cases/").get_data(as_text=True)
+    prefixed = client.get("/admin/cases/", base_url="http://localhost/kim").get_data(as_text=True)
+    assert 'src="/admin/static/admin/js/bs4_filters.js' in plain
+    assert 'src="/kim/admin/static/admin/js/bs4_filters.js' in prefixed
+    assert 'src="/admin/static/' not in prefixed
