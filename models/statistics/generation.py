@@ -621,6 +621,18 @@ def organisation_rows(
 
 
 _READS_OF_SHAPE: dict[Hashable, tuple[frozenset[str], frozenset[str]]] = {}
+SHAPES_KEPT = 4096  # some dozens in use: one per grouped count, a few per list and filter
+
+
+def _once_per_shape(kept: dict[K, T], shape: K, make: Callable[[], T]) -> T:
+    """``kept[shape]``, made once in this process; ``kept`` is emptied once it holds
+    ``SHAPES_KEPT``, so that whatever shapes come, it stays bounded."""
+    found = kept.get(shape)
+    if found is None:
+        if len(kept) > SHAPES_KEPT:
+            kept.clear()
+        found = kept[shape] = make()
+    return found
 
 
 def statement_name(
@@ -644,11 +656,9 @@ def statement_name(
             for bound in cache_key.bindparams
             if bound.key != parameter
         )
-    reads = _READS_OF_SHAPE.get(shape)
-    if reads is None:
-        if len(_READS_OF_SHAPE) > 4096:  # some dozens of shapes, a few per list and filter
-            _READS_OF_SHAPE.clear()
-        reads = _READS_OF_SHAPE[shape] = (tables_of(statement), columns_of(statement))
+    reads = _once_per_shape(
+        _READS_OF_SHAPE, shape, lambda: (tables_of(statement), columns_of(statement))
+    )
     return shape, values, reads
 
 
@@ -733,13 +743,11 @@ class StoredRows:
             compiled = self.statement.compile(dialect=dialect)
             params = compiled.params
         else:
-            known = (dialect, cache_key.key)
-            compiled = _SHAPES_COMPILED.get(known)
-            if compiled is None:
-                if len(_SHAPES_COMPILED) > 4096:  # some dozens: one per grouped count
-                    _SHAPES_COMPILED.clear()
-                compiled = self.statement.compile(dialect=dialect, cache_key=cache_key)
-                _SHAPES_COMPILED[known] = compiled
+            compiled = _once_per_shape(
+                _SHAPES_COMPILED,
+                (dialect, cache_key.key),
+                lambda: self.statement.compile(dialect=dialect, cache_key=cache_key),
+            )
             params = compiled.construct_params(
                 {ORGANISATIONS.key: []},
                 extracted_parameters=cache_key.bindparams,
