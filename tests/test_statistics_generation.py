@@ -583,6 +583,16 @@ def test_another_worker_reads_the_stored_rows_instead_of_counting(session, world
     assert figures_of_a == fresh_shown(session, a)
 
 
+def test_stored_rows_hold_years_and_months_as_whole_numbers_on_either_database(session, world):
+    """PostgreSQL's EXTRACT gives a numeric (a Decimal in Python); stored as such, every
+    year and month of a count's rows is an object to decode again on every first view."""
+    shown(session, load_scope(session, None, True))
+    another_worker_reads_what_was_counted(session)
+    stored = list(session.scalars(select(statistics_rows.c.rows)))
+    assert stored
+    assert not [rows for rows in stored if "decimal" in rows]
+
+
 def test_another_worker_reads_the_coordinations_protected_covers_instead_of_cutting_them(
     session, world, monkeypatch
 ):

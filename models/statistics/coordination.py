@@ -31,7 +31,7 @@ from itertools import groupby, product
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import extract, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, scoped_session
 
 from models.barrier import Barrier
@@ -45,6 +45,7 @@ from models.statistics.queries import (
     ANSWERED,
     ANSWERED_POSITIVE,
     StatisticsQueries,
+    date_part,
     overdue_referrals,
 )
 from models.statistics.scope import OrganisationColumn, Scope
@@ -287,7 +288,7 @@ class CoordinationFigures:
 
     def _cases(self) -> Publication:
         """Opened by month, closed by reason, open at each quarter's end: all history."""
-        year, month = extract("year", Case.opened_on), extract("month", Case.opened_on)
+        year, month = date_part("year", Case.opened_on), date_part("month", Case.opened_on)
         # Archived cases count like any other (SPEC §6.6); erased ones are gone.
         counted = [Case.organisation_id.in_(ORGANISATIONS)]
         opened_rows = self._rows(
@@ -296,8 +297,8 @@ class CoordinationFigures:
             .group_by(Case.organisation_id, year, month)
         )
         closed_year, closed_month = (
-            extract("year", Case.closed_on),
-            extract("month", Case.closed_on),
+            date_part("year", Case.closed_on),
+            date_part("month", Case.closed_on),
         )
         closed_rows = self._rows(
             select(
@@ -325,7 +326,7 @@ class CoordinationFigures:
 
     @cached_property
     def _barrier_rows(self) -> list[Any]:
-        month = extract("month", Barrier.observed_on)
+        month = date_part("month", Barrier.observed_on)
         statement = (
             select(
                 Barrier.organisation_id,
@@ -388,7 +389,7 @@ class CoordinationFigures:
 
     @cached_property
     def _referral_rows(self) -> list[Any]:
-        month = extract("month", Referral.referred_on)
+        month = date_part("month", Referral.referred_on)
         # The referral's own organisation is its case's (``OrgOwned``): no join.
         groups = (Referral.organisation_id, Partner.id, Partner.name, Referral.status, month)
         statement = (

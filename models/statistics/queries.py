@@ -106,6 +106,13 @@ def _days_between_sqlite(element: days_between, compiler: SQLCompiler, **kw: Any
     )
 
 
+def date_part(field: str, day: Any) -> ColumnElement[int]:
+    """The year or month of a date as an integer on both databases: PostgreSQL's EXTRACT
+    gives a numeric, which the driver reads as a Decimal (unlike SQLite's integer), and a
+    count's rows stored for every worker keep each Decimal as an object to decode again."""
+    return cast(extract(field, day), Integer)
+
+
 def age_band(date_of_birth: Any, at: dt.date) -> ColumnElement[str]:
     """The age band at ``at`` as a CASE over birth dates (no date arithmetic in SQL)."""
     whens: list[tuple[ColumnElement[bool], str]] = [(date_of_birth.is_(None), UNKNOWN)]
@@ -221,7 +228,7 @@ class StatisticsQueries:
         )
 
     def cases_per_month(self) -> CountTable:
-        year, month = extract("year", Case.opened_on), extract("month", Case.opened_on)
+        year, month = date_part("year", Case.opened_on), date_part("month", Case.opened_on)
         statement = (
             select(Case.organisation_id, year, month, func.count())
             .where(
@@ -595,7 +602,10 @@ class StatisticsQueries:
         )
 
     def barriers_by_quarter(self) -> CountTable:
-        year, month = extract("year", Barrier.observed_on), extract("month", Barrier.observed_on)
+        year, month = (
+            date_part("year", Barrier.observed_on),
+            date_part("month", Barrier.observed_on),
+        )
         groups = (
             Barrier.organisation_id,
             BarrierCategory.id,
@@ -630,7 +640,10 @@ class StatisticsQueries:
 
     def barrier_trend(self, category_id: int) -> CountTable:
         """One category: quarter by status."""
-        year, month = extract("year", Barrier.observed_on), extract("month", Barrier.observed_on)
+        year, month = (
+            date_part("year", Barrier.observed_on),
+            date_part("month", Barrier.observed_on),
+        )
         statement = (
             select(Barrier.organisation_id, year, month, Barrier.status, func.count())
             .select_from(Barrier)

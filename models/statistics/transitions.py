@@ -26,7 +26,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import and_, distinct, extract, func, select
+from sqlalchemy import and_, distinct, func, select
 from sqlalchemy.orm import Session, aliased, scoped_session
 
 from models.barrier import Barrier
@@ -35,7 +35,7 @@ from models.catalogue import BarrierCategory
 from models.choices import BenefitsDomain, ResidenceStatus, StatusKind
 from models.statistics.generation import FIGURES, ORGANISATIONS, organisation_rows
 from models.statistics.periods import Period, quarter_label, quarter_of
-from models.statistics.queries import days_between
+from models.statistics.queries import date_part, days_between
 from models.statistics.scope import Scope
 from models.statistics.suppression import THRESHOLD, WITHHELD, median_is_safe
 from models.statistics.tables import (
@@ -158,15 +158,15 @@ class TransitionStatistics:
             transition.c.organisation_id,
             transition.c.from_value,
             transition.c.to_value,
-            extract("year", transition.c.started_on),
-            extract("month", transition.c.started_on),
+            date_part("year", transition.c.started_on),
+            date_part("month", transition.c.started_on),
             func.count(),
         ).group_by(
             transition.c.organisation_id,
             transition.c.from_value,
             transition.c.to_value,
-            extract("year", transition.c.started_on),
-            extract("month", transition.c.started_on),
+            date_part("year", transition.c.started_on),
+            date_part("month", transition.c.started_on),
         )
         quarters = self.period.quarters()
         found: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * len(quarters))
