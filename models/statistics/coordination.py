@@ -46,6 +46,7 @@ from models.statistics.queries import (
     ANSWERED_POSITIVE,
     StatisticsQueries,
     date_part,
+    date_quarter,
     overdue_referrals,
 )
 from models.statistics.scope import OrganisationColumn, Scope
@@ -326,7 +327,7 @@ class CoordinationFigures:
 
     @cached_property
     def _barrier_rows(self) -> list[Any]:
-        month = date_part("month", Barrier.observed_on)
+        quarter = date_quarter(Barrier.observed_on)
         statement = (
             select(
                 Barrier.organisation_id,
@@ -336,7 +337,7 @@ class CoordinationFigures:
                 Partner.id,
                 Partner.name,
                 Barrier.status,
-                month,
+                quarter,
                 func.count(),
             )
             .select_from(Barrier)
@@ -356,7 +357,7 @@ class CoordinationFigures:
                 Partner.id,
                 Partner.name,
                 Barrier.status,
-                month,
+                quarter,
             )
         )
         return self._rows(statement, by_organisation=False)
@@ -368,8 +369,7 @@ class CoordinationFigures:
     def _barriers(self) -> Publication:
         """Category x partner x status x quarter; partners for the whole year only."""
         records = [
-            ((c, p, s, (int(m) - 1) // 3 + 1), int(n))
-            for c, _cn, _co, p, _pn, s, m, n in self._barrier_rows
+            ((c, p, s, int(q)), int(n)) for c, _cn, _co, p, _pn, s, q, n in self._barrier_rows
         ]
         cover = Cover()
         add_cube(cover, "b", records, lambda key: key[1] == ALL or key[3] == ALL)
@@ -389,9 +389,9 @@ class CoordinationFigures:
 
     @cached_property
     def _referral_rows(self) -> list[Any]:
-        month = date_part("month", Referral.referred_on)
+        quarter = date_quarter(Referral.referred_on)
         # The referral's own organisation is its case's (``OrgOwned``): no join.
-        groups = (Referral.organisation_id, Partner.id, Partner.name, Referral.status, month)
+        groups = (Referral.organisation_id, Partner.id, Partner.name, Referral.status, quarter)
         statement = (
             select(*groups, func.count())
             .select_from(Referral)
@@ -412,8 +412,7 @@ class CoordinationFigures:
         """Partner x status x organisation x quarter: status by organisation per quarter,
         partner by status for the whole year across all organisations."""
         records = [
-            ((p, s, self._org(o), (int(m) - 1) // 3 + 1), int(n))
-            for o, p, _name, s, m, n in self._referral_rows
+            ((p, s, self._org(o), int(q)), int(n)) for o, p, _name, s, q, n in self._referral_rows
         ]
         cover = Cover()
         add_cube(

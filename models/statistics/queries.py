@@ -59,7 +59,6 @@ from models.statistics.periods import (
     DASH,
     Period,
     quarter_label,
-    quarter_of,
     years_before,
 )
 from models.statistics.scope import Scope
@@ -111,6 +110,11 @@ def date_part(field: str, day: Any) -> ColumnElement[int]:
     gives a numeric, which the driver reads as a Decimal (unlike SQLite's integer), and a
     count's rows stored for every worker keep each Decimal as an object to decode again."""
     return cast(extract(field, day), Integer)
+
+
+def date_quarter(day: Any) -> ColumnElement[int]:
+    """The quarter (1-4) of a date: a count by quarter has a third of the rows by month."""
+    return (date_part("month", day) - 1) // 3 + 1
 
 
 def age_band(date_of_birth: Any, at: dt.date) -> ColumnElement[str]:
@@ -602,17 +606,14 @@ class StatisticsQueries:
         )
 
     def barriers_by_quarter(self) -> CountTable:
-        year, month = (
-            date_part("year", Barrier.observed_on),
-            date_part("month", Barrier.observed_on),
-        )
+        year, quarter = date_part("year", Barrier.observed_on), date_quarter(Barrier.observed_on)
         groups = (
             Barrier.organisation_id,
             BarrierCategory.id,
             BarrierCategory.name,
             BarrierCategory.sort_order,
             year,
-            month,
+            quarter,
         )
         statement = (
             select(*groups, func.count())
@@ -625,7 +626,7 @@ class StatisticsQueries:
         categories = self._category_rows((c, name, order) for c, name, order, _y, _m, _n in found)
         quarters = self.period.quarters()
         grid = pivot(
-            ((c, quarter_of(int(y), int(m)), n) for c, _name, _o, y, m, n in found),
+            ((c, (int(y), int(q)), n) for c, _name, _o, y, q, n in found),
             [c for c, _n in categories],
             quarters,
         )
@@ -640,21 +641,18 @@ class StatisticsQueries:
 
     def barrier_trend(self, category_id: int) -> CountTable:
         """One category: quarter by status."""
-        year, month = (
-            date_part("year", Barrier.observed_on),
-            date_part("month", Barrier.observed_on),
-        )
+        year, quarter = date_part("year", Barrier.observed_on), date_quarter(Barrier.observed_on)
         statement = (
-            select(Barrier.organisation_id, year, month, Barrier.status, func.count())
+            select(Barrier.organisation_id, year, quarter, Barrier.status, func.count())
             .select_from(Barrier)
             .where(*self._barriers_in_period(category_id))
-            .group_by(Barrier.organisation_id, year, month, Barrier.status)
+            .group_by(Barrier.organisation_id, year, quarter, Barrier.status)
         )
         found = self.grouped_rows(statement, by_organisation=False)
         quarters = self.period.quarters()
         statuses = [code for code, _label in BarrierStatus.choices()]
         grid = pivot(
-            ((quarter_of(int(y), int(m)), s, n) for y, m, s, n in found),
+            (((int(y), int(q)), s, n) for y, q, s, n in found),
             quarters,
             statuses,
         )
