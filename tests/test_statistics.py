@@ -789,6 +789,9 @@ def test_period_must_run_forward_and_not_too_long():
         ([(4, 1), (6, 1), (10, 1)], 6),
         ([(1, 3), (100, 2)], 1),
         ([(1, 2), (3, 1), (100, 1)], 2),
+        ([(100, 1), (3, 1), (1, 2)], 2),  # in any order
+        ([(5, 1), (9, 1), (5, 1), (9, 0)], 5),  # a value in the rows of two organisations
+        ([(9, 2), (5, 1), (9, 1), (2, 1)], 9),
     ],
 )
 def test_median_from_grouped_values(pairs, expected):

@@ -155,15 +155,21 @@ def pivot(
 
 
 def median_from_counts(value_counts: Iterable[tuple[float, int]]) -> float | None:
-    """The median of values given as (value, how often); the mean of the two middle ones."""
-    ordered = sorted((float(value), int(count)) for value, count in value_counts if count)
-    total = sum(count for _value, count in ordered)
+    """The median of values given as (value, how often); the mean of the two middle ones.
+    A value may come more than once (the rows of several organisations): its counts are
+    added up first, so that only the distinct values are sorted."""
+    how_often: dict[float, int] = defaultdict(int)
+    for value, count in value_counts:
+        if count:
+            how_often[float(value)] += int(count)
+    total = sum(how_often.values())
     if total == 0:
         return None
     wanted = [(total - 1) // 2, total // 2]  # 0-based positions of the middle value(s)
     found: list[float] = []
     seen = 0
-    for value, count in ordered:
+    for value in sorted(how_often):
+        count = how_often[value]
         while wanted and wanted[0] < seen + count:
             found.append(value)
             wanted.pop(0)
