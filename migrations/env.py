@@ -5,6 +5,7 @@ from alembic import context
 from flask import current_app
 
 from models import Base
+from models.statistics.generation import replace_epoch
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -98,7 +99,13 @@ def run_migrations_online():
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
+            migrated = context.get_context()
+            before = set(migrated.get_current_heads())
             context.run_migrations()
+            if set(migrated.get_current_heads()) != before:
+                # A migration writes past the app's session: no figure kept before it
+                # (in a worker or in statistics_rows) is served again.
+                replace_epoch(connection)
 
         if sqlite:
             broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()

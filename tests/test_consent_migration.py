@@ -9,7 +9,6 @@ old consent date and referral flag is a consent record.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,8 +16,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.extensions import db
@@ -27,31 +25,13 @@ from models import Client, Consent, Referral, StatusPeriod
 from models.choices import ConsentKind
 from models.status_history import inconsistent_clients
 from seeds.demo import seed_demo
+from tests.databases import database_of_its_own
 
 BEFORE = "7db658c4740f"
 SEED_TODAY = dt.date(2025, 6, 13)
 CLIENTS_PER_ORG = 4
 
 pytestmark = pytest.mark.commits
-
-
-def _migration_database(tmp_path: Path) -> Iterator[str]:
-    base = os.environ.get("KIM_TEST_DATABASE_URL")
-    if not base:
-        yield f"sqlite:///{tmp_path / 'migration.db'}"
-        return
-    url = make_url(base)
-    name = f"{url.database}_migration"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture
@@ -63,7 +43,7 @@ def demo_at_todays_schema(app: Flask, tmp_path: Path) -> Iterator[Flask]:
     and leaves exactly the columns the old schema had.
     """
     directory = str(Path(app.root_path).parent / "migrations")
-    for url in _migration_database(tmp_path):
+    for url in database_of_its_own(tmp_path, "migration"):
         other = create_app({**app.config, "SQLALCHEMY_DATABASE_URI": url})
         with other.app_context():
             upgrade(directory=directory)

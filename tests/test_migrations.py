@@ -10,9 +10,14 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
-from sqlalchemy import Engine, inspect
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import Engine, inspect, select
 
+from app.extensions import db
+from app.factory import create_app
 from models import Base
+from models.statistics.generation import ANY, EPOCH, statistics_generation
+from tests.databases import database_of_its_own
 
 
 def test_migrated_schema_has_no_difference_from_the_models(engine: Engine) -> None:
@@ -51,3 +56,35 @@ def test_test_database_is_at_the_single_migration_head(app: Flask, engine: Engin
         current = MigrationContext.configure(connection).get_current_heads()
     assert len(heads) == 1
     assert set(current) == set(heads)
+
+
+@pytest.mark.commits
+def test_a_migration_that_ran_has_every_kept_figure_counted_again(
+    app: Flask, tmp_path: Path
+) -> None:
+    """A migration writes past the app's session and replaces no token of what it
+    writes: the epoch is replaced whenever one ran, up or down. An upgrade with nothing
+    to run (a deployment's every start) keeps what was counted."""
+    directory = str(Path(app.root_path).parent / "migrations")
+    for url in database_of_its_own(tmp_path, "epoch"):
+        other = create_app({**app.config, "SQLALCHEMY_DATABASE_URI": url})
+        with other.app_context():
+            upgrade(directory=directory)
+            at_head = _epoch_token()
+            upgrade(directory=directory)
+            assert _epoch_token() == at_head
+            downgrade(directory=directory, revision="-1")
+            one_down = _epoch_token()
+            upgrade(directory=directory)
+            assert len({at_head, one_down, _epoch_token()}) == 3
+            db.engine.dispose()
+
+
+def _epoch_token() -> int:
+    with db.engine.connect() as connection:
+        return connection.execute(
+            select(statistics_generation.c.token).where(
+                statistics_generation.c.organisation_id == ANY,
+                statistics_generation.c.table_name == EPOCH,
+            )
+        ).scalar_one()

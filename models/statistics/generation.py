@@ -77,7 +77,7 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.engine.interfaces import Compiled
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
@@ -199,6 +199,29 @@ def bump(session: Session, written: Iterable[tuple[int, str]]) -> None:
         ),
         rows,
     )
+
+
+def replace_epoch(connection: Connection) -> None:
+    """Every figure counted again, as after SQL text through a session: for writes that
+    no session sees, such as a migration's (``migrations/env.py``). A schema without the
+    epoch row (before the migration that makes it) keeps nothing anyway."""
+    if "table_name" not in {column["name"] for column in _columns(connection)}:
+        return
+    connection.execute(
+        statistics_generation.update()
+        .where(
+            statistics_generation.c.organisation_id == ANY,
+            statistics_generation.c.table_name == EPOCH,
+        )
+        .values(token=new_token())
+    )
+
+
+def _columns(connection: Connection) -> list[Any]:
+    inspector = inspect(connection)
+    if not inspector.has_table(statistics_generation.name):
+        return []
+    return list(inspector.get_columns(statistics_generation.name))
 
 
 def tokens(session: Any) -> Tokens | None:
