@@ -106,6 +106,11 @@ def run_migrations_online():
                 # A migration writes past the app's session: no figure kept before it
                 # (in a worker or in statistics_rows) is served again.
                 replace_epoch(connection)
+        if connection.in_transaction():
+            # SQLite: Alembic commits each migration on its own there, and the epoch's
+            # UPDATE began a transaction of its own, inside which the foreign keys below
+            # could not be turned on again.
+            connection.commit()
 
         if sqlite:
             broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()

@@ -88,3 +88,30 @@ def _epoch_token() -> int:
                 statistics_generation.c.table_name == EPOCH,
             )
         ).scalar_one()
+
+
+@pytest.mark.commits
+def test_after_a_migration_that_ran_sqlite_checks_foreign_keys_again(
+    app: Flask, tmp_path: Path
+) -> None:
+    """The migrations turn SQLite's foreign keys off while they copy tables and on again
+    after: a connection the app takes from its pool afterwards checks them (the suite's
+    own connections too, which migrate in this process)."""
+    directory = str(Path(app.root_path).parent / "migrations")
+    for url in database_of_its_own(tmp_path, "keys"):
+        other = create_app({**app.config, "SQLALCHEMY_DATABASE_URI": url})
+        with other.app_context():
+            if db.engine.dialect.name != "sqlite":
+                pytest.skip("foreign keys are a connection's setting on SQLite alone")
+            upgrade(directory=directory)
+            assert _checks_foreign_keys()
+            downgrade(directory=directory, revision="-1")
+            assert _checks_foreign_keys()
+            upgrade(directory=directory)
+            assert _checks_foreign_keys()
+            db.engine.dispose()
+
+
+def _checks_foreign_keys() -> bool:
+    with db.engine.connect() as connection:
+        return connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

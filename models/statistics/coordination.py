@@ -112,7 +112,7 @@ def add_cube(
     """Counts of a cube whose every axis adds up to ``ALL``, with the margins that
     ``published`` admits, and an equation for every margin whose parts are published."""
     records = sorted(records, key=repr)  # the same cover, so the same pattern, every time
-    # Records of the same coordinates (months of one quarter) are neighbours once sorted:
+    # Records of the same coordinates (from several rows) are neighbours once sorted:
     # summed first, they add the same cells in the same order, once instead of thrice.
     merged = [
         (coordinates, sum(count for _c, count in group))
