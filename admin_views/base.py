@@ -62,6 +62,7 @@ from app.clock import today
 from app.extensions import db
 from models import AuditEvent, OrgOwned
 from models.audit import AuditAction, record_event, set_actor
+from models.memo import kept
 from models.owned import parse_id
 from models.permissions import Permission, has_any_permission, has_permission
 from models.related import record_history
@@ -296,12 +297,7 @@ class MenuCache:
             str(get_locale()),
             request.script_root,
         )
-        html = self.html.get(key)
-        if html is None:
-            if len(self.html) >= self.limit:
-                self.html.clear()
-            html = self.html[key] = Markup(render())  # noqa: S704 - a rendered macro
-        return html
+        return kept(self.html, key, lambda: Markup(render()), self.limit)  # noqa: S704 - a rendered macro
 
 
 MENUS = MenuCache()

@@ -32,6 +32,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Query, QueryableAttribute, Session, aliased
 
+from models.memo import kept
 from models.statistics.generation import FiguresMemo, Reads, statement_name
 
 
@@ -282,12 +283,7 @@ class StaticUrls:
         if values.get("_external"):
             return str(build(endpoint, **values))
         key = (script_root, endpoint, tuple(sorted((k, repr(v)) for k, v in values.items())))
-        url = self.urls.get(key)
-        if url is None:
-            if len(self.urls) >= self.limit:
-                self.urls.clear()
-            url = self.urls[key] = str(build(endpoint, **values))
-        return url
+        return kept(self.urls, key, lambda: str(build(endpoint, **values)), self.limit)
 
 
 def _is_number(value: Any) -> bool:

@@ -85,6 +85,7 @@ from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import BindParameter, ColumnClause
 
 from models.base import Base, upserting_insert
+from models.memo import kept
 from models.owned import OrgOwned
 
 T = TypeVar("T")
@@ -647,17 +648,6 @@ _READS_OF_SHAPE: dict[Hashable, tuple[frozenset[str], frozenset[str]]] = {}
 SHAPES_KEPT = 4096  # some dozens in use: one per grouped count, a few per list and filter
 
 
-def _once_per_shape(kept: dict[K, T], shape: K, make: Callable[[], T]) -> T:
-    """``kept[shape]``, made once in this process; ``kept`` is emptied once it holds
-    ``SHAPES_KEPT``, so that whatever shapes come, it stays bounded."""
-    found = kept.get(shape)
-    if found is None:
-        if len(kept) > SHAPES_KEPT:
-            kept.clear()
-        found = kept[shape] = make()
-    return found
-
-
 def statement_name(
     session: Any, statement: Any, parameter: str | None = None
 ) -> tuple[Hashable, tuple[Any, ...], tuple[frozenset[str], frozenset[str]]]:
@@ -679,8 +669,11 @@ def statement_name(
             for bound in cache_key.bindparams
             if bound.key != parameter
         )
-    reads = _once_per_shape(
-        _READS_OF_SHAPE, shape, lambda: (tables_of(statement), columns_of(statement))
+    reads = kept(
+        _READS_OF_SHAPE,
+        shape,
+        lambda: (tables_of(statement), columns_of(statement)),
+        SHAPES_KEPT,
     )
     return shape, values, reads
 
@@ -766,10 +759,11 @@ class StoredRows:
             compiled = self.statement.compile(dialect=dialect)
             params = compiled.params
         else:
-            compiled = _once_per_shape(
+            compiled = kept(
                 _SHAPES_COMPILED,
                 (dialect, cache_key.key),
                 lambda: self.statement.compile(dialect=dialect, cache_key=cache_key),
+                SHAPES_KEPT,
             )
             params = compiled.construct_params(
                 {ORGANISATIONS.key: []},
