@@ -206,7 +206,11 @@ def replace_epoch(connection: Connection) -> None:
     """Every figure counted again, as after SQL text through a session: for writes that
     no session sees, such as a migration's (``migrations/env.py``). A schema without the
     epoch row (before the migration that makes it) keeps nothing anyway."""
-    if "table_name" not in {column["name"] for column in _columns(connection)}:
+    inspector = inspect(connection)
+    name = statistics_generation.name
+    if not inspector.has_table(name):
+        return
+    if "table_name" not in {column["name"] for column in inspector.get_columns(name)}:
         return
     connection.execute(
         statistics_generation.update()
@@ -216,13 +220,6 @@ def replace_epoch(connection: Connection) -> None:
         )
         .values(token=new_token())
     )
-
-
-def _columns(connection: Connection) -> list[Any]:
-    inspector = inspect(connection)
-    if not inspector.has_table(statistics_generation.name):
-        return []
-    return list(inspector.get_columns(statistics_generation.name))
 
 
 def tokens(session: Any) -> Tokens | None:
