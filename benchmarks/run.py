@@ -15,6 +15,11 @@ an already seeded one with ``--reuse``, in this process (Flask's test client, no
 - the seed's seconds, and the process's RSS once every page has been served (a warmed
   worker serves the same).
 
+The process acts as a sync worker of ``gunicorn.conf.py`` (``SyncWorker``): it freezes the
+loaded app and, after each response, untimed, collects (and freezes during the warm-up)
+as that worker's hooks do; without them a full collection over the figures kept for the
+coordination lands inside a later request (30-35 ms of a team lead's page).
+
 ``--django-harness DIR`` (the comparison harness, see its README) also runs its
 ``bench_lists.py`` against the same database (gunicorn, one sync worker per app,
 interleaved requests) and prints its KIM/Django table; it needs ``--django-python``, the
@@ -30,6 +35,7 @@ import argparse
 import datetime as dt
 import os
 import re
+import runpy
 import statistics
 import subprocess
 import sys
@@ -39,6 +45,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from flask import Flask
@@ -47,6 +54,7 @@ from sqlalchemy import event, func, select, text
 from app.clock import today
 from app.extensions import db
 from app.factory import create_app
+from benchmarks.served import served_statistics
 from benchmarks.statistics import build_app
 from models import Barrier, Case, Client, Contact, Organisation
 from models.statistics.generation import ANY, EPOCH, FIGURES, bump
@@ -135,6 +143,23 @@ def replay_seconds(app: Flask, statements: list[tuple[str, Any, bool]]) -> float
     return elapsed
 
 
+class SyncWorker:
+    """The hooks of ``gunicorn.conf.py`` as they run in one of its sync workers: once the
+    app is loaded (``post_worker_init``), and after each response is written
+    (``post_request``, which the client does not wait for)."""
+
+    def __init__(self) -> None:
+        self.hooks = runpy.run_path(
+            str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py")
+        )
+        self.worker = SimpleNamespace(nr=0, cfg=SimpleNamespace(worker_class_str="sync"))
+        self.hooks["post_worker_init"](self.worker)
+
+    def responded(self) -> None:
+        self.worker.nr += 1
+        self.hooks["post_request"](self.worker, None, None, None)
+
+
 def logged_in(app: Flask, email: str) -> Any:
     client = app.test_client()
     response = client.post("/login", data={"email": email, "password": DEFAULT_PASSWORD})
@@ -144,10 +169,17 @@ def logged_in(app: Flask, email: str) -> Any:
 
 
 def time_page(
-    app: Flask, client: Any, url: str, requests: int, before: Any = None
+    app: Flask,
+    client: Any,
+    url: str,
+    requests: int,
+    *,
+    before: Any = None,
+    worker: SyncWorker | None = None,
 ) -> dict[str, Any]:
-    """p50/p95 of ``requests`` GETs (``before`` runs ahead of each, untimed), the
-    statements of the last one and their time on the bare driver."""
+    """p50/p95 of ``requests`` GETs (``before`` runs ahead of each, untimed; ``worker``'s
+    hook after each, untimed), the statements of the last one and their time on the bare
+    driver."""
     timings: list[float] = []
     for _number in range(requests):
         if before is not None:
@@ -159,6 +191,8 @@ def time_page(
             timings.append(time.perf_counter() - started)
         if response.status_code != 200:
             raise RuntimeError(f"{url}: {response.status_code}")
+        if worker is not None:
+            worker.responded()
     sql = statistics.median(replay_seconds(app, recorder.statements) for _ in range(3))
     return {
         "p50": statistics.median(timings),
@@ -316,10 +350,12 @@ def run(options: argparse.Namespace) -> None:
             "\n| page | p50 ms | p95 ms | statements | SQL alone ms | page/SQL | KiB |\n"
             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
         )
-        worker = logged_in(app, CASE_MANAGER)
+        worker = None if options.bare else SyncWorker()
+        case_manager = logged_in(app, CASE_MANAGER)
         for name, page in list_pages().items():
-            worker.get(page)  # warm
-            print(row(name, time_page(app, worker, page, options.requests)), flush=True)
+            case_manager.get(page)  # warm
+            timed = time_page(app, case_manager, page, options.requests, worker=worker)
+            print(row(name, timed), flush=True)
         for role, email in (("coordination", COORDINATOR), ("team lead AWO", LEAD)):
             client = logged_in(app, email)
             client.get("/admin/statistics/")  # warm
@@ -329,16 +365,22 @@ def run(options: argparse.Namespace) -> None:
                     client,
                     "/admin/statistics/",
                     options.cold_requests,
-                    lambda change=change: write(app, change),
+                    before=lambda change=change: write(app, change),
+                    worker=worker,
                 )
                 print(row(f"statistics, {role}, after {name}", cold), flush=True)
             # A worker that has kept nothing (just started, or another one): it reads
             # the rows stored for every worker, counting nothing again.
             first = time_page(
-                app, client, "/admin/statistics/", options.cold_requests, FIGURES.clear
+                app,
+                client,
+                "/admin/statistics/",
+                options.cold_requests,
+                before=FIGURES.clear,
+                worker=worker,
             )
             print(row(f"statistics, {role}, a worker's first view", first), flush=True)
-            warm = time_page(app, client, "/admin/statistics/", options.requests)
+            warm = time_page(app, client, "/admin/statistics/", options.requests, worker=worker)
             print(row(f"statistics, {role}, again", warm), flush=True)
         warmed = rss_mib()
         exported = time_export(app)
@@ -351,7 +393,10 @@ def run(options: argparse.Namespace) -> None:
         print(f"load average at the end: {os.getloadavg()[0]:.2f}")
         with app.app_context():
             db.engine.dispose()
-        if options.django_harness:  # while the temporary database is still there
+        if options.served:  # while the temporary database is still there
+            users = {"coordination": COORDINATOR, "team lead AWO": LEAD}
+            served_statistics(url, options.cold_requests, users, WRITES, percentile)
+        if options.django_harness:
             compare_with_django(options, url)
 
 
@@ -399,6 +444,16 @@ def main(arguments: list[str] | None = None) -> None:
     parser.add_argument("--reuse", action="store_true", help="an already seeded database")
     parser.add_argument("--requests", type=int, default=20, help="timed GETs per page")
     parser.add_argument("--cold-requests", type=int, default=3, help="statistics after a write")
+    parser.add_argument(
+        "--bare",
+        action="store_true",
+        help="without the hooks of gunicorn.conf.py's sync worker (no collection in between)",
+    )
+    parser.add_argument(
+        "--served",
+        action="store_true",
+        help="also the statistics served by gunicorn (benchmarks.served)",
+    )
     parser.add_argument("--django-harness", help="the comparison harness's folder")
     parser.add_argument("--django-python", help="the python of the harness's venv")
     parser.add_argument("--out", help="the harness's results folder")
