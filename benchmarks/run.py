@@ -6,7 +6,8 @@ an already seeded one with ``--reuse``, in this process (Flask's test client, no
 
 - the list pages as the case manager of AWO (page 1, a deep page, a search, a filter of
   clients, cases and referrals): p50/p95 of ``--requests`` GETs, SQL statements per page,
-  and the page's own SQL alone (its statements replayed on the bare driver);
+  and the page's own SQL alone (its statements replayed on the bare driver); the same for
+  the start page of AWO's case manager and team lead;
 - the statistics page for the coordination and for a team lead: the first request after
   a write (the figures computed) and the following ones (the figures of this generation
   kept), p50/p95, statements, SQL alone;
@@ -356,6 +357,12 @@ def run(options: argparse.Namespace) -> None:
             case_manager.get(page)  # warm
             timed = time_page(app, case_manager, page, options.requests, worker=worker)
             print(row(name, timed), flush=True)
+        # The page every case worker opens first: a caseload of ~6,000 open cases here.
+        for role, email in (("case manager AWO", CASE_MANAGER), ("team lead AWO", LEAD)):
+            start = logged_in(app, email)
+            start.get("/admin/")  # warm
+            timed = time_page(app, start, "/admin/", options.requests, worker=worker)
+            print(row(f"start page, {role}", timed), flush=True)
         for role, email in (("coordination", COORDINATOR), ("team lead AWO", LEAD)):
             client = logged_in(app, email)
             client.get("/admin/statistics/")  # warm

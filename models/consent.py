@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    func,
     select,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -319,24 +320,30 @@ class ExpiringConsent:
     days_left: int
 
 
+def _expiring_consent_criteria(today: dt.date, within_days: int) -> list[Any]:
+    return [
+        Consent.withdrawn_on.is_(None),
+        Consent.valid_until.is_not(None),
+        Consent.valid_until >= today,
+        Consent.valid_until <= today + dt.timedelta(days=within_days),
+    ]
+
+
 def expiring_consents(
     session: Session,
     criteria: list[Any],
     today: dt.date,
     within_days: int = DEFAULT_EXPIRY_WARNING_DAYS,
+    limit: int | None = None,
 ) -> list[ExpiringConsent]:
-    """Consents not withdrawn whose validity ends within ``within_days`` from today."""
+    """Consents not withdrawn whose validity ends within ``within_days`` from today, the
+    soonest first (the first ``limit``)."""
     statement = (
         select(Consent, Client)
         .join(Client, Consent.client_id == Client.id)
-        .where(
-            Consent.withdrawn_on.is_(None),
-            Consent.valid_until.is_not(None),
-            Consent.valid_until >= today,
-            Consent.valid_until <= today + dt.timedelta(days=within_days),
-            *criteria,
-        )
+        .where(*_expiring_consent_criteria(today, within_days), *criteria)
         .order_by(Consent.valid_until, Consent.id)
+        .limit(limit)
     )
     rows = []
     for consent, client in session.execute(statement):
@@ -352,6 +359,22 @@ def expiring_consents(
             )
         )
     return rows
+
+
+def count_expiring_consents(
+    session: Session,
+    criteria: list[Any],
+    today: dt.date,
+    within_days: int = DEFAULT_EXPIRY_WARNING_DAYS,
+) -> int:
+    """How many ``expiring_consents`` would list without a limit."""
+    statement = (
+        select(func.count())
+        .select_from(Consent)
+        .join(Client, Consent.client_id == Client.id)
+        .where(*_expiring_consent_criteria(today, within_days), *criteria)
+    )
+    return session.execute(statement).scalar_one()
 
 
 def consent_summary(consents: list[Consent], today: dt.date) -> str:

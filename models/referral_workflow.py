@@ -34,7 +34,12 @@ from models.referral import (
     overdue_condition,
 )
 from models.user import User
-from models.visibility import incoming_referral_criteria, visible_criteria, visible_one
+from models.visibility import (
+    incoming_referral_criteria,
+    referral_case_is_not,
+    visible_criteria,
+    visible_one,
+)
 
 S = ReferralStatus
 # The order of the groups on the tracking screen: what waits for the partner first.
@@ -436,13 +441,11 @@ def outgoing_referrals(
 
 def _waiting_for_answer() -> list[ColumnElement[bool]]:
     """Sent, with the client's consent to share, which the client has not withdrawn."""
-    withdrawn = select(Case.id).join(Client, Case.client_id == Client.id)
-    withdrawn = withdrawn.where(Client.consent_withdrawn_on.is_not(None))
     return [
         Referral.status == S.SENT,
         or_(Referral.consent_confirmed.is_(True), Referral.statutory_basis.is_not(None)),
         Referral.consent_withdrawn_on.is_(None),
-        Referral.case_id.not_in(withdrawn),
+        referral_case_is_not(lambda _case, client: client.consent_withdrawn_on.is_not(None)),
     ]
 
 

@@ -3,7 +3,9 @@
 A list read from the status periods and consents each time, beside the tasks the same
 deadlines make (``models.tasks``: the task list is per case and assignee, this glance is
 per client, and a lead sees the whole team's).
-Case managers see the clients of their own open cases, leads their whole team's.
+Case managers see the clients of their own open cases, leads their whole team's. A glance:
+the ``SHOWN`` soonest of each list and how many there are in all (a caseload of thousands
+made a start page of 1,000 names, 250 KB, rendered in 100 ms and more).
 """
 
 from __future__ import annotations
@@ -18,19 +20,23 @@ from models.case import Case
 from models.caseload import default_case_manager_filter
 from models.client import Client
 from models.consent import DEFAULT_EXPIRY_WARNING_DAYS as CONSENT_DAYS
-from models.consent import ExpiringConsent, expiring_consents
+from models.consent import ExpiringConsent, count_expiring_consents, expiring_consents
 from models.status_history import DEFAULT_EXPIRY_WARNING_DAYS as TITLE_DAYS
-from models.status_history import ExpiringTitle, expiring_titles
+from models.status_history import ExpiringTitle, count_expiring_titles, expiring_titles
 from models.user import User
 from models.visibility import visible_criteria
+
+SHOWN = 10  # of each list; every one of them is also a task (models/tasks.py)
 
 
 @dataclass(frozen=True)
 class Reminders:
     title_days: int
     consent_days: int
-    titles: list[ExpiringTitle]
+    titles: list[ExpiringTitle]  # the soonest SHOWN
     consents: list[ExpiringConsent]
+    titles_in_all: int
+    consents_in_all: int
 
 
 def _my_clients(user: User) -> list[ColumnElement[bool]]:
@@ -52,9 +58,17 @@ def reminders(
     consent_days: int = CONSENT_DAYS,
 ) -> Reminders:
     criteria = _my_clients(user)
+    titles = expiring_titles(session, criteria, today, title_days, SHOWN)
+    consents = expiring_consents(session, criteria, today, consent_days, SHOWN)
     return Reminders(
         title_days,
         consent_days,
-        expiring_titles(session, criteria, today, title_days),
-        expiring_consents(session, criteria, today, consent_days),
+        titles,
+        consents,
+        titles_in_all=len(titles)
+        if len(titles) < SHOWN
+        else count_expiring_titles(session, criteria, today, title_days),
+        consents_in_all=len(consents)
+        if len(consents) < SHOWN
+        else count_expiring_consents(session, criteria, today, consent_days),
     )

@@ -22,7 +22,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, event, inspect, select
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    event,
+    func,
+    inspect,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, intpk
@@ -354,13 +363,24 @@ class ExpiringTitle:
     days_left: int
 
 
+def _expiring_title_criteria(today: dt.date, within_days: int) -> list[Any]:
+    return [
+        StatusPeriod.kind == K.RESIDENCE,
+        StatusPeriod.valid_until.is_(None),
+        StatusPeriod.title_expires_on.is_not(None),
+        StatusPeriod.title_expires_on <= today + dt.timedelta(days=within_days),
+    ]
+
+
 def expiring_titles(
     session: Session,
     criteria: list[Any],
     today: dt.date,
     within_days: int = DEFAULT_EXPIRY_WARNING_DAYS,
+    limit: int | None = None,
 ) -> list[ExpiringTitle]:
-    """Open residence periods whose title expires within ``within_days`` (or has expired).
+    """Open residence periods whose title expires within ``within_days`` (or has expired),
+    the soonest first (the first ``limit``).
 
     ``criteria`` are the caller's visibility criteria on ``Client`` and, if wanted, more
     (e.g. the case manager's own clients).
@@ -368,14 +388,9 @@ def expiring_titles(
     statement = (
         select(StatusPeriod, Client)
         .join(Client, StatusPeriod.client_id == Client.id)
-        .where(
-            StatusPeriod.kind == K.RESIDENCE,
-            StatusPeriod.valid_until.is_(None),
-            StatusPeriod.title_expires_on.is_not(None),
-            StatusPeriod.title_expires_on <= today + dt.timedelta(days=within_days),
-            *criteria,
-        )
+        .where(*_expiring_title_criteria(today, within_days), *criteria)
         .order_by(StatusPeriod.title_expires_on, Client.id)
+        .limit(limit)
     )
     rows = []
     for period, client in session.execute(statement):
@@ -391,6 +406,22 @@ def expiring_titles(
             )
         )
     return rows
+
+
+def count_expiring_titles(
+    session: Session,
+    criteria: list[Any],
+    today: dt.date,
+    within_days: int = DEFAULT_EXPIRY_WARNING_DAYS,
+) -> int:
+    """How many ``expiring_titles`` would list without a limit."""
+    statement = (
+        select(func.count())
+        .select_from(StatusPeriod)
+        .join(Client, StatusPeriod.client_id == Client.id)
+        .where(*_expiring_title_criteria(today, within_days), *criteria)
+    )
+    return session.execute(statement).scalar_one()
 
 
 def inconsistent_clients(session: Session) -> list[int]:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from models import Client, StatusPeriod, User
 from models.choices import Role
+from models.reminders import SHOWN
 from models.status_history import (
     Span,
     expiring_titles,
@@ -23,13 +24,14 @@ from models.status_history import (
     sequence_error,
 )
 from models.visibility import visible_criteria
-from tests.factories import TODAY, World, make_case, make_client, make_user
+from tests.factories import TODAY, World, client_period, make_case, make_client, make_user
 from tests.lifecycle_helpers import changes_of, events
 
 if TYPE_CHECKING:
     from tests.conftest import AuthActions
 
 D = dt.timedelta
+RESIDENT = {"residence_status": "permission_to_remain"}  # an open residence period
 
 
 def day(offset: int) -> dt.date:
@@ -330,6 +332,31 @@ def test_titles_expiring_within_sixty_days_are_listed(
     assert [(t.client_id, t.days_left) for t in found] == (
         [(client.id, expires_in)] if listed else []
     )
+
+
+def test_start_page_shows_the_soonest_titles_and_how_many_more_there_are(
+    client: FlaskClient, auth: AuthActions, session: Session, world: World
+) -> None:
+    """A glance, not the whole caseload: the ``SHOWN`` soonest, the rest counted."""
+    manager = user_by_email(session, world.a.case_manager_email)
+    organisation = session.get_one(Client, world.a.client_id).organisation
+    names = []
+    for number in range(SHOWN + 2):
+        person = make_client(
+            session, organisation, manager, last_name=f"Frist-{number:02d}", **RESIDENT
+        )
+        make_case(session, person, manager)
+        client_period(session, person, "residence").title_expires_on = day(number)
+        names.append(person.last_name)
+    session.commit()
+
+    auth.login(world.a.case_manager_email)
+    page = client.get("/admin/").get_data(as_text=True)
+    titles = page.split("kim-expiring-titles")[1].split("</ul>")[0]
+
+    assert [name for name in names if name in titles] == names[:SHOWN]
+    assert "… und 2 weitere." in page
+    assert "Alle in „Meine Aufgaben“" in page
 
 
 def test_start_page_names_the_expiring_title_for_the_case_manager_only(

@@ -180,6 +180,19 @@ def test_a_referral_whose_sender_archived_the_client_leaves_the_incoming_list(
     assert "Haddad" not in page.split('id="incoming"')[1].split('id="outgoing"')[0]
 
 
+def test_a_referral_whose_client_withdrew_consent_leaves_the_incoming_list(session, world):
+    referral = referral_from_a_to_b(session, world)
+    receiver = user_by_email(session, world.b.case_manager_email)
+    assert caseload_counts(session, receiver, today()).incoming_referrals == 1
+
+    session.get_one(Client, world.a.client_id).consent_withdrawn_on = today()
+    session.commit()
+
+    assert incoming_referrals(session, receiver) == []
+    assert caseload_counts(session, receiver, today()).incoming_referrals == 0
+    assert session.get_one(Referral, referral.id).status == "sent"  # still the sender's
+
+
 # --- subject access ---------------------------------------------------------------------
 
 
