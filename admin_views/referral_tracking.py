@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
@@ -47,6 +48,45 @@ from models.visibility import selectable_criteria
 log = logging.getLogger(__name__)
 
 FILTER_ARGS = ("partner", "topic", "manager")
+# Each status group and the incoming list show a page of rows: a caseload of thousands
+# made one page of every open referral with its forms (9.5 MB, a second to render).
+GROUP_ROWS = 50
+INCOMING_PAGE = "page_incoming"
+PAGE_ARGS = (*(f"page_{status}" for status in STATUS_ORDER), INCOMING_PAGE)
+
+
+@dataclass(frozen=True)
+class RowsPage:
+    """One page of a group's rows: the rows, how many there are in all, where it starts,
+    and the links to the pages before and after (None at either end)."""
+
+    rows: Sequence[Any]
+    total: int
+    first: int  # the number of the first row shown, from 1
+    previous_url: str | None
+    next_url: str | None
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1
+
+
+def rows_page(rows: Sequence[Any], arg: str, link_args: dict[str, str]) -> RowsPage:
+    """The page of ``rows`` that the request's ``arg`` names (the first for anything else
+    than a page that exists); links keep the other groups' pages and the filters."""
+    pages = max(1, -(-len(rows) // GROUP_ROWS))
+    number = min(parse_id(request.args.get(arg)) or 1, pages)
+    start = (number - 1) * GROUP_ROWS
+
+    def link(to: int) -> str | None:
+        if not 1 <= to <= pages or to == number:
+            return None
+        values: dict[str, Any] = {**link_args, arg: str(to)}
+        return url_for(".index", **values)
+
+    return RowsPage(
+        rows[start : start + GROUP_ROWS], len(rows), start + 1, link(number - 1), link(number + 1)
+    )
 
 
 def parse_date(raw: str | None) -> dt.date | None:
@@ -91,6 +131,12 @@ class ReferralTrackingView(SecureView):
         )
         return filters, {name: value for name, value in args.items() if value}
 
+    @staticmethod
+    def _link_args(filter_args: dict[str, str]) -> dict[str, str]:
+        """The filters and the pages shown: what a link or form back here keeps."""
+        pages = {name: request.args[name] for name in PAGE_ARGS if parse_id(request.args.get(name))}
+        return {**filter_args, **pages}
+
     def _filter_options(self) -> dict[str, Sequence[Any]]:
         session = db.session
         return {
@@ -110,19 +156,27 @@ class ReferralTrackingView(SecureView):
     @expose("/")
     def index(self) -> Any:
         filters, filter_args = self._filters()
+        link_args = self._link_args(filter_args)
         current_day = today()
         outgoing = outgoing_referrals(db.session(), current_user, current_day, filters)
         groups = [
             (status, [row for row in outgoing if row.status == status]) for status in STATUS_ORDER
         ]
+        incoming = incoming_referrals(db.session(), current_user)
         return self.render(
             "admin/referral_tracking.html",
-            groups=[(status, rows) for status, rows in groups if rows],
+            groups=[
+                (status, rows_page(rows, f"page_{status}", link_args))
+                for status, rows in groups
+                if rows
+            ],
             overdue_count=sum(row.overdue for row in outgoing),
-            incoming=incoming_referrals(db.session(), current_user),
+            incoming=rows_page(incoming, INCOMING_PAGE, link_args),
             options=self._filter_options(),
             filters=filters,
             filter_args=filter_args,
+            link_args=link_args,
+            page_rows=GROUP_ROWS,
             can_write=self.allows_endpoint("change_status"),
             today=current_day,
             statuses=ReferralStatus,
@@ -133,7 +187,9 @@ class ReferralTrackingView(SecureView):
     def _back(self, anchor: str | None = None) -> Response:
         """Back to the screen with its filters, at the row that was acted on."""
         args: dict[str, Any] = {
-            name: request.args[name] for name in FILTER_ARGS if request.args.get(name)
+            name: request.args[name]
+            for name in (*FILTER_ARGS, *PAGE_ARGS)
+            if request.args.get(name)
         }
         return redirect(url_for(".index", _anchor=anchor, **args))
 

@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Connection, event, func, select
 from sqlalchemy.orm import Session
 
+from admin_views import referral_tracking
 from models import Case, Client, Partner, Referral, User
 from models.choices import ReferralStatus
 from models.referral import ALLOWED_TRANSITIONS
@@ -269,6 +270,43 @@ def test_screen_offers_buttons_for_exactly_the_allowed_next_steps(client, auth, 
     assert offered == {S.ACCEPTED, S.DECLINED, S.CANCELLED}
     assert 'name="csrf_token"' in row
     assert f'name="version" value="{referral.version}"' in row
+
+
+def test_screen_pages_each_group_and_an_answer_keeps_the_page(
+    client, auth, session, world, monkeypatch
+):
+    """A caseload of thousands is shown a page at a time per status; a button pressed on
+    a later page comes back to that page."""
+    monkeypatch.setattr(referral_tracking, "GROUP_ROWS", 2)
+    for days in (30, 20, 10):
+        own_referral(session, world, S.SENT, referred_on=TODAY - dt.timedelta(days=days))
+    auth.login(world.a.case_manager_email)
+    user = session.scalars(select(User).where(User.email == world.a.case_manager_email)).one()
+    sent = [
+        row.id
+        for row in outgoing_referrals(session, user, TODAY, TrackingFilters(user.id))
+        if row.status == S.SENT
+    ]
+
+    first = client.get(TRACKING).get_data(as_text=True)
+    second = client.get(f"{TRACKING}?page_sent=2").get_data(as_text=True)
+
+    def shown(body: str) -> list[int]:
+        return [referral for referral in sent if f'data-referral="{referral}"' in body]
+
+    assert shown(first) == sent[:2]
+    assert f"Zeilen 1–2 von {len(sent)}" in first
+    assert "page_sent=2" in first
+    assert shown(second) == sent[2:4]
+    referral = reload(session, sent[2])
+    response = client.post(
+        f"{TRACKING}{referral.id}/status?page_sent=2",
+        data={"status": S.ACCEPTED, "version": referral.version},
+    )
+    assert response.status_code == 302
+    assert "page_sent=2" in response.headers["Location"]
+    row = second.split(f'data-referral="{referral.id}"')[1].split("</tr>")[0]
+    assert "page_sent=2" in row  # the forms of page 2 carry it
 
 
 def test_button_sent_without_consent_is_refused(client, auth, session, world):
