@@ -28,7 +28,6 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
-    func,
     select,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -320,7 +319,8 @@ class ExpiringConsent:
     days_left: int
 
 
-def _expiring_consent_criteria(today: dt.date, within_days: int) -> list[Any]:
+def expiring_consent_criteria(today: dt.date, within_days: int) -> list[Any]:
+    """What makes a consent one of ``expiring_consents``."""
     return [
         Consent.withdrawn_on.is_(None),
         Consent.valid_until.is_not(None),
@@ -341,7 +341,7 @@ def expiring_consents(
     statement = (
         select(Consent, Client)
         .join(Client, Consent.client_id == Client.id)
-        .where(*_expiring_consent_criteria(today, within_days), *criteria)
+        .where(*expiring_consent_criteria(today, within_days), *criteria)
         .order_by(Consent.valid_until, Consent.id)
         .limit(limit)
     )
@@ -359,22 +359,6 @@ def expiring_consents(
             )
         )
     return rows
-
-
-def count_expiring_consents(
-    session: Session,
-    criteria: list[Any],
-    today: dt.date,
-    within_days: int = DEFAULT_EXPIRY_WARNING_DAYS,
-) -> int:
-    """How many ``expiring_consents`` would list without a limit."""
-    statement = (
-        select(func.count())
-        .select_from(Consent)
-        .join(Client, Consent.client_id == Client.id)
-        .where(*_expiring_consent_criteria(today, within_days), *criteria)
-    )
-    return session.execute(statement).scalar_one()
 
 
 def consent_summary(consents: list[Consent], today: dt.date) -> str:

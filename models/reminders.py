@@ -12,17 +12,23 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from models.case import Case
 from models.caseload import default_case_manager_filter
 from models.client import Client
 from models.consent import DEFAULT_EXPIRY_WARNING_DAYS as CONSENT_DAYS
-from models.consent import ExpiringConsent, count_expiring_consents, expiring_consents
+from models.consent import Consent, ExpiringConsent, expiring_consent_criteria, expiring_consents
 from models.status_history import DEFAULT_EXPIRY_WARNING_DAYS as TITLE_DAYS
-from models.status_history import ExpiringTitle, count_expiring_titles, expiring_titles
+from models.status_history import (
+    ExpiringTitle,
+    StatusPeriod,
+    expiring_title_criteria,
+    expiring_titles,
+)
 from models.user import User
 from models.visibility import visible_criteria
 
@@ -67,8 +73,23 @@ def reminders(
         consents,
         titles_in_all=len(titles)
         if len(titles) < SHOWN
-        else count_expiring_titles(session, criteria, today, title_days),
+        else _counted(
+            session, StatusPeriod, [*expiring_title_criteria(today, title_days), *criteria]
+        ),
         consents_in_all=len(consents)
         if len(consents) < SHOWN
-        else count_expiring_consents(session, criteria, today, consent_days),
+        else _counted(
+            session, Consent, [*expiring_consent_criteria(today, consent_days), *criteria]
+        ),
     )
+
+
+def _counted(session: Session, model: type[Consent | StatusPeriod], criteria: list[Any]) -> int:
+    """How many of a client's records (with their client) ``criteria`` select."""
+    statement = (
+        select(func.count())
+        .select_from(model)
+        .join(Client, model.client_id == Client.id)
+        .where(*criteria)
+    )
+    return session.execute(statement).scalar_one()

@@ -22,16 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import (
-    CheckConstraint,
-    ForeignKey,
-    Index,
-    String,
-    event,
-    func,
-    inspect,
-    select,
-)
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, event, inspect, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, intpk
@@ -363,7 +354,8 @@ class ExpiringTitle:
     days_left: int
 
 
-def _expiring_title_criteria(today: dt.date, within_days: int) -> list[Any]:
+def expiring_title_criteria(today: dt.date, within_days: int) -> list[Any]:
+    """What makes an open residence period one of ``expiring_titles``."""
     return [
         StatusPeriod.kind == K.RESIDENCE,
         StatusPeriod.valid_until.is_(None),
@@ -388,7 +380,7 @@ def expiring_titles(
     statement = (
         select(StatusPeriod, Client)
         .join(Client, StatusPeriod.client_id == Client.id)
-        .where(*_expiring_title_criteria(today, within_days), *criteria)
+        .where(*expiring_title_criteria(today, within_days), *criteria)
         .order_by(StatusPeriod.title_expires_on, Client.id)
         .limit(limit)
     )
@@ -406,22 +398,6 @@ def expiring_titles(
             )
         )
     return rows
-
-
-def count_expiring_titles(
-    session: Session,
-    criteria: list[Any],
-    today: dt.date,
-    within_days: int = DEFAULT_EXPIRY_WARNING_DAYS,
-) -> int:
-    """How many ``expiring_titles`` would list without a limit."""
-    statement = (
-        select(func.count())
-        .select_from(StatusPeriod)
-        .join(Client, StatusPeriod.client_id == Client.id)
-        .where(*_expiring_title_criteria(today, within_days), *criteria)
-    )
-    return session.execute(statement).scalar_one()
 
 
 def inconsistent_clients(session: Session) -> list[int]:
