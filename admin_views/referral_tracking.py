@@ -49,7 +49,8 @@ log = logging.getLogger(__name__)
 
 FILTER_ARGS = ("partner", "topic", "manager")
 # Each status group and the incoming list show a page of rows: a caseload of thousands
-# made one page of every open referral with its forms (9.5 MB, a second to render).
+# made one page of every open referral with its forms (9.5 MB, a second to render). The
+# rows are still read in full (the totals and the overdue count are of all of them).
 GROUP_ROWS = 50
 INCOMING_PAGE = "page_incoming"
 PAGE_ARGS = (*(f"page_{status}" for status in STATUS_ORDER), INCOMING_PAGE)
@@ -57,8 +58,7 @@ PAGE_ARGS = (*(f"page_{status}" for status in STATUS_ORDER), INCOMING_PAGE)
 
 @dataclass(frozen=True)
 class RowsPage:
-    """One page of a group's rows: the rows, how many there are in all, where it starts,
-    and the links to the pages before and after (None at either end)."""
+    """One page of a group's rows, with the links to the pages before and after."""
 
     rows: Sequence[Any]
     total: int
@@ -71,9 +71,9 @@ class RowsPage:
         return self.first + len(self.rows) - 1
 
 
-def rows_page(rows: Sequence[Any], arg: str, link_args: dict[str, str]) -> RowsPage:
-    """The page of ``rows`` that the request's ``arg`` names (the first for anything else
-    than a page that exists); links keep the other groups' pages and the filters."""
+def rows_page(rows: Sequence[Any], arg: str, link_args: dict[str, str], anchor: str) -> RowsPage:
+    """The page of ``rows`` the request's ``arg`` names: the first for no number, the last
+    for one past the end. Its links keep the filters and the other groups' pages."""
     pages = max(1, -(-len(rows) // GROUP_ROWS))
     number = min(parse_id(request.args.get(arg)) or 1, pages)
     start = (number - 1) * GROUP_ROWS
@@ -82,7 +82,7 @@ def rows_page(rows: Sequence[Any], arg: str, link_args: dict[str, str]) -> RowsP
         if not 1 <= to <= pages or to == number:
             return None
         values: dict[str, Any] = {**link_args, arg: str(to)}
-        return url_for(".index", **values)
+        return url_for(".index", _anchor=anchor, **values)
 
     return RowsPage(
         rows[start : start + GROUP_ROWS], len(rows), start + 1, link(number - 1), link(number + 1)
@@ -132,10 +132,9 @@ class ReferralTrackingView(SecureView):
         return filters, {name: value for name, value in args.items() if value}
 
     @staticmethod
-    def _link_args(filter_args: dict[str, str]) -> dict[str, str]:
-        """The filters and the pages shown: what a link or form back here keeps."""
-        pages = {name: request.args[name] for name in PAGE_ARGS if parse_id(request.args.get(name))}
-        return {**filter_args, **pages}
+    def _pages() -> dict[str, str]:
+        """The pages of the groups the request names (valid numbers only)."""
+        return {name: request.args[name] for name in PAGE_ARGS if parse_id(request.args.get(name))}
 
     def _filter_options(self) -> dict[str, Sequence[Any]]:
         session = db.session
@@ -156,7 +155,7 @@ class ReferralTrackingView(SecureView):
     @expose("/")
     def index(self) -> Any:
         filters, filter_args = self._filters()
-        link_args = self._link_args(filter_args)
+        link_args = {**filter_args, **self._pages()}
         current_day = today()
         outgoing = outgoing_referrals(db.session(), current_user, current_day, filters)
         groups = [
@@ -166,17 +165,16 @@ class ReferralTrackingView(SecureView):
         return self.render(
             "admin/referral_tracking.html",
             groups=[
-                (status, rows_page(rows, f"page_{status}", link_args))
+                (status, rows_page(rows, f"page_{status}", link_args, f"group-{status}"))
                 for status, rows in groups
                 if rows
             ],
             overdue_count=sum(row.overdue for row in outgoing),
-            incoming=rows_page(incoming, INCOMING_PAGE, link_args),
+            incoming=rows_page(incoming, INCOMING_PAGE, link_args, "incoming"),
             options=self._filter_options(),
             filters=filters,
             filter_args=filter_args,
             link_args=link_args,
-            page_rows=GROUP_ROWS,
             can_write=self.allows_endpoint("change_status"),
             today=current_day,
             statuses=ReferralStatus,
@@ -187,9 +185,8 @@ class ReferralTrackingView(SecureView):
     def _back(self, anchor: str | None = None) -> Response:
         """Back to the screen with its filters, at the row that was acted on."""
         args: dict[str, Any] = {
-            name: request.args[name]
-            for name in (*FILTER_ARGS, *PAGE_ARGS)
-            if request.args.get(name)
+            **{name: request.args[name] for name in FILTER_ARGS if request.args.get(name)},
+            **self._pages(),
         }
         return redirect(url_for(".index", _anchor=anchor, **args))
 

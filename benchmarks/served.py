@@ -22,6 +22,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -84,7 +85,8 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def serve(url: str, port: int) -> subprocess.Popen[bytes]:
+def serve(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+    """gunicorn on ``port``, once it answers there (its output in ``log``)."""
     environment = {
         **os.environ,
         "DATABASE_URL": url,
@@ -96,18 +98,18 @@ def serve(url: str, port: int) -> subprocess.Popen[bytes]:
         [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
         cwd=ROOT,
         env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and server.poll() is None:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             return server
         except OSError:
             time.sleep(0.2)
     server.terminate()
-    raise RuntimeError("gunicorn did not start")
+    raise RuntimeError(f"gunicorn did not start; its output: {log}")
 
 
 def served_statistics(
@@ -120,8 +122,9 @@ def served_statistics(
     """Print p50/p95 of the served statistics page per user (role: email) after each
     write of ``writes`` (name: change of a session) and with nothing written."""
     writer = create_app({"SECRET_KEY": "benchmark", "SQLALCHEMY_DATABASE_URI": url})
-    port = free_port()
-    server = serve(url, port)
+    port = free_port()  # free when asked; another program could take it before gunicorn
+    log = Path(tempfile.gettempdir()) / f"kim-served-{port}.log"
+    server = serve(url, port, log)
     try:
         print("\n| statistics served (gunicorn, one sync worker) | p50 ms | p95 ms |")
         print("| --- | ---: | ---: |")
@@ -142,9 +145,12 @@ def served_statistics(
                     f"{percentile(timings, 0.95) * 1000:,.0f} |",
                     flush=True,
                 )
+        log.unlink()  # kept only when something failed
     finally:
         server.terminate()
         server.wait(timeout=30)
+        with writer.app_context():
+            db.engine.dispose()
 
 
 def main() -> None:

@@ -167,11 +167,9 @@ def incoming_referral_criteria(user: Principal) -> list[ColumnElement[bool]]:
 def referral_case_is_not(
     holds: Callable[[Any, Any], ColumnElement[bool]],
 ) -> ColumnElement[bool]:
-    """The referral's case and that case's client do not meet ``holds`` (a condition on
-    the two): looked up by primary key for each referral the rest selects (NOT EXISTS),
-    not a list of every such case of the city first (NOT IN read all cases and clients:
-    130-240 ms of a start page on PostgreSQL at 100,000 clients). Aliases of the two,
-    so that a statement joining ``Case`` or ``Client`` itself does not take them over."""
+    """The referral's case and its client do not meet ``holds`` (of the two), looked up
+    per referral (NOT EXISTS; a NOT IN listed every such case of the city first). Aliased,
+    so a statement that joins ``Case`` or ``Client`` itself does not take them over."""
     case, client = aliased(Case), aliased(Client)
     found = (
         select(case.id)

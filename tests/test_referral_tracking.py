@@ -309,6 +309,31 @@ def test_screen_pages_each_group_and_an_answer_keeps_the_page(
     assert "page_sent=2" in row  # the forms of page 2 carry it
 
 
+@pytest.mark.parametrize(
+    ("asked", "shown"), [("abc", 1), ("0", 1), ("-1", 1), ("1,2", 1), ("99999999999", 2)]
+)
+def test_screen_shows_the_first_page_for_no_number_and_the_last_past_the_end(  # noqa: PLR0917 - pytest passes fixtures
+    client, auth, session, world, monkeypatch, asked, shown
+):
+    monkeypatch.setattr(referral_tracking, "GROUP_ROWS", 2)
+    for days in (30, 20, 10):
+        own_referral(session, world, S.SENT, referred_on=TODAY - dt.timedelta(days=days))
+    auth.login(world.a.case_manager_email)
+
+    response = client.get(f"{TRACKING}?page_sent={asked}&page_incoming={asked}")
+
+    assert response.status_code == 200
+    first = "Zeilen 1–2 von" if shown == 1 else "Zeilen 3–"
+    assert first in response.get_data(as_text=True)
+    referral = own_referral(session, world, S.SENT)
+    pressed = client.post(
+        f"{TRACKING}{referral.id}/status?page_sent={asked}",
+        data={"status": S.ACCEPTED, "version": referral.version},
+    )
+    kept = "page_sent=" in pressed.headers["Location"]
+    assert kept == (asked.isdigit() and asked != "0")  # only a page number is kept
+
+
 def test_button_sent_without_consent_is_refused(client, auth, session, world):
     referral = own_referral(session, world, S.PLANNED, consent_confirmed=False)
     auth.login(world.a.case_manager_email)

@@ -164,20 +164,31 @@ def test_answer_to_a_referral_whose_sender_archived_the_client_is_404_and_create
     assert (count(session, Client), count(session, Case)) == (clients_before, cases_before)
 
 
-def test_a_referral_whose_sender_archived_the_client_leaves_the_incoming_list(
-    client: FlaskClient, auth, session, world
+@pytest.mark.parametrize("archived", ["client", "case"])
+def test_a_referral_whose_sender_archived_the_client_or_the_case_leaves_the_incoming_list(
+    client: FlaskClient, auth, session, world, archived
 ):
     referral = referral_from_a_to_b(session, world)
     receiver = user_by_email(session, world.b.case_manager_email)
     assert [incoming.id for incoming in incoming_referrals(session, receiver)] == [referral.id]
 
-    archive_client_of_a(session, world)
+    if archived == "client":
+        archive_client_of_a(session, world)
+    else:  # the case alone: the client stays in the working lists
+        lead = user_by_email(session, world.a.lead_email)
+        archive(session, lead, session.get_one(Case, world.a.case_id))
+        session.commit()
+        assert session.get_one(Client, world.a.client_id).archived_at is None
 
     assert incoming_referrals(session, receiver) == []
     assert caseload_counts(session, receiver, today()).incoming_referrals == 0
     auth.login(world.b.case_manager_email)
     page = client.get(TRACKING).get_data(as_text=True)
     assert "Haddad" not in page.split('id="incoming"')[1].split('id="outgoing"')[0]
+    answered = client.post(
+        f"{TRACKING}incoming/{referral.id}/accept", data={"version": referral.version}
+    )
+    assert answered.status_code == 404
 
 
 def test_a_referral_whose_client_withdrew_consent_leaves_the_incoming_list(session, world):
