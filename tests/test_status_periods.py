@@ -334,6 +334,20 @@ def test_titles_expiring_within_sixty_days_are_listed(
     )
 
 
+@pytest.mark.parametrize(("expires_in", "said"), [(1, "noch 1 Tag)"), (2, "noch 2 Tage)")])
+def test_start_page_says_the_days_left_in_german(  # noqa: PLR0917 - pytest passes fixtures
+    client: FlaskClient,
+    auth: AuthActions,
+    session: Session,
+    world: World,
+    expires_in: int,
+    said: str,
+) -> None:
+    _expiring_setup(session, world, expires_in)
+    auth.login(world.a.case_manager_email)
+    assert said in client.get("/admin/").get_data(as_text=True)
+
+
 def test_start_page_shows_the_soonest_titles_and_how_many_more_there_are(
     client: FlaskClient, auth: AuthActions, session: Session, world: World
 ) -> None:
