@@ -589,3 +589,21 @@ def test_lists_use_the_whole_width_and_screens_fit_a_phone(open_walk: OpenWalk):
     assert no_sideways_scrolling(phone.page) <= 0
     expect(phone.page.get_by_role("button", name="Filtern")).to_be_in_viewport()
     phone.page.screenshot(path=str(SHOTS / "vermittlungen-verfolgen-390.png"), full_page=True)
+
+
+def test_referral_tracking_pages_each_group_in_the_browser(
+    open_walk: Callable[..., Walk], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a page of one row, the groups get pagers that are accessible and lead on."""
+    monkeypatch.setattr("admin_views.referral_tracking.GROUP_ROWS", 1)
+    team = open_walk("tracking-pages")
+    team.login("cm.jg@example.org")  # the demo's two accepted referrals of one organisation
+    team.visit("/admin/referral-tracking/?manager=all")
+    team.check()
+    pager = team.page.locator("nav[aria-label^='Seiten:']").first
+    expect(pager).to_contain_text("Zeilen 1–1 von")
+    with team.page.expect_navigation():
+        pager.get_by_role("link", name="nächste Seite").click()
+    team.check()
+    assert re.search(r"page_\w+=2", team.page.url), team.page.url
+    expect(team.page.locator("nav[aria-label^='Seiten:']").first).to_contain_text("vorige Seite")
