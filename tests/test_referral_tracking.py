@@ -284,7 +284,9 @@ def test_screen_pages_each_group_and_an_answer_keeps_the_page(
     user = session.scalars(select(User).where(User.email == world.a.case_manager_email)).one()
     sent = [
         row.id
-        for row in outgoing_referrals(session, user, TODAY, TrackingFilters(user.id))
+        for row in outgoing_referrals(
+            session, user, TODAY, TrackingFilters(case_manager_id=user.id)
+        )
         if row.status == S.SENT
     ]
 
