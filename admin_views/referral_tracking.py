@@ -79,7 +79,7 @@ def rows_page(rows: Sequence[Any], arg: str, link_args: dict[str, str], anchor: 
     start = (number - 1) * GROUP_ROWS
 
     def link(to: int) -> str | None:
-        if not 1 <= to <= pages or to == number:
+        if not 1 <= to <= pages:
             return None
         values: dict[str, Any] = {**link_args, arg: str(to)}
         return url_for(".index", _anchor=anchor, **values)

@@ -362,10 +362,10 @@ def run(options: argparse.Namespace) -> None:
             print(row(name, timed), flush=True)
         # The pages a case worker opens every day, over a caseload of ~6,000 open cases.
         for role, email in (("case manager AWO", CASE_MANAGER), ("team lead AWO", LEAD)):
-            worker_of_role = logged_in(app, email)
+            signed_in = logged_in(app, email)
             for name, page in (("start page", "/admin/"), ("referral tracking", TRACKING)):
-                worker_of_role.get(page)  # warm
-                timed = time_page(app, worker_of_role, page, options.requests, worker=worker)
+                signed_in.get(page)  # warm
+                timed = time_page(app, signed_in, page, options.requests, worker=worker)
                 print(row(f"{name}, {role}", timed), flush=True)
         for role, email in (("coordination", COORDINATOR), ("team lead AWO", LEAD)):
             client = logged_in(app, email)

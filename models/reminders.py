@@ -71,21 +71,22 @@ def reminders(
         consent_days,
         titles,
         consents,
-        titles_in_all=len(titles)
-        if len(titles) < SHOWN
-        else _counted(
-            session, StatusPeriod, [*expiring_title_criteria(today, title_days), *criteria]
+        titles_in_all=_in_all(
+            session, titles, StatusPeriod, [*expiring_title_criteria(today, title_days), *criteria]
         ),
-        consents_in_all=len(consents)
-        if len(consents) < SHOWN
-        else _counted(
-            session, Consent, [*expiring_consent_criteria(today, consent_days), *criteria]
+        consents_in_all=_in_all(
+            session, consents, Consent, [*expiring_consent_criteria(today, consent_days), *criteria]
         ),
     )
 
 
-def _counted(session: Session, model: type[Consent | StatusPeriod], criteria: list[Any]) -> int:
-    """How many of a client's records (with their client) ``criteria`` select."""
+def _in_all(
+    session: Session, shown: list[Any], model: type[Consent | StatusPeriod], criteria: list[Any]
+) -> int:
+    """How many records of clients (with their client) ``criteria`` select: those
+    ``shown`` when they are fewer than ``SHOWN``, else counted."""
+    if len(shown) < SHOWN:
+        return len(shown)
     statement = (
         select(func.count())
         .select_from(model)
